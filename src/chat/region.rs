@@ -1,4 +1,7 @@
-//! Region keys and their API domains. (Interface fixed; implementation by the chat work.)
+//! Region keys and their API domains.
+//!
+//! An SDKAppID lives in exactly one data center; calling another one's domain
+//! fails with 70016/70020, which the error messages turn into "check region".
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Region {
@@ -24,15 +27,110 @@ impl Region {
         "silicon-valley",
         "jakarta",
     ];
+
+    /// Every region, in the order of [`Region::KEYS`].
+    pub const ALL: [Region; 8] = [
+        Region::China,
+        Region::Singapore,
+        Region::Seoul,
+        Region::Tokyo,
+        Region::Frankfurt,
+        Region::Mumbai,
+        Region::SiliconValley,
+        Region::Jakarta,
+    ];
+
     /// Parses a key; the error text lists every valid key.
-    pub fn from_key(_key: &str) -> Result<Region, String> {
-        todo!()
+    ///
+    /// Keys are matched exactly (lower case, with a hyphen), as users write them
+    /// in HCL; surrounding whitespace is not accepted either, so a plan never
+    /// silently differs from what was typed.
+    pub fn from_key(key: &str) -> Result<Region, String> {
+        Region::ALL
+            .into_iter()
+            .find(|r| r.key() == key)
+            .ok_or_else(|| {
+                let keys: Vec<String> = Region::KEYS.iter().map(|k| format!("\"{k}\"")).collect();
+                format!(
+                    "unknown region {key:?}: expected one of {}",
+                    keys.join(", ")
+                )
+            })
     }
+
     pub fn key(self) -> &'static str {
-        todo!()
+        match self {
+            Region::China => "china",
+            Region::Singapore => "singapore",
+            Region::Seoul => "seoul",
+            Region::Tokyo => "tokyo",
+            Region::Frankfurt => "frankfurt",
+            Region::Mumbai => "mumbai",
+            Region::SiliconValley => "silicon-valley",
+            Region::Jakarta => "jakarta",
+        }
     }
+
+    /// The API domain of this region's data center.
+    pub fn domain(self) -> &'static str {
+        match self {
+            Region::China => "console.tim.qq.com",
+            Region::Singapore => "adminapisgp.im.qcloud.com",
+            Region::Seoul => "adminapikr.im.qcloud.com",
+            Region::Tokyo => "adminapijpn.im.qcloud.com",
+            Region::Frankfurt => "adminapiger.im.qcloud.com",
+            Region::Mumbai => "adminapiind.im.qcloud.com",
+            Region::SiliconValley => "adminapiusa.im.qcloud.com",
+            Region::Jakarta => "adminapiidn.im.qcloud.com",
+        }
+    }
+
     /// `https://console.tim.qq.com` etc.
     pub fn base_url(self) -> String {
-        todo!()
+        format!("https://{}", self.domain())
+    }
+}
+
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_in_documentation_order() {
+        for (i, key) in Region::KEYS.iter().enumerate() {
+            let r = Region::from_key(key).unwrap();
+            assert_eq!(r, Region::ALL[i]);
+            assert_eq!(r.key(), *key);
+        }
+    }
+
+    #[test]
+    fn domains_are_the_documented_ones() {
+        assert_eq!(Region::China.base_url(), "https://console.tim.qq.com");
+        assert_eq!(
+            Region::SiliconValley.base_url(),
+            "https://adminapiusa.im.qcloud.com"
+        );
+        assert_eq!(Region::Jakarta.domain(), "adminapiidn.im.qcloud.com");
+        let mut domains: Vec<_> = Region::ALL.iter().map(|r| r.domain()).collect();
+        domains.sort();
+        domains.dedup();
+        assert_eq!(domains.len(), 8);
+    }
+
+    #[test]
+    fn unknown_key_lists_every_key() {
+        for bad in ["", "China", "us", "silicon_valley", " china"] {
+            let err = Region::from_key(bad).unwrap_err();
+            for key in Region::KEYS {
+                assert!(err.contains(&format!("\"{key}\"")), "{err}");
+            }
+        }
     }
 }
