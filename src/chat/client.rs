@@ -1,9 +1,21 @@
-//! The typed async Chat REST client. (Interface fixed; implementation by the chat work.)
+//! The typed async Chat REST client: one call per endpoint, each signed with the
+//! admin's UserSig, spaced by a per-endpoint limiter and retried with backoff on
+//! transient failures only.
+//!
+//! Invariants: the secret key and UserSigs appear only in the `usersig` query
+//! parameter of requests — never in Debug output, logs or errors (request URLs are
+//! never logged or put into errors); `stop()` ends every wait at once.
 
-use super::error::ChatError;
+use super::error::{self, classify, ChatError, Context, ErrorKind};
+use super::limiter::Limiter;
 use super::region::Region;
-use super::wire;
-use std::time::Duration;
+use super::{retry, usersig, wire};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// A string that never shows itself in `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -83,42 +95,648 @@ impl ClientConfig {
     }
 }
 
+/// Validity of the UserSigs the client generates, and how much of it must be left
+/// for a cached one to be reused.
+const GENERATED_SIG_LIFETIME: u64 = 24 * 3600;
+const SIG_REFRESH_MARGIN: u64 = 3600;
+/// Connecting never waits longer than this (or the request timeout if shorter).
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Cheap to clone; clones share the HTTP pool, the UserSig cache and the limiter.
-#[derive(Clone, Debug)]
-pub struct Client {}
+///
+/// Once [`Client::stop`] is called, every call of every clone — in flight or later
+/// — ends with [`ErrorKind::Stopped`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// Base URL without a trailing slash.
+    base: String,
+    ctx: Context,
+    sdkappid: u64,
+    identifier: String,
+    credentials: Credentials,
+    sig_cache: Mutex<Option<CachedSig>>,
+    limiter: Limiter,
+    request_timeout: Duration,
+    max_retries: u32,
+    retry_deadline: Duration,
+    stop: watch::Sender<bool>,
+}
+
+struct CachedSig {
+    sig: Secret,
+    expires_at: u64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("sdkappid", &i.sdkappid)
+            .field("identifier", &i.identifier)
+            .field("target", &i.ctx.target)
+            .field("credentials", &i.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why one attempt failed (before deciding whether to retry).
+enum Failure {
+    Api { code: i64, info: String },
+    Http(u16),
+    Transport { detail: String, timeout: bool },
+    BadResponse(String),
+}
+
+impl Failure {
+    fn is_transient(&self) -> bool {
+        match self {
+            Failure::Api { code, .. } => classify(*code) == ErrorKind::Transient,
+            Failure::Http(status) => error::http_status_is_transient(*status),
+            Failure::Transport { .. } => true,
+            Failure::BadResponse(_) => false,
+        }
+    }
+}
+
+/// The provider asked to stop.
+struct StopSignal;
+
+async fn sleep_or_stop(until: Instant, stop: &mut watch::Receiver<bool>) -> Result<(), StopSignal> {
+    tokio::select! {
+        _ = tokio::time::sleep_until(until) => Ok(()),
+        _ = stop.wait_for(|s| *s) => Err(StopSignal),
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Checks an explicit endpoint URL and returns it without a trailing slash.
+fn validate_endpoint_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|e| format!("endpoint {raw:?} is not a valid URL ({e})"))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!(
+            "endpoint {raw:?} must be an http:// or https:// URL"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("endpoint {raw:?} has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("endpoint must not contain a user name or password".to_string());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "endpoint {raw:?} must not have a query or fragment: the client adds its own query parameters"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
 
 impl Client {
-    pub fn new(_config: ClientConfig) -> Result<Client, ChatError> {
-        todo!()
+    pub fn new(config: ClientConfig) -> Result<Client, ChatError> {
+        let (base, target) = match &config.endpoint {
+            Endpoint::Region(r) => (
+                r.base_url(),
+                format!("region \"{}\" ({})", r.key(), r.base_url()),
+            ),
+            Endpoint::Url(raw) => {
+                let base = validate_endpoint_url(raw).map_err(|m| {
+                    error::config(format!("{m}; set endpoint (TENCENTCHAT_ENDPOINT) to a base URL such as https://console.tim.qq.com"))
+                })?;
+                let target = format!("endpoint {base}");
+                (base, target)
+            }
+        };
+        if config.identifier.is_empty() {
+            return Err(error::config(
+                "identifier (TENCENTCHAT_IDENTIFIER) is empty: set it to an app admin account such as \"administrator\"".into(),
+            ));
+        }
+        let (secret, preissued) = match &config.credentials {
+            Credentials::SecretKey(s) => (s, false),
+            Credentials::UserSig(s) => (s, true),
+        };
+        if secret.expose().is_empty() {
+            return Err(error::config(if preissued {
+                "usersig (TENCENTCHAT_USERSIG) is empty".into()
+            } else {
+                "secret_key (TENCENTCHAT_SECRET_KEY) is empty".into()
+            }));
+        }
+        if config.request_timeout.is_zero() {
+            return Err(error::config(
+                "request_timeout_seconds (TENCENTCHAT_REQUEST_TIMEOUT_SECONDS) must be at least 1"
+                    .into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.request_timeout.min(MAX_CONNECT_TIMEOUT))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                "terraform-provider-tencentchat/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| {
+                error::config(format!(
+                    "the HTTP client could not be set up ({}): this is a provider bug, please report it",
+                    error::redact(&e.without_url().to_string(), &[])
+                ))
+            })?;
+        let (stop, _) = watch::channel(false);
+        let ctx = Context {
+            sdkappid: config.sdkappid,
+            identifier: config.identifier.clone(),
+            target,
+            preissued,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                ctx,
+                sdkappid: config.sdkappid,
+                identifier: config.identifier,
+                credentials: config.credentials,
+                sig_cache: Mutex::new(None),
+                limiter: Limiter::new(config.calls_per_second),
+                request_timeout: config.request_timeout,
+                max_retries: config.max_retries,
+                retry_deadline: config.retry_deadline,
+                stop,
+            }),
+        })
     }
-    pub async fn create_robot(&self, _req: &wire::CreateRobotRequest) -> Result<(), ChatError> {
-        todo!()
+
+    /// Creates (or, for an existing chatbot, updates) a chatbot. A 10008 answer is
+    /// told apart by counting the app's chatbots: at the limit it is
+    /// [`ErrorKind::LimitReached`], otherwise the identifier is not an admin.
+    pub async fn create_robot(&self, req: &wire::CreateRobotRequest) -> Result<(), ChatError> {
+        match self.call::<wire::Status>(wire::CREATE_ROBOT, req).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == Some(10008) => {
+                let active = match self.get_all_robots().await {
+                    Ok(robots) => Some(robots.len()),
+                    Err(e2) if e2.kind == ErrorKind::Stopped => return Err(e2),
+                    Err(_) => None,
+                };
+                Err(error::create_refused(
+                    &self.inner.ctx,
+                    &e.endpoint,
+                    &e.info,
+                    active,
+                ))
+            }
+            Err(e) => Err(e),
+        }
     }
+
     /// Active chatbots, in API order.
     pub async fn get_all_robots(&self) -> Result<Vec<String>, ChatError> {
-        todo!()
+        let resp: wire::GetAllRobotsResponse = self
+            .call(wire::GET_ALL_ROBOTS, &wire::GetAllRobotsRequest {})
+            .await?;
+        Ok(resp.robot_account)
     }
-    pub async fn delete_robot(&self, _user_id: &str) -> Result<(), ChatError> {
-        todo!()
+
+    pub async fn delete_robot(&self, user_id: &str) -> Result<(), ChatError> {
+        let req = wire::DeleteRobotRequest {
+            robot_account: user_id.to_string(),
+        };
+        self.call::<wire::Status>(wire::DELETE_ROBOT, &req).await?;
+        Ok(())
     }
+
     pub async fn portrait_set(
         &self,
-        _user_id: &str,
-        _items: Vec<wire::ProfileItem>,
+        user_id: &str,
+        items: Vec<wire::ProfileItem>,
     ) -> Result<(), ChatError> {
-        todo!()
+        let req = wire::PortraitSetRequest {
+            from_account: user_id.to_string(),
+            profile_item: items,
+        };
+        self.call::<wire::Status>(wire::PORTRAIT_SET, &req).await?;
+        Ok(())
     }
+
     /// Profiles of any number of accounts (batches of 100), one entry per account,
     /// in request order, each with its own ResultCode.
+    ///
+    /// An account the API leaves out of its answer gets an entry with ResultCode
+    /// 70107 (could not be read). No call is made for an empty list.
     pub async fn portrait_get(
         &self,
-        _user_ids: &[String],
-        _tags: &[&str],
+        user_ids: &[String],
+        tags: &[&str],
     ) -> Result<Vec<wire::UserProfile>, ChatError> {
-        todo!()
+        let mut out = Vec::with_capacity(user_ids.len());
+        for batch in user_ids.chunks(wire::MAX_PORTRAIT_GET_ACCOUNTS) {
+            let req = wire::PortraitGetRequest {
+                to_account: batch.to_vec(),
+                tag_list: tags.iter().map(|t| t.to_string()).collect(),
+            };
+            let resp: wire::PortraitGetResponse = self.call(wire::PORTRAIT_GET, &req).await?;
+            out.extend(in_request_order(batch, resp.user_profile_item));
+        }
+        Ok(out)
     }
+
     /// Stops in-flight work: waits and retries end at once with an error.
+    /// The client stays stopped: later calls fail the same way.
     pub fn stop(&self) {
-        todo!()
+        self.inner.stop.send_replace(true);
+    }
+
+    /// The UserSig for the next request: the pre-issued one, or a cached
+    /// generated one with at least an hour of validity left.
+    fn usersig(&self) -> Secret {
+        let key = match &self.inner.credentials {
+            Credentials::UserSig(s) => return s.clone(),
+            Credentials::SecretKey(k) => k,
+        };
+        let now = unix_now();
+        let mut cache = self
+            .inner
+            .sig_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.as_ref() {
+            if c.expires_at > now.saturating_add(SIG_REFRESH_MARGIN) {
+                return c.sig.clone();
+            }
+        }
+        let sig = Secret::new(usersig::generate(
+            key.expose(),
+            self.inner.sdkappid,
+            &self.inner.identifier,
+            now,
+            GENERATED_SIG_LIFETIME,
+        ));
+        *cache = Some(CachedSig {
+            sig: sig.clone(),
+            expires_at: now.saturating_add(GENERATED_SIG_LIFETIME),
+        });
+        sig
+    }
+
+    fn forget_usersig(&self) {
+        *self
+            .inner
+            .sig_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// One endpoint call with limiter, retries and error classification.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        path: &'static str,
+        body: &impl Serialize,
+    ) -> Result<T, ChatError> {
+        let endpoint = wire::endpoint_name(path);
+        let body = serde_json::to_vec(body).map_err(|e| {
+            error::bad_response(
+                &self.inner.ctx,
+                endpoint,
+                &format!("request not encodable: {e}"),
+            )
+        })?;
+        let mut stop = self.inner.stop.subscribe();
+        let started = Instant::now();
+        let mut attempts = 0u32;
+        let mut retries = 0u32;
+        let mut resigned = false;
+        loop {
+            if *stop.borrow() {
+                return Err(error::stopped(endpoint));
+            }
+            let slot = self.inner.limiter.reserve(path);
+            sleep_or_stop(slot, &mut stop)
+                .await
+                .map_err(|_| error::stopped(endpoint))?;
+            attempts += 1;
+            let sig = self.usersig();
+            log_debug!(
+                "chat",
+                "calling the Chat API",
+                endpoint = endpoint,
+                attempt = attempts
+            );
+            let failure = tokio::select! {
+                r = self.attempt::<T>(path, &body, &sig) => match r {
+                    Ok(v) => return Ok(v),
+                    Err(f) => f,
+                },
+                _ = stop.wait_for(|s| *s) => return Err(error::stopped(endpoint)),
+            };
+            if let Failure::Api { code: 70001, .. } = failure {
+                if !self.inner.ctx.preissued && !resigned {
+                    log_debug!(
+                        "chat",
+                        "UserSig reported expired; signing a new one",
+                        endpoint = endpoint,
+                        attempt = attempts
+                    );
+                    self.forget_usersig();
+                    resigned = true;
+                    continue;
+                }
+            }
+            if failure.is_transient() && retries < self.inner.max_retries {
+                let delay = retry::backoff(retries);
+                if started.elapsed() + delay < self.inner.retry_deadline {
+                    log_debug!(
+                        "chat",
+                        "transient failure; retrying",
+                        endpoint = endpoint,
+                        attempt = attempts,
+                        delay_ms = delay.as_millis()
+                    );
+                    sleep_or_stop(Instant::now() + delay, &mut stop)
+                        .await
+                        .map_err(|_| error::stopped(endpoint))?;
+                    retries += 1;
+                    continue;
+                }
+            }
+            let err = self.to_error(endpoint, failure, attempts, &sig);
+            log_debug!(
+                "chat",
+                "Chat API call failed",
+                endpoint = endpoint,
+                attempt = attempts,
+                error = err
+            );
+            return Err(err);
+        }
+    }
+
+    /// One HTTP request and the parsing of its answer.
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &[u8],
+        sig: &Secret,
+    ) -> Result<T, Failure> {
+        let i = &self.inner;
+        let url = format!("{}/{}", i.base, path);
+        let random = fastrand::u32(..).to_string();
+        let sdkappid = i.sdkappid.to_string();
+        let query = [
+            ("sdkappid", sdkappid.as_str()),
+            ("identifier", i.identifier.as_str()),
+            ("usersig", sig.expose()),
+            ("random", random.as_str()),
+            ("contenttype", "json"),
+        ];
+        let transport = |e: reqwest::Error| Failure::Transport {
+            timeout: e.is_timeout(),
+            detail: self.redact(&error_chain(&e), sig),
+        };
+        let resp = i
+            .http
+            .post(url)
+            .query(&query)
+            .timeout(i.request_timeout)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(transport)?;
+        if status != 200 {
+            return Err(Failure::Http(status));
+        }
+        let envelope: wire::Status = serde_json::from_slice(&bytes).map_err(|_| {
+            Failure::BadResponse("the body is not JSON of the expected shape".into())
+        })?;
+        if envelope.error_code != 0 {
+            return Err(Failure::Api {
+                code: envelope.error_code,
+                info: self.redact(&envelope.error_info, sig),
+            });
+        }
+        if envelope.action_status != "OK" {
+            return Err(Failure::BadResponse(format!(
+                "ActionStatus is {:?} without an ErrorCode",
+                self.redact(&envelope.action_status, sig)
+            )));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Failure::BadResponse(format!(
+                "unexpected response fields: {}",
+                self.redact(&e.to_string(), sig)
+            ))
+        })
+    }
+
+    fn redact(&self, text: &str, sig: &Secret) -> String {
+        let secret = match &self.inner.credentials {
+            Credentials::SecretKey(s) | Credentials::UserSig(s) => s.expose(),
+        };
+        error::redact(text, &[secret, sig.expose()])
+    }
+
+    fn to_error(&self, endpoint: &str, f: Failure, attempts: u32, sig: &Secret) -> ChatError {
+        let ctx = &self.inner.ctx;
+        match f {
+            Failure::Api { code, info } => {
+                let expired_at = if code == 70001 && ctx.preissued {
+                    usersig::inspect(sig.expose()).ok().map(|i| i.expires_at())
+                } else {
+                    None
+                };
+                error::api_error(ctx, endpoint, code, &info, attempts, expired_at)
+            }
+            Failure::Http(status) => error::http_status(ctx, endpoint, status, attempts),
+            Failure::Transport { detail, timeout } => error::transport(
+                ctx,
+                endpoint,
+                &detail,
+                timeout.then_some(self.inner.request_timeout),
+                attempts,
+            ),
+            Failure::BadResponse(detail) => error::bad_response(ctx, endpoint, &detail),
+        }
+    }
+}
+
+/// A reqwest error and its causes, without the request URL (which holds the UserSig).
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p == &text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    match parts.last() {
+        Some(root) => root.clone(),
+        None => "connection failed".to_string(),
+    }
+}
+
+/// Puts a batch's profiles in request order; an account missing from the answer
+/// gets a 70107 entry, so callers always see one entry per requested account.
+fn in_request_order(batch: &[String], mut got: Vec<wire::UserProfile>) -> Vec<wire::UserProfile> {
+    batch
+        .iter()
+        .map(|id| match got.iter().position(|p| &p.to_account == id) {
+            Some(i) => got.remove(i),
+            None => wire::UserProfile {
+                to_account: id.clone(),
+                profile_item: Vec::new(),
+                result_code: 70107,
+                result_info: "the API returned no profile for this account".to_string(),
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "unit-test-secret-key-0123456789abcdef";
+
+    fn config(endpoint: Endpoint) -> ClientConfig {
+        ClientConfig::new(
+            1400000000,
+            "administrator",
+            Credentials::SecretKey(Secret::new(KEY)),
+            endpoint,
+        )
+    }
+
+    #[test]
+    fn endpoint_urls_are_validated() {
+        assert_eq!(
+            validate_endpoint_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            validate_endpoint_url("https://proxy.example.com/chat/").unwrap(),
+            "https://proxy.example.com/chat"
+        );
+        for bad in [
+            "",
+            "127.0.0.1:8080",
+            "ftp://example.com",
+            "http://",
+            "https://u:p@example.com",
+            "https://example.com/?a=1",
+            "https://example.com/#x",
+            "not a url",
+        ] {
+            assert!(validate_endpoint_url(bad).is_err(), "{bad}");
+        }
+        let err = Client::new(config(Endpoint::Url("ftp://x".into()))).unwrap_err();
+        assert!(err.to_string().contains("TENCENTCHAT_ENDPOINT"), "{err}");
+    }
+
+    #[test]
+    fn empty_settings_are_refused() {
+        let mut c = config(Endpoint::Region(Region::China));
+        c.identifier.clear();
+        assert!(Client::new(c).is_err());
+        let mut c = config(Endpoint::Region(Region::China));
+        c.credentials = Credentials::UserSig(Secret::new(""));
+        assert!(Client::new(c)
+            .unwrap_err()
+            .to_string()
+            .contains("TENCENTCHAT_USERSIG"));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let c = config(Endpoint::Region(Region::Tokyo));
+        let client = Client::new(c.clone()).unwrap();
+        let sig = client.usersig();
+        for text in [format!("{c:?}"), format!("{client:?}"), format!("{sig:?}")] {
+            assert!(!text.contains(KEY), "{text}");
+            assert!(!text.contains(sig.expose()), "{text}");
+        }
+        assert!(format!("{client:?}").contains("adminapijpn.im.qcloud.com"));
+    }
+
+    #[test]
+    fn generated_usersig_is_cached_and_valid_for_a_day() {
+        let client = Client::new(config(Endpoint::Region(Region::China))).unwrap();
+        let a = client.usersig();
+        let info = usersig::verify(a.expose(), KEY, 1400000000, "administrator", unix_now())
+            .expect("the generated UserSig verifies");
+        assert_eq!(info.expire, GENERATED_SIG_LIFETIME);
+        assert_eq!(client.clone().usersig(), a, "clones share the cache");
+        client.forget_usersig();
+        // A regenerated sig is valid too (it may equal the old one within the same second).
+        let b = client.usersig();
+        assert!(usersig::verify(b.expose(), KEY, 1400000000, "administrator", unix_now()).is_ok());
+    }
+
+    #[test]
+    fn nearly_expired_usersig_is_regenerated() {
+        let client = Client::new(config(Endpoint::Region(Region::China))).unwrap();
+        let now = unix_now();
+        let old = Secret::new("stale");
+        *client.inner.sig_cache.lock().unwrap() = Some(CachedSig {
+            sig: old.clone(),
+            expires_at: now + SIG_REFRESH_MARGIN - 10,
+        });
+        assert_ne!(client.usersig(), old);
+        *client.inner.sig_cache.lock().unwrap() = Some(CachedSig {
+            sig: old.clone(),
+            expires_at: now + SIG_REFRESH_MARGIN + 600,
+        });
+        assert_eq!(client.usersig(), old);
+    }
+
+    #[test]
+    fn preissued_usersig_is_used_as_is() {
+        let mut c = config(Endpoint::Region(Region::China));
+        c.credentials = Credentials::UserSig(Secret::new("pre-issued-sig"));
+        let client = Client::new(c).unwrap();
+        assert_eq!(client.usersig().expose(), "pre-issued-sig");
+    }
+
+    #[test]
+    fn profiles_come_back_in_request_order() {
+        let p = |id: &str, code| wire::UserProfile {
+            to_account: id.into(),
+            result_code: code,
+            ..Default::default()
+        };
+        let batch: Vec<String> = ["a", "b", "c", "a"].iter().map(|s| s.to_string()).collect();
+        let got = vec![p("c", 0), p("a", 0), p("a", 1)];
+        let out = in_request_order(&batch, got);
+        let ids: Vec<_> = out.iter().map(|p| p.to_account.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "a"]);
+        assert_eq!(out[0].result_code, 0);
+        assert_eq!(out[1].result_code, 70107);
+        assert_eq!(out[3].result_code, 1);
+    }
+
+    #[tokio::test]
+    async fn stop_ends_calls_at_once() {
+        let client = Client::new(config(Endpoint::Url("http://127.0.0.1:9".into()))).unwrap();
+        client.stop();
+        let e = client.get_all_robots().await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Stopped);
+        assert!(e.to_string().contains("get_all_robots"), "{e}");
     }
 }

@@ -4,7 +4,9 @@
 
 pub mod client;
 pub mod error;
+mod limiter;
 pub mod region;
+mod retry;
 pub mod usersig;
 pub mod wire;
 
