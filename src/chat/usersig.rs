@@ -8,7 +8,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use flate2::read::ZlibDecoder;
+use flate2::bufread::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use hmac::{Hmac, Mac};
@@ -147,15 +147,22 @@ fn parse(usersig: &str) -> Result<(SigInfo, Vec<u8>), VerifyError> {
     if usersig.is_empty() || usersig.len() > MAX_USERSIG_LEN {
         return Err(VerifyError::Malformed);
     }
+    // `+`, `/` and `=` are not in the UserSig alphabet: refusing them keeps one
+    // UserSig from having several spellings.
+    if usersig.contains(['+', '/', '=']) {
+        return Err(VerifyError::Malformed);
+    }
     let compressed = STANDARD
         .decode(from_url_alphabet(usersig))
         .map_err(|_| VerifyError::Malformed)?;
     let mut json_bytes = Vec::new();
-    ZlibDecoder::new(compressed.as_slice())
+    let mut decoder = ZlibDecoder::new(compressed.as_slice());
+    (&mut decoder)
         .take(MAX_JSON_LEN as u64 + 1)
         .read_to_end(&mut json_bytes)
         .map_err(|_| VerifyError::Malformed)?;
-    if json_bytes.len() > MAX_JSON_LEN {
+    // Nothing may follow the zlib stream (its checksum included).
+    if json_bytes.len() > MAX_JSON_LEN || !decoder.into_inner().is_empty() {
         return Err(VerifyError::Malformed);
     }
     let doc: Value = serde_json::from_slice(&json_bytes).map_err(|_| VerifyError::Malformed)?;
@@ -250,6 +257,23 @@ mod tests {
             verify(&sig, KEY, 1400000000, "admin", 1_700_000_100),
             Err(VerifyError::IdentifierMismatch)
         );
+    }
+
+    #[test]
+    fn one_spelling_only() {
+        let sig = generate(KEY, 1400000000, "administrator", 1_700_000_000, 3600);
+        assert!(inspect(&sig).is_ok());
+        // Bytes after the zlib stream.
+        let mut bytes = STANDARD.decode(from_url_alphabet(&sig)).unwrap();
+        bytes.extend_from_slice(b"\0\0\0");
+        let extra = to_url_alphabet(&STANDARD.encode(&bytes));
+        assert_eq!(inspect(&extra), Err(VerifyError::Malformed));
+        // Standard-alphabet characters in place of the UserSig ones.
+        let std_alphabet = sig.replace('*', "+").replace('-', "/").replace('_', "=");
+        if std_alphabet != sig {
+            assert_eq!(inspect(&std_alphabet), Err(VerifyError::Malformed));
+        }
+        assert_eq!(inspect(&format!("{sig}=")), Err(VerifyError::Malformed));
     }
 
     #[test]
