@@ -290,6 +290,9 @@ impl Client {
                 let active = match self.get_all_robots().await {
                     Ok(robots) => Some(robots.len()),
                     Err(e2) if e2.kind == ErrorKind::Stopped => return Err(e2),
+                    // Refused too (10008/60010 for a non-admin): not a count problem,
+                    // so report it as "not an admin" (counted as below the limit).
+                    Err(e2) if e2.kind == ErrorKind::Auth => Some(0),
                     Err(_) => None,
                 };
                 Err(error::create_refused(
