@@ -15,6 +15,8 @@ const APP: u64 = 1_400_000_000;
 const KEY: &str = "chat-client-test-key-7f3a9c0e5b1d4e2f8a6c";
 
 async fn start_sim() -> (Running, Admin) {
+    // The client logs every call at debug; keep test output readable.
+    tencentchat::log::set_min_level(tencentchat::log::Level::Info);
     let config = SimConfig {
         apps: vec![App {
             sdkappid: APP,
@@ -388,7 +390,10 @@ async fn an_exhausted_retry_budget_is_a_transient_error() {
         })
         .await
         .unwrap();
-    let e = c.portrait_set("@RBT#x", vec![]).await.unwrap_err();
+    let e = c
+        .portrait_set("@RBT#x", vec![item(wire::TAG_NICK, "x")])
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transient, "{e}");
     assert!(e.to_string().contains("HTTP status 502"), "{e}");
     assert_eq!(calls(&admin, "portrait_set").await, 1);
@@ -560,7 +565,10 @@ async fn stop_ends_waits_and_retries_at_once() {
         .unwrap();
     let (a, b) = (c.clone(), c.clone());
     let slow = tokio::spawn(async move { a.get_all_robots().await });
-    let retrying = tokio::spawn(async move { b.portrait_set("@RBT#x", vec![]).await });
+    let retrying = tokio::spawn(async move {
+        b.portrait_set("@RBT#x", vec![item(wire::TAG_NICK, "x")])
+            .await
+    });
     tokio::time::sleep(Duration::from_millis(600)).await;
     let t = Instant::now();
     c.stop();
