@@ -6,12 +6,21 @@
 //! source by type name. Knows nothing of Tencent: the provider code implements the
 //! traits here.
 
+pub mod codec;
 pub mod diag;
 pub mod schema;
+mod service;
 pub mod value;
+
+/// Types and service stubs generated from `proto/tfplugin6.proto`.
+#[allow(clippy::all, missing_docs)]
+pub mod proto {
+    tonic::include_proto!("tfplugin6");
+}
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use schema::{Attribute, Schema, Type};
+pub use service::{server, ProviderService};
 pub use value::Value;
 
 use std::sync::Arc;
