@@ -83,7 +83,13 @@ fn mac(secret_key: &str, sdkappid: u64, identifier: &str, time: u64, expire: u64
 }
 
 /// `TLS.sig`: standard base64 of the HMAC-SHA256 of the string to sign.
-pub fn tls_sig(secret_key: &str, sdkappid: u64, identifier: &str, time: u64, expire: u64) -> String {
+pub fn tls_sig(
+    secret_key: &str,
+    sdkappid: u64,
+    identifier: &str,
+    time: u64,
+    expire: u64,
+) -> String {
     STANDARD.encode(
         mac(secret_key, sdkappid, identifier, time, expire)
             .finalize()
@@ -92,7 +98,13 @@ pub fn tls_sig(secret_key: &str, sdkappid: u64, identifier: &str, time: u64, exp
 }
 
 /// A UserSig for `identifier`, made at unix second `time`, valid for `expire` seconds.
-pub fn generate(secret_key: &str, sdkappid: u64, identifier: &str, time: u64, expire: u64) -> String {
+pub fn generate(
+    secret_key: &str,
+    sdkappid: u64,
+    identifier: &str,
+    time: u64,
+    expire: u64,
+) -> String {
     let doc = json!({
         "TLS.ver": "2.0",
         "TLS.identifier": identifier,
@@ -147,8 +159,16 @@ fn parse(usersig: &str) -> Result<(SigInfo, Vec<u8>), VerifyError> {
         return Err(VerifyError::Malformed);
     }
     let doc: Value = serde_json::from_slice(&json_bytes).map_err(|_| VerifyError::Malformed)?;
-    let uint = |k: &str| doc.get(k).and_then(Value::as_u64).ok_or(VerifyError::Malformed);
-    let text = |k: &str| doc.get(k).and_then(Value::as_str).ok_or(VerifyError::Malformed);
+    let uint = |k: &str| {
+        doc.get(k)
+            .and_then(Value::as_u64)
+            .ok_or(VerifyError::Malformed)
+    };
+    let text = |k: &str| {
+        doc.get(k)
+            .and_then(Value::as_str)
+            .ok_or(VerifyError::Malformed)
+    };
     if text("TLS.ver")? != "2.0" {
         return Err(VerifyError::Malformed);
     }
@@ -187,9 +207,15 @@ pub fn verify(
     if info.identifier != identifier {
         return Err(VerifyError::IdentifierMismatch);
     }
-    mac(secret_key, info.sdkappid, &info.identifier, info.time, info.expire)
-        .verify_slice(&claimed)
-        .map_err(|_| VerifyError::BadSignature)?;
+    mac(
+        secret_key,
+        info.sdkappid,
+        &info.identifier,
+        info.time,
+        info.expire,
+    )
+    .verify_slice(&claimed)
+    .map_err(|_| VerifyError::BadSignature)?;
     if now < info.time || now >= info.expires_at() {
         return Err(VerifyError::Expired);
     }

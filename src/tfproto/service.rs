@@ -1,2 +1,4 @@
 pub struct ProviderService<P>(P);
-pub fn server<P>(p: P) -> ProviderService<P> { ProviderService(p) }
+pub fn server<P>(p: P) -> ProviderService<P> {
+    ProviderService(p)
+}
