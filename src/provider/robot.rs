@@ -7,7 +7,7 @@
 
 use super::snapshot::{Entry, Profile};
 use super::validate::{profile_problems, user_id_problems};
-use super::{Conn, Inner};
+use super::{Api, Conn, Inner};
 use crate::chat::wire::{self, CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP};
 use crate::chat::{ChatError, ErrorKind};
 use crate::tfproto::{
@@ -176,6 +176,11 @@ pub(crate) fn profile_items(prior: &Profile, planned: &Profile) -> Vec<ProfileIt
         .collect()
 }
 
+/// The profile items a create_robot with `profile` sets (its non-null fields).
+fn create_items(profile: &Profile) -> Vec<ProfileItem> {
+    profile_items(&Profile::default(), profile)
+}
+
 fn create_request(state: &RobotState) -> CreateRobotRequest {
     CreateRobotRequest {
         user_id: state.user_id.clone(),
@@ -244,11 +249,23 @@ impl Robot {
             Ok(api) => api,
             Err(d) => return response(Value::Null, d),
         };
+        // If the chatbot is already active (made outside Terraform), create_robot
+        // keeps the profile fields it is not given; the cached view tells us which.
+        let existing = match api.snapshot.cached().await {
+            Some(view) => match view.get(&id) {
+                Some(Entry::Profile(p)) => Some(p.clone()),
+                _ => None,
+            },
+            None => None,
+        };
         log_debug!("provider", "creating chatbot", user_id = id);
         let result = api.client.create_robot(&create_request(&planned)).await;
         api.snapshot.invalidate().await;
         let err = match result {
-            Ok(()) => return response(planned.to_value(), Diagnostics::new()),
+            Ok(()) => match existing {
+                None => return response(planned.to_value(), Diagnostics::new()),
+                Some(old) => return self.clear_leftovers(&api, old, planned).await,
+            },
             Err(e) => e,
         };
         let mut d = Diagnostics::new();
@@ -312,9 +329,56 @@ impl Robot {
                     }
                 }
             }
+            ErrorKind::Stopped => {
+                d.attr_error(
+                    USER_ID,
+                    summary,
+                    format!(
+                        "{err} The request may have reached the API before the stop; if {id} \
+                         shows up in the Chat console, bring it under management with \
+                         `terraform import`."
+                    ),
+                );
+                response(Value::Null, d)
+            }
             _ => {
                 d.attr_error(USER_ID, summary, err.to_string());
                 response(Value::Null, d)
+            }
+        }
+    }
+
+    /// After create_robot on an already active chatbot: clears the profile fields
+    /// the configuration leaves out but the chatbot still had.
+    async fn clear_leftovers(&self, api: &Api, old: Profile, planned: RobotState) -> ApplyResponse {
+        let id = planned.user_id.clone();
+        let mut after_create = old;
+        after_create.apply(&create_items(&planned.profile));
+        let items = profile_items(&after_create, &planned.profile);
+        if items.is_empty() {
+            return response(planned.to_value(), Diagnostics::new());
+        }
+        log_debug!(
+            "provider",
+            "chatbot existed; clearing fields left out",
+            user_id = id
+        );
+        match api.client.portrait_set(&id, items).await {
+            Ok(()) => response(planned.to_value(), Diagnostics::new()),
+            Err(e) => {
+                let mut d = Diagnostics::new();
+                d.error(
+                    format!("Could not finish creating chatbot {id}"),
+                    format!(
+                        "The chatbot already existed and was taken over, but clearing the \
+                         profile fields the configuration leaves out failed: {e}"
+                    ),
+                );
+                let state = RobotState {
+                    user_id: id,
+                    profile: after_create,
+                };
+                response(state.to_value(), d)
             }
         }
     }
@@ -706,6 +770,28 @@ mod tests {
         let mut p = before.clone();
         p.apply(&items);
         assert_eq!(p, after);
+    }
+
+    #[test]
+    fn taking_over_an_existing_chatbot_clears_only_left_out_fields() {
+        let old = profile(Some("old nick"), Some("http://old"), Some("old sig"));
+        let planned = profile(Some("new nick"), None, None);
+        let mut after_create = old.clone();
+        after_create.apply(&create_items(&planned));
+        assert_eq!(
+            after_create,
+            profile(Some("new nick"), Some("http://old"), Some("old sig"))
+        );
+        let items = profile_items(&after_create, &planned);
+        let tags: Vec<_> = items
+            .iter()
+            .map(|i| (i.tag.as_str(), i.value.as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            tags,
+            [(wire::TAG_IMAGE, ""), (wire::TAG_SELF_SIGNATURE, "")]
+        );
+        assert!(create_items(&Profile::default()).is_empty());
     }
 
     #[test]

@@ -167,7 +167,21 @@ impl DataSource for Robots {
             }
         };
         match api.snapshot.get().await {
-            Ok(view) => (state(api.sdkappid, prefix.as_str(), &view), d),
+            Ok(view) => {
+                let wanted = |id: &str| prefix.as_str().is_none_or(|p| id.starts_with(p));
+                for (id, entry) in &view.robots {
+                    if let (Entry::Unreadable { code, info }, true) = (entry, wanted(id)) {
+                        d.warning(
+                            format!("Profile of chatbot {id} not readable"),
+                            format!(
+                                "Its nick, face_url and self_signature are listed as null \
+                                 (ResultCode {code}: {info})."
+                            ),
+                        );
+                    }
+                }
+                (state(api.sdkappid, prefix.as_str(), &view), d)
+            }
             Err(e) => {
                 d.error("Could not list chatbots", e.to_string());
                 (Value::Null, d)

@@ -201,6 +201,15 @@ impl<D: Directory> Snapshot<D> {
         Ok(View::assemble(ids, profiles))
     }
 
+    /// The current view if one is cached and fresh; never fetches.
+    pub async fn cached(&self) -> Option<Arc<View>> {
+        let slot = self.slot.lock().await;
+        match &slot.view {
+            Some((at, view)) if at.elapsed() < self.ttl => Some(view.clone()),
+            _ => None,
+        }
+    }
+
     /// Forgets the view: the next reader fetches again. Waits for an in-flight
     /// fetch, so a fetch that started before a create cannot outlive it.
     pub async fn invalidate(&self) {
@@ -352,7 +361,9 @@ mod tests {
             .push(("@RBT#new".into(), Vec::new()));
         // Still cached.
         assert!(snap.get().await.unwrap().get("@RBT#new").is_none());
+        assert!(snap.cached().await.is_some());
         snap.invalidate().await;
+        assert!(snap.cached().await.is_none());
         assert!(snap.get().await.unwrap().get("@RBT#new").is_some());
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
 
