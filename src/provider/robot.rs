@@ -304,9 +304,9 @@ impl Robot {
                             USER_ID,
                             summary,
                             format!(
-                                "{err} The chatbot was created nonetheless and is recorded in \
-                                 the state; Terraform marks it for replacement, and the next \
-                                 apply also sets any profile field that did not take."
+                                "{err} The chatbot was created nonetheless, so it is recorded \
+                                 in the state; Terraform marks it tainted, and the next apply \
+                                 replaces it with the configured profile."
                             ),
                         );
                         response(state.to_value(), d)
