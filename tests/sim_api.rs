@@ -1218,3 +1218,51 @@ async fn binary_serves_the_demo_app_by_default() {
         .unwrap();
     assert_ok(&v);
 }
+
+#[tokio::test]
+async fn concurrent_changes_all_reach_the_state_file() {
+    let path = temp_path("concurrent");
+    let config = SimConfig {
+        state_file: Some(path.clone()),
+        ..SimConfig::default()
+    };
+    let s = Sim::start(config.clone()).await;
+    let q = query(
+        DEMO_SDKAPPID,
+        "administrator",
+        &sig_for(DEMO_SECRET_KEY, DEMO_SDKAPPID, "administrator"),
+    );
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let http = s.http.clone();
+            let url = format!("{}/{CREATE_ROBOT}?{q}", s.running.url);
+            tokio::spawn(async move {
+                let body = json!({"UserID": format!("@RBT#{i:02}"), "Nick": format!("n{i}")});
+                let v: Value = http
+                    .post(url)
+                    .body(body.to_string())
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                v
+            })
+        })
+        .collect();
+    for c in calls {
+        assert_ok(&c.await.unwrap());
+    }
+    s.running.shutdown().await;
+    let s = Sim::start(config).await;
+    let mut listed = s.list().await;
+    listed.sort();
+    let expected: Vec<String> = (0..20).map(|i| format!("@RBT#{i:02}")).collect();
+    assert_eq!(listed, expected);
+    let robots = s.admin.robots(DEMO_SDKAPPID).await.unwrap();
+    assert!(robots.iter().all(|r| r.nick.as_deref()
+        == Some(&format!("n{}", &r.user_id[5..].trim_start_matches('0')))
+        || r.user_id == "@RBT#00" && r.nick.as_deref() == Some("n0")));
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
