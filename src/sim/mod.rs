@@ -15,7 +15,12 @@
 //! - a profile value `""` (create_robot or portrait_set) clears the tag;
 //! - deleted robots do not exist for the profile endpoints (70107);
 //! - portrait_set accepts the three tags this project uses only (40001 otherwise);
-//! - more than 100 accounts in portrait_get, or none, is 40001.
+//! - more than 100 accounts in portrait_get, or none, is 40001;
+//! - unknown paths under `/v4/` get 60002 (HTTP 200), non-POST methods too;
+//! - the call frequency limit is a sliding one-second window per endpoint per app;
+//!   refused calls do not use it up;
+//! - injected faults apply only to calls that pass every check (including the
+//!   rate limit); every call that reached an endpoint is counted.
 //!
 //! Secrets: app keys never appear in logs, Debug output or the `/__sim/` API; the
 //! UserSigs received are kept only for `GET /__sim/usersigs` and never logged.
