@@ -5,4 +5,5 @@
 pub mod log;
 pub mod chat;
 pub mod provider;
+pub mod sim;
 pub mod tfproto;
