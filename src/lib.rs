@@ -4,4 +4,6 @@
 #[macro_use]
 pub mod log;
 pub mod chat;
+pub mod provider;
+pub mod sim;
 pub mod tfproto;

@@ -135,7 +135,13 @@ mod tests {
     #[test]
     fn renders_hclog_shape() {
         let t = UNIX_EPOCH + Duration::from_micros(1_700_000_000_123_456);
-        let line = render(Level::Debug, "provider", "hello", &[("user_id", &"@RBT#1")], t);
+        let line = render(
+            Level::Debug,
+            "provider",
+            "hello",
+            &[("user_id", &"@RBT#1")],
+            t,
+        );
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["@level"], "debug");
         assert_eq!(v["@message"], "hello");

@@ -1,1 +1,258 @@
-fn main(){}
+//! `tencentchat-sim`: serves the simulated Chat REST API until SIGINT/SIGTERM.
+//!
+//! The first stdout line is `tencentchat-sim listening on http://127.0.0.1:PORT`;
+//! tests and scripts parse it. Logs go to stderr as hclog JSON.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tencentchat::log::{set_min_level, Level};
+use tencentchat::log_info;
+use tencentchat::sim::{self, App, SimConfig};
+
+const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
+                       [--config FILE.json] [--state-file FILE] [--calls-per-second N] [--quiet]
+
+  --listen             address to serve on (default 127.0.0.1:0, a free port)
+  --app                an app to serve (repeatable); admins default to `administrator`
+  --config             JSON file: {\"apps\":[{\"sdkappid\":N,\"secret_key\":\"...\",\"admins\":[...]}],
+                       \"state_file\":\"...\",\"calls_per_second\":N}; flags override it
+  --state-file         keep robots and profiles in FILE across restarts
+  --calls-per-second   per endpoint per app before error 60007 (default 200)
+  --quiet              log warnings and errors only
+
+With no --app and no --config, serves the demo app (SDKAppID 1400000000).";
+
+struct Options {
+    listen: SocketAddr,
+    config: SimConfig,
+    quiet: bool,
+}
+
+fn parse_app(spec: &str) -> Result<App, String> {
+    let mut parts = spec.splitn(3, ':');
+    let id = parts.next().unwrap_or_default();
+    let sdkappid = id
+        .parse::<u64>()
+        .map_err(|_| format!("--app: {id:?} is not an SDKAppID"))?;
+    let secret_key = parts
+        .next()
+        .filter(|k| !k.is_empty())
+        .ok_or("--app needs SDKAPPID:SECRET_KEY")?
+        .to_string();
+    let admins = match parts.next() {
+        Some(list) => list
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => vec!["administrator".to_string()],
+    };
+    if admins.is_empty() {
+        return Err("--app: the admin list is empty".into());
+    }
+    Ok(App {
+        sdkappid,
+        secret_key,
+        admins,
+    })
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut listen: SocketAddr = "127.0.0.1:0".parse().expect("a valid address");
+    let mut apps = Vec::new();
+    let mut config_file: Option<PathBuf> = None;
+    let mut state_file: Option<PathBuf> = None;
+    let mut calls_per_second: Option<u32> = None;
+    let mut quiet = false;
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--listen" => {
+                let v = value()?;
+                listen = v
+                    .parse()
+                    .map_err(|_| format!("--listen: {v:?} is not ADDR:PORT"))?;
+            }
+            "--app" => apps.push(parse_app(&value()?)?),
+            "--config" => config_file = Some(PathBuf::from(value()?)),
+            "--state-file" => state_file = Some(PathBuf::from(value()?)),
+            "--calls-per-second" => {
+                let v = value()?;
+                calls_per_second = Some(
+                    v.parse()
+                        .map_err(|_| format!("--calls-per-second: {v:?} is not a number"))?,
+                );
+            }
+            "--quiet" => quiet = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let mut config = match &config_file {
+        Some(path) => {
+            let text =
+                std::fs::read(path).map_err(|e| format!("--config {}: {e}", path.display()))?;
+            serde_json::from_slice::<SimConfig>(&text)
+                .map_err(|e| format!("--config {}: {e}", path.display()))?
+        }
+        None => SimConfig::default(),
+    };
+    if !apps.is_empty() {
+        if config_file.is_some() {
+            config.apps.extend(apps);
+        } else {
+            config.apps = apps;
+        }
+    }
+    if state_file.is_some() {
+        config.state_file = state_file;
+    }
+    if let Some(n) = calls_per_second {
+        config.calls_per_second = n;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for app in &config.apps {
+        if !seen.insert(app.sdkappid) {
+            return Err(format!("SDKAppID {} is given twice", app.sdkappid));
+        }
+    }
+    Ok(Options {
+        listen,
+        config,
+        quiet,
+    })
+}
+
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("tencentchat-sim: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    set_min_level(if options.quiet {
+        Level::Warn
+    } else {
+        Level::Info
+    });
+    sim::log_calls(!options.quiet);
+    let apps = options.config.apps.clone();
+    let state_file = options.config.state_file.clone();
+    let running = match sim::start(options.config, options.listen).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tencentchat-sim: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "tencentchat-sim listening on {}", running.url);
+        for app in &apps {
+            let key = if *app == App::demo() {
+                format!(", secret key {}", app.secret_key)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  app {}: admins {}{key}",
+                app.sdkappid,
+                app.admins.join(",")
+            );
+        }
+        if let Some(path) = &state_file {
+            let _ = writeln!(out, "  state file {}", path.display());
+        }
+        let _ = out.flush();
+    }
+    log_info!("sim", "listening", url = running.url);
+    stopped().await;
+    log_info!("sim", "stopping");
+    running.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        parse_args(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn defaults_to_the_demo_app() {
+        let o = parse(&[]).unwrap();
+        assert_eq!(o.config, SimConfig::default());
+        assert_eq!(o.listen.to_string(), "127.0.0.1:0");
+    }
+
+    #[test]
+    fn apps_and_flags() {
+        let o = parse(&[
+            "--app",
+            "20000123:k1",
+            "--app=5:k2:admin,ops",
+            "--calls-per-second",
+            "7",
+            "--state-file",
+            "/tmp/x.json",
+            "--quiet",
+            "--listen",
+            "127.0.0.1:9999",
+        ])
+        .unwrap();
+        assert_eq!(o.config.apps.len(), 2);
+        assert_eq!(o.config.apps[0].admins, ["administrator"]);
+        assert_eq!(o.config.apps[1].admins, ["admin", "ops"]);
+        assert_eq!(o.config.calls_per_second, 7);
+        assert!(o.quiet);
+        assert_eq!(o.listen.port(), 9999);
+        assert!(parse(&["--app", "x:k"]).is_err());
+        assert!(parse(&["--app", "1"]).is_err());
+        assert!(parse(&["--app", "1:k", "--app", "1:j"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["--listen"]).is_err());
+    }
+}

@@ -66,7 +66,12 @@ impl Diagnostics {
         summary: impl Into<String>,
         detail: impl Into<String>,
     ) {
-        self.push(Severity::Warning, summary, detail, Some(AttrPath::attr(attr)));
+        self.push(
+            Severity::Warning,
+            summary,
+            detail,
+            Some(AttrPath::attr(attr)),
+        );
     }
 
     pub fn push(

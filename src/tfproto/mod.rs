@@ -6,12 +6,22 @@
 //! source by type name. Knows nothing of Tencent: the provider code implements the
 //! traits here.
 
+pub mod codec;
+mod convert;
 pub mod diag;
 pub mod schema;
+mod service;
 pub mod value;
+
+/// Types and service stubs generated from `proto/tfplugin6.proto`.
+#[allow(clippy::all, missing_docs)]
+pub mod proto {
+    tonic::include_proto!("tfplugin6");
+}
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use schema::{Attribute, Schema, Type};
+pub use service::{server, ProviderService};
 pub use value::Value;
 
 use std::sync::Arc;
@@ -130,6 +140,13 @@ pub struct OpenResponse {
     pub diagnostics: Diagnostics,
 }
 
+pub struct RenewResponse {
+    pub private: Vec<u8>,
+    /// Unix seconds when Terraform should call renew again; None for never.
+    pub renew_at: Option<u64>,
+    pub diagnostics: Diagnostics,
+}
+
 /// An ephemeral resource type (Terraform 1.10+), e.g. `tencentchat_usersig`.
 #[async_trait::async_trait]
 pub trait EphemeralResource: Send + Sync + 'static {
@@ -137,6 +154,15 @@ pub trait EphemeralResource: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     async fn validate(&self, config: &Value) -> Diagnostics;
     async fn open(&self, config: &Value) -> OpenResponse;
+    /// Called at or after `renew_at` with the private data of the last open/renew.
+    /// The default keeps the private data and asks for no further renewal.
+    async fn renew(&self, private: &[u8]) -> RenewResponse {
+        RenewResponse {
+            private: private.to_vec(),
+            renew_at: None,
+            diagnostics: Diagnostics::new(),
+        }
+    }
     async fn close(&self, _private: &[u8]) -> Diagnostics {
         Diagnostics::new()
     }

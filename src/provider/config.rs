@@ -1,0 +1,886 @@
+//! The `provider "tencentchat" {}` block: its schema, and turning a configuration
+//! plus the `TENCENTCHAT_*` environment into settings for `chat::Client`.
+//!
+//! Every attribute falls back to its environment variable when the block leaves it
+//! null. The environment is read through a closure so tests never touch the real
+//! process environment. No diagnostic ever contains a secret value.
+
+use crate::chat::{ClientConfig, Credentials, Endpoint, Region, Secret};
+use crate::tfproto::{Attribute, Diagnostics, Schema, Type, Value};
+use std::time::Duration;
+
+use super::validate::is_printable_ascii;
+
+/// Looks up an environment variable; `None` when unset.
+pub(crate) type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// One provider attribute and the environment variable that can stand in for it.
+#[derive(Clone, Copy)]
+struct Setting {
+    attr: &'static str,
+    env: &'static str,
+}
+
+const SDKAPPID: Setting = Setting {
+    attr: "sdkappid",
+    env: "TENCENTCHAT_SDKAPPID",
+};
+const IDENTIFIER: Setting = Setting {
+    attr: "identifier",
+    env: "TENCENTCHAT_IDENTIFIER",
+};
+const SECRET_KEY: Setting = Setting {
+    attr: "secret_key",
+    env: "TENCENTCHAT_SECRET_KEY",
+};
+const USERSIG: Setting = Setting {
+    attr: "usersig",
+    env: "TENCENTCHAT_USERSIG",
+};
+const REGION: Setting = Setting {
+    attr: "region",
+    env: "TENCENTCHAT_REGION",
+};
+const ENDPOINT: Setting = Setting {
+    attr: "endpoint",
+    env: "TENCENTCHAT_ENDPOINT",
+};
+const REQUEST_TIMEOUT: Setting = Setting {
+    attr: "request_timeout_seconds",
+    env: "TENCENTCHAT_REQUEST_TIMEOUT_SECONDS",
+};
+const MAX_RETRIES: Setting = Setting {
+    attr: "max_retries",
+    env: "TENCENTCHAT_MAX_RETRIES",
+};
+const CALLS_PER_SECOND: Setting = Setting {
+    attr: "calls_per_second",
+    env: "TENCENTCHAT_CALLS_PER_SECOND",
+};
+
+const DEFAULT_IDENTIFIER: &str = "administrator";
+const DEFAULT_REGION: &str = "china";
+const MAX_IDENTIFIER_BYTES: usize = 32;
+
+pub(crate) fn schema() -> Schema {
+    let keys = Region::KEYS
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Schema::new(
+        "Manages Tencent Cloud Chat chatbot accounts through the Chat REST API. \
+         Every setting can also come from a `TENCENTCHAT_*` environment variable.",
+        vec![
+            Attribute::optional(
+                SDKAPPID.attr,
+                Type::Number,
+                "The SDKAppID of the Chat app (a positive integer up to 4294967295). \
+                 Required here or in `TENCENTCHAT_SDKAPPID`.",
+            ),
+            Attribute::optional(
+                IDENTIFIER.attr,
+                Type::String,
+                "An app admin account that signs the requests (printable ASCII, at most 32 \
+                 bytes). Also `TENCENTCHAT_IDENTIFIER`; defaults to `administrator`.",
+            ),
+            Attribute::optional(
+                SECRET_KEY.attr,
+                Type::String,
+                "The app's secret key from the Chat console; the provider computes admin \
+                 UserSigs from it. Also `TENCENTCHAT_SECRET_KEY`. Set exactly one of \
+                 `secret_key` and `usersig`; when either is set in the configuration, \
+                 neither environment variable is read.",
+            )
+            .sensitive(),
+            Attribute::optional(
+                USERSIG.attr,
+                Type::String,
+                "A UserSig already issued for `identifier`, used as-is (it is never renewed, \
+                 so it must outlive the run). Also `TENCENTCHAT_USERSIG`. Set exactly one of \
+                 `secret_key` and `usersig`.",
+            )
+            .sensitive(),
+            Attribute::optional(
+                REGION.attr,
+                Type::String,
+                &format!(
+                    "The data center region of the app: one of {keys}. \
+                     Also `TENCENTCHAT_REGION`; defaults to `china`."
+                ),
+            ),
+            Attribute::optional(
+                ENDPOINT.attr,
+                Type::String,
+                "An explicit `http://` or `https://` base URL for the API (for example a \
+                 local `tencentchat-sim`); overrides `region`. Also `TENCENTCHAT_ENDPOINT`.",
+            ),
+            Attribute::optional(
+                REQUEST_TIMEOUT.attr,
+                Type::Number,
+                "Timeout of each HTTP request, in seconds (1-300). \
+                 Also `TENCENTCHAT_REQUEST_TIMEOUT_SECONDS`; defaults to 30.",
+            ),
+            Attribute::optional(
+                MAX_RETRIES.attr,
+                Type::Number,
+                "How many times a call is retried after a transient error (0-20). \
+                 Also `TENCENTCHAT_MAX_RETRIES`; defaults to 5.",
+            ),
+            Attribute::optional(
+                CALLS_PER_SECOND.attr,
+                Type::Number,
+                "Client-side limit of calls per second to each API endpoint (1-200; Tencent \
+                 allows 200). Also `TENCENTCHAT_CALLS_PER_SECOND`; defaults to 100.",
+            ),
+        ],
+    )
+}
+
+/// Where requests go, before the region key is turned into a `chat::Region`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// One of `Region::KEYS`.
+    Region(String),
+    /// A base URL without a trailing slash.
+    Url(String),
+}
+
+/// A complete, valid provider configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub sdkappid: u64,
+    pub identifier: String,
+    pub credentials: Credentials,
+    pub target: Target,
+    pub request_timeout_seconds: u64,
+    pub max_retries: u32,
+    pub calls_per_second: u32,
+}
+
+impl Settings {
+    /// The client configuration these settings describe.
+    pub fn client_config(&self) -> Result<ClientConfig, String> {
+        let endpoint = match &self.target {
+            Target::Region(key) => Endpoint::Region(Region::from_key(key)?),
+            Target::Url(url) => Endpoint::Url(url.clone()),
+        };
+        let mut cfg = ClientConfig::new(
+            self.sdkappid,
+            self.identifier.clone(),
+            self.credentials.clone(),
+            endpoint,
+        );
+        cfg.request_timeout = Duration::from_secs(self.request_timeout_seconds);
+        cfg.max_retries = self.max_retries;
+        cfg.calls_per_second = self.calls_per_second;
+        Ok(cfg)
+    }
+}
+
+/// Whether a missing required setting is an error yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// ValidateProviderConfig: check what is set; missing values may still come later.
+    Validate,
+    /// ConfigureProvider: everything needed must be there (or be unknown).
+    Configure,
+}
+
+/// The outcome of reading the provider block.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    /// Present when there are no errors and nothing is unknown.
+    pub settings: Option<Settings>,
+    /// Attributes whose values are not known yet (set from another resource).
+    pub unknown: Vec<&'static str>,
+    pub diagnostics: Diagnostics,
+}
+
+/// A setting's value after the environment fallback.
+enum Slot<T> {
+    Known(T),
+    Unknown,
+    /// Neither the block nor the environment sets it.
+    Missing,
+    /// Set, but wrong; a diagnostic has been recorded.
+    Invalid,
+}
+
+/// A raw value and where it came from.
+enum Raw {
+    Unset,
+    Unknown,
+    Config(Value),
+    Env(String),
+}
+
+struct Resolver<'a> {
+    config: &'a Value,
+    env: &'a EnvLookup,
+    mode: Mode,
+    unknown: Vec<&'static str>,
+    diags: Diagnostics,
+}
+
+/// Reads the provider block (falling back to `env`) and checks every rule.
+pub(crate) fn resolve(config: &Value, env: &EnvLookup, mode: Mode) -> Resolved {
+    let mut r = Resolver {
+        config,
+        env,
+        mode,
+        unknown: Vec::new(),
+        diags: Diagnostics::new(),
+    };
+    let sdkappid = r.integer(SDKAPPID, 1, u32::MAX as u64, None);
+    let identifier = r.identifier();
+    let credentials = r.credentials();
+    let target = r.target();
+    let timeout = r.integer(REQUEST_TIMEOUT, 1, 300, Some(30));
+    let retries = r.integer(MAX_RETRIES, 0, 20, Some(5));
+    let cps = r.integer(CALLS_PER_SECOND, 1, 200, Some(100));
+
+    let settings = match (
+        sdkappid,
+        identifier,
+        credentials,
+        target,
+        timeout,
+        retries,
+        cps,
+    ) {
+        (
+            Slot::Known(sdkappid),
+            Slot::Known(identifier),
+            Slot::Known(credentials),
+            Slot::Known(target),
+            Slot::Known(timeout),
+            Slot::Known(retries),
+            Slot::Known(cps),
+        ) if !r.diags.has_errors() => Some(Settings {
+            sdkappid,
+            identifier,
+            credentials,
+            target,
+            request_timeout_seconds: timeout,
+            max_retries: retries as u32,
+            calls_per_second: cps as u32,
+        }),
+        _ => None,
+    };
+    Resolved {
+        settings,
+        unknown: r.unknown,
+        diagnostics: r.diags,
+    }
+}
+
+impl Resolver<'_> {
+    fn raw(&self, s: Setting) -> Raw {
+        match self.config.get(s.attr) {
+            Value::Null => self.env_raw(s),
+            Value::Unknown => Raw::Unknown,
+            v => Raw::Config(v.clone()),
+        }
+    }
+
+    /// An empty environment variable counts as unset.
+    fn env_raw(&self, s: Setting) -> Raw {
+        match (self.env)(s.env) {
+            Some(v) if !v.is_empty() => Raw::Env(v),
+            _ => Raw::Unset,
+        }
+    }
+
+    fn error(&mut self, s: Setting, summary: &str, detail: String) {
+        self.diags.attr_error(s.attr, summary, detail);
+    }
+
+    fn missing(&mut self, s: Setting, what: &str) {
+        if self.mode == Mode::Configure {
+            self.error(
+                s,
+                &format!("Missing {}", s.attr),
+                format!(
+                    "Set `{}` in the provider block or the {} environment variable: {what}.",
+                    s.attr, s.env
+                ),
+            );
+        }
+    }
+
+    /// A whole number in `min..=max`, from a number in the block or text in the environment.
+    fn integer(&mut self, s: Setting, min: u64, max: u64, default: Option<u64>) -> Slot<u64> {
+        let allowed = format!("a whole number from {min} to {max}");
+        let (n, origin) = match self.raw(s) {
+            Raw::Unknown => {
+                self.unknown.push(s.attr);
+                return Slot::Unknown;
+            }
+            Raw::Unset => {
+                return match default {
+                    Some(d) => Slot::Known(d),
+                    None => {
+                        self.missing(s, &allowed);
+                        Slot::Missing
+                    }
+                };
+            }
+            Raw::Config(Value::Number(n)) => (Some(n), format!("`{}`", s.attr)),
+            Raw::Config(_) => (None, format!("`{}`", s.attr)),
+            Raw::Env(text) => (text.trim().parse::<f64>().ok(), s.env.to_string()),
+        };
+        match n {
+            Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => {
+                Slot::Known(n as u64)
+            }
+            _ => {
+                self.error(
+                    s,
+                    &format!("Invalid {}", s.attr),
+                    format!(
+                        "{origin} must be {allowed} (`{}` in the provider block, or the {} \
+                         environment variable).",
+                        s.attr, s.env
+                    ),
+                );
+                Slot::Invalid
+            }
+        }
+    }
+
+    /// A string setting that is not secret (its value may be quoted back).
+    fn text(&mut self, s: Setting) -> Result<Option<(String, String)>, ()> {
+        match self.raw(s) {
+            Raw::Unknown => {
+                self.unknown.push(s.attr);
+                Err(())
+            }
+            Raw::Unset => Ok(None),
+            Raw::Config(Value::String(v)) => Ok(Some((v, format!("`{}`", s.attr)))),
+            Raw::Config(_) => Ok(Some((String::new(), format!("`{}`", s.attr)))),
+            Raw::Env(v) => Ok(Some((v, s.env.to_string()))),
+        }
+    }
+
+    fn identifier(&mut self) -> Slot<String> {
+        let s = IDENTIFIER;
+        let (v, origin) = match self.text(s) {
+            Err(()) => return Slot::Unknown,
+            Ok(None) => return Slot::Known(DEFAULT_IDENTIFIER.to_string()),
+            Ok(Some(x)) => x,
+        };
+        if v.is_empty() || v.len() > MAX_IDENTIFIER_BYTES || !is_printable_ascii(&v) {
+            self.error(
+                s,
+                "Invalid identifier",
+                format!(
+                    "{origin} must be the UserID of an app admin: 1 to {MAX_IDENTIFIER_BYTES} \
+                     printable ASCII characters (got {v:?}). Set `identifier` in the provider \
+                     block or the {} environment variable, or leave both unset for \
+                     `{DEFAULT_IDENTIFIER}`.",
+                    s.env
+                ),
+            );
+            return Slot::Invalid;
+        }
+        Slot::Known(v)
+    }
+
+    /// Exactly one of secret_key / usersig. The block's pair wins over the environment's
+    /// as a whole, so a stray environment variable cannot conflict with the block.
+    fn credentials(&mut self) -> Slot<Credentials> {
+        let in_block = |s: Setting| !self.config.get(s.attr).is_null();
+        let from_block = in_block(SECRET_KEY) || in_block(USERSIG);
+        let read = |r: &Self, s: Setting| -> Raw {
+            if from_block {
+                match r.config.get(s.attr) {
+                    Value::Null => Raw::Unset,
+                    Value::Unknown => Raw::Unknown,
+                    v => Raw::Config(v.clone()),
+                }
+            } else {
+                r.env_raw(s)
+            }
+        };
+        let key = read(self, SECRET_KEY);
+        let sig = read(self, USERSIG);
+        let mut unknown = false;
+        for (raw, s) in [(&key, SECRET_KEY), (&sig, USERSIG)] {
+            if matches!(raw, Raw::Unknown) {
+                self.unknown.push(s.attr);
+                unknown = true;
+            }
+        }
+        if unknown {
+            return Slot::Unknown;
+        }
+        let secret = |raw: Raw| match raw {
+            Raw::Config(Value::String(v)) | Raw::Env(v) => Some(v),
+            Raw::Config(_) => Some(String::new()),
+            Raw::Unset | Raw::Unknown => None,
+        };
+        match (secret(key), secret(sig)) {
+            (Some(_), Some(_)) => {
+                let both = "Both `secret_key` and `usersig` are set";
+                let where_ = if from_block {
+                    "in the provider block"
+                } else {
+                    "through TENCENTCHAT_SECRET_KEY and TENCENTCHAT_USERSIG"
+                };
+                self.diags.attr_error(
+                    USERSIG.attr,
+                    "Conflicting credentials",
+                    format!(
+                        "{both} {where_}. Set exactly one: `secret_key` (or \
+                         TENCENTCHAT_SECRET_KEY) to have UserSigs computed, or `usersig` (or \
+                         TENCENTCHAT_USERSIG) to use a pre-issued one."
+                    ),
+                );
+                Slot::Invalid
+            }
+            (None, None) => {
+                if self.mode == Mode::Configure {
+                    self.diags.attr_error(
+                        SECRET_KEY.attr,
+                        "Missing credentials",
+                        "Set `secret_key` in the provider block (or the TENCENTCHAT_SECRET_KEY \
+                         environment variable) to the app's secret key, or `usersig` (or \
+                         TENCENTCHAT_USERSIG) to a pre-issued admin UserSig.",
+                    );
+                }
+                Slot::Missing
+            }
+            (Some(k), None) => self.nonempty_secret(SECRET_KEY, k, from_block),
+            (None, Some(u)) => self.nonempty_secret(USERSIG, u, from_block),
+        }
+    }
+
+    fn nonempty_secret(&mut self, s: Setting, v: String, from_block: bool) -> Slot<Credentials> {
+        if v.trim().is_empty() {
+            let origin = if from_block {
+                format!("`{}`", s.attr)
+            } else {
+                s.env.to_string()
+            };
+            self.error(
+                s,
+                &format!("Invalid {}", s.attr),
+                format!(
+                    "{origin} is empty or blank. Set `{}` in the provider block or the {} \
+                     environment variable to a non-empty value.",
+                    s.attr, s.env
+                ),
+            );
+            return Slot::Invalid;
+        }
+        let secret = Secret::new(v);
+        Slot::Known(if s.attr == SECRET_KEY.attr {
+            Credentials::SecretKey(secret)
+        } else {
+            Credentials::UserSig(secret)
+        })
+    }
+
+    /// `endpoint` if set, else `region` (default `china`). A set region is checked
+    /// even when an endpoint overrides it.
+    fn target(&mut self) -> Slot<Target> {
+        let region = match self.text(REGION) {
+            Err(()) => Slot::Unknown,
+            Ok(None) => Slot::Known(DEFAULT_REGION.to_string()),
+            Ok(Some((v, origin))) => {
+                if Region::KEYS.contains(&v.as_str()) {
+                    Slot::Known(v)
+                } else {
+                    self.error(
+                        REGION,
+                        "Invalid region",
+                        format!(
+                            "{origin} must be one of {} (got {v:?}). Set `region` in the \
+                             provider block or the {} environment variable.",
+                            Region::KEYS.join(", "),
+                            REGION.env
+                        ),
+                    );
+                    Slot::Invalid
+                }
+            }
+        };
+        let endpoint = match self.text(ENDPOINT) {
+            Err(()) => return Slot::Unknown,
+            Ok(None) => None,
+            Ok(Some((v, origin))) => match base_url(&v) {
+                Some(url) => Some(url),
+                None => {
+                    self.error(
+                        ENDPOINT,
+                        "Invalid endpoint",
+                        format!(
+                            "{origin} must be an http:// or https:// base URL with a host, and \
+                             no query or fragment, such as http://127.0.0.1:8080 (got {v:?}). \
+                             Set `endpoint` in the provider block or the {} environment \
+                             variable, or leave both unset to use `region`.",
+                            ENDPOINT.env
+                        ),
+                    );
+                    return Slot::Invalid;
+                }
+            },
+        };
+        match (endpoint, region) {
+            (_, Slot::Invalid) => Slot::Invalid,
+            (Some(url), _) => Slot::Known(Target::Url(url)),
+            (None, Slot::Known(key)) => Slot::Known(Target::Region(key)),
+            (None, Slot::Unknown) => Slot::Unknown,
+            (None, Slot::Missing) => Slot::Missing,
+        }
+    }
+}
+
+/// A usable base URL (without trailing slashes), or None.
+fn base_url(v: &str) -> Option<String> {
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    let ok = !host.is_empty()
+        && !host.starts_with(':')
+        && !host.contains('@')
+        && v.bytes().all(|b| b.is_ascii_graphic())
+        && !v.contains(['?', '#']);
+    ok.then(|| v.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfproto::Severity;
+    use std::collections::HashMap;
+
+    const KEY: &str = "s3cr3t-key-value";
+
+    fn block(pairs: &[(&str, Value)]) -> Value {
+        // Every schema attribute is present; unset ones are null.
+        let mut v = Value::object(
+            schema()
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    fn run(config: &Value, e: &[(&str, &str)], mode: Mode) -> Resolved {
+        resolve(config, &env(e), mode)
+    }
+
+    fn errors_on(r: &Resolved) -> Vec<String> {
+        r.diagnostics
+            .0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| {
+                d.attribute
+                    .as_ref()
+                    .map(|p| format!("{:?}", p.0[0]))
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    fn assert_no_secret(r: &Resolved, secret: &str) {
+        let all = format!("{:?} {:?}", r.diagnostics, r.settings);
+        assert!(!all.contains(secret), "secret leaked: {all}");
+    }
+
+    #[test]
+    fn defaults_with_minimal_block() {
+        let r = run(
+            &block(&[
+                ("sdkappid", Value::Number(1400000000.0)),
+                ("secret_key", Value::string(KEY)),
+            ]),
+            &[],
+            Mode::Configure,
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let s = r.settings.expect("settings");
+        assert_eq!(s.sdkappid, 1400000000);
+        assert_eq!(s.identifier, "administrator");
+        assert!(matches!(&s.credentials, Credentials::SecretKey(k) if k.expose() == KEY));
+        assert_eq!(s.target, Target::Region("china".into()));
+        assert_eq!(
+            (s.request_timeout_seconds, s.max_retries, s.calls_per_second),
+            (30, 5, 100)
+        );
+        assert_no_secret(&run(&block(&[]), &[], Mode::Configure), KEY);
+    }
+
+    #[test]
+    fn everything_from_the_environment() {
+        let r = run(
+            &block(&[]),
+            &[
+                ("TENCENTCHAT_SDKAPPID", "4294967295"),
+                ("TENCENTCHAT_IDENTIFIER", "admin2"),
+                ("TENCENTCHAT_USERSIG", "eJw-sig"),
+                ("TENCENTCHAT_REGION", "silicon-valley"),
+                ("TENCENTCHAT_REQUEST_TIMEOUT_SECONDS", "300"),
+                ("TENCENTCHAT_MAX_RETRIES", "0"),
+                ("TENCENTCHAT_CALLS_PER_SECOND", " 200 "),
+            ],
+            Mode::Configure,
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let s = r.settings.unwrap();
+        assert_eq!(s.sdkappid, 4294967295);
+        assert_eq!(s.identifier, "admin2");
+        assert!(matches!(&s.credentials, Credentials::UserSig(k) if k.expose() == "eJw-sig"));
+        assert_eq!(s.target, Target::Region("silicon-valley".into()));
+        assert_eq!(
+            (s.request_timeout_seconds, s.max_retries, s.calls_per_second),
+            (300, 0, 200)
+        );
+    }
+
+    #[test]
+    fn block_wins_over_environment() {
+        let r = run(
+            &block(&[
+                ("sdkappid", Value::Number(7.0)),
+                ("secret_key", Value::string(KEY)),
+                ("endpoint", Value::string("http://127.0.0.1:8080/")),
+                ("max_retries", Value::Number(2.0)),
+            ]),
+            &[
+                ("TENCENTCHAT_SDKAPPID", "9"),
+                // Not a conflict: the block's credentials win as a pair.
+                ("TENCENTCHAT_USERSIG", "other"),
+                ("TENCENTCHAT_MAX_RETRIES", "not a number"),
+                ("TENCENTCHAT_REGION", "tokyo"),
+            ],
+            Mode::Configure,
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let s = r.settings.unwrap();
+        assert_eq!(s.sdkappid, 7);
+        assert!(matches!(s.credentials, Credentials::SecretKey(_)));
+        assert_eq!(s.target, Target::Url("http://127.0.0.1:8080".into()));
+        assert_eq!(s.max_retries, 2);
+    }
+
+    #[test]
+    fn empty_environment_variable_is_unset() {
+        let r = run(
+            &block(&[("secret_key", Value::string(KEY))]),
+            &[("TENCENTCHAT_SDKAPPID", ""), ("TENCENTCHAT_IDENTIFIER", "")],
+            Mode::Configure,
+        );
+        assert_eq!(errors_on(&r), [r#"Attribute("sdkappid")"#]);
+        let d = &r.diagnostics.0[0];
+        assert!(d.detail.contains("TENCENTCHAT_SDKAPPID") && d.detail.contains("`sdkappid`"));
+    }
+
+    #[test]
+    fn missing_values_are_errors_only_at_configure() {
+        let r = run(&block(&[]), &[], Mode::Validate);
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert!(r.settings.is_none());
+
+        let r = run(&block(&[]), &[], Mode::Configure);
+        assert_eq!(
+            errors_on(&r),
+            [r#"Attribute("sdkappid")"#, r#"Attribute("secret_key")"#]
+        );
+        let creds = &r.diagnostics.0[1];
+        for word in [
+            "secret_key",
+            "usersig",
+            "TENCENTCHAT_SECRET_KEY",
+            "TENCENTCHAT_USERSIG",
+        ] {
+            assert!(creds.detail.contains(word), "{word}: {}", creds.detail);
+        }
+    }
+
+    #[test]
+    fn each_invalid_setting_is_its_own_diagnostic() {
+        let r = run(
+            &block(&[
+                ("sdkappid", Value::Number(0.0)),
+                ("identifier", Value::string("")),
+                ("region", Value::string("mars")),
+                ("request_timeout_seconds", Value::Number(0.5)),
+                ("max_retries", Value::Number(21.0)),
+                ("calls_per_second", Value::Number(201.0)),
+            ]),
+            &[
+                ("TENCENTCHAT_SECRET_KEY", KEY),
+                ("TENCENTCHAT_USERSIG", "x"),
+            ],
+            Mode::Validate,
+        );
+        assert_eq!(
+            errors_on(&r),
+            [
+                r#"Attribute("sdkappid")"#,
+                r#"Attribute("identifier")"#,
+                r#"Attribute("usersig")"#,
+                r#"Attribute("region")"#,
+                r#"Attribute("request_timeout_seconds")"#,
+                r#"Attribute("max_retries")"#,
+                r#"Attribute("calls_per_second")"#,
+            ]
+        );
+        // Each names the attribute, its variable, and what is allowed.
+        let d = &r.diagnostics.0;
+        assert!(d[0].detail.contains("TENCENTCHAT_SDKAPPID") && d[0].detail.contains("4294967295"));
+        assert!(d[3].detail.contains("silicon-valley") && d[3].detail.contains("\"mars\""));
+        assert!(d[5].detail.contains("0 to 20") && d[5].detail.contains("TENCENTCHAT_MAX_RETRIES"));
+        assert_no_secret(&r, KEY);
+        assert!(r.settings.is_none());
+    }
+
+    #[test]
+    fn invalid_environment_values_name_the_variable() {
+        let r = run(
+            &block(&[("usersig", Value::string("sig"))]),
+            &[
+                ("TENCENTCHAT_SDKAPPID", "4294967296"),
+                ("TENCENTCHAT_ENDPOINT", "ftp://x"),
+                ("TENCENTCHAT_IDENTIFIER", "bad\u{7f}"),
+            ],
+            Mode::Configure,
+        );
+        assert_eq!(
+            errors_on(&r),
+            [
+                r#"Attribute("sdkappid")"#,
+                r#"Attribute("identifier")"#,
+                r#"Attribute("endpoint")"#
+            ]
+        );
+        assert!(r.diagnostics.0[0]
+            .detail
+            .starts_with("TENCENTCHAT_SDKAPPID must be"));
+        assert!(r.diagnostics.0[2]
+            .detail
+            .starts_with("TENCENTCHAT_ENDPOINT must be"));
+    }
+
+    #[test]
+    fn secrets_are_never_echoed() {
+        // Both set in the block: conflict, without the values.
+        let r = run(
+            &block(&[
+                ("sdkappid", Value::Number(1.0)),
+                ("secret_key", Value::string(KEY)),
+                ("usersig", Value::string("sig-value-xyz")),
+            ]),
+            &[],
+            Mode::Validate,
+        );
+        assert_eq!(errors_on(&r), [r#"Attribute("usersig")"#]);
+        assert_no_secret(&r, KEY);
+        assert_no_secret(&r, "sig-value-xyz");
+
+        // A blank secret from the environment.
+        let r = run(
+            &block(&[("sdkappid", Value::Number(1.0))]),
+            &[("TENCENTCHAT_SECRET_KEY", "   ")],
+            Mode::Configure,
+        );
+        assert_eq!(errors_on(&r), [r#"Attribute("secret_key")"#]);
+        assert!(r.diagnostics.0[0]
+            .detail
+            .starts_with("TENCENTCHAT_SECRET_KEY is empty"));
+    }
+
+    #[test]
+    fn unknown_values_are_reported_not_failed() {
+        let r = run(
+            &block(&[
+                ("sdkappid", Value::Unknown),
+                ("secret_key", Value::Unknown),
+                ("region", Value::string("mars")),
+            ]),
+            &[],
+            Mode::Configure,
+        );
+        assert_eq!(r.unknown, ["sdkappid", "secret_key"]);
+        // Known values are still checked.
+        assert_eq!(errors_on(&r), [r#"Attribute("region")"#]);
+        assert!(r.settings.is_none());
+
+        let r = run(
+            &block(&[
+                ("endpoint", Value::Unknown),
+                ("usersig", Value::string("s")),
+            ]),
+            &[("TENCENTCHAT_SDKAPPID", "5")],
+            Mode::Configure,
+        );
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.unknown, ["endpoint"]);
+        assert!(r.settings.is_none());
+    }
+
+    #[test]
+    fn endpoint_overrides_region_but_region_is_checked() {
+        let r = run(
+            &block(&[
+                ("sdkappid", Value::Number(3.0)),
+                ("usersig", Value::string("s")),
+                ("endpoint", Value::string("https://example.test/base")),
+                ("region", Value::string("seoul")),
+            ]),
+            &[],
+            Mode::Configure,
+        );
+        assert_eq!(
+            r.settings.unwrap().target,
+            Target::Url("https://example.test/base".into())
+        );
+        for bad in [
+            "http://",
+            "https://:80",
+            "http://a b",
+            "http://h/?q=1",
+            "example.com",
+            "http://user@host",
+        ] {
+            assert!(base_url(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            base_url("http://127.0.0.1:9000//").as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+    }
+
+    #[test]
+    fn every_attribute_has_a_description_and_secrets_are_sensitive() {
+        let s = schema();
+        assert_eq!(s.attributes.len(), 9);
+        for a in &s.attributes {
+            assert!(!a.description.is_empty(), "{}", a.name);
+            assert!(a.optional && !a.required && !a.computed, "{}", a.name);
+            assert_eq!(
+                a.sensitive,
+                a.name == "secret_key" || a.name == "usersig",
+                "{}",
+                a.name
+            );
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The Tencent Cloud Chat provider: its block, `tencentchat_robot` and
+//! `tencentchat_robots`, on top of `chat::Client`.
+//!
+//! Shared state lives in [`Inner`]: how the provider was configured (not yet, with
+//! values still unknown, or ready with a client) and, once ready, the read
+//! snapshot every resource and data source shares. Invariants: invalid
+//! configuration never reaches the API (validate and plan check every known
+//! value); secrets never appear in diagnostics or logs.
+
+mod config;
+mod robot;
+mod robots;
+mod snapshot;
+mod validate;
+
+use crate::chat::Client;
+use crate::tfproto::{self, ClientInfo, DataSource, Diagnostics, Resource, Schema, Value};
+use config::{EnvLookup, Mode};
+use snapshot::Snapshot;
+use std::sync::{Arc, RwLock};
+
+/// The provider's version, as Terraform sees it in logs and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The provider. Cheap to build; nothing talks to the API before configure.
+pub struct TencentChat {
+    inner: Arc<Inner>,
+}
+
+impl Default for TencentChat {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TencentChat {
+    /// A provider that reads `TENCENTCHAT_*` from the process environment.
+    pub fn new() -> TencentChat {
+        Self::with_env(|name| std::env::var(name).ok())
+    }
+
+    /// A provider that reads its environment fallbacks through `env` (for tests
+    /// and embedding, so nobody has to mutate the process environment).
+    pub fn with_env(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> TencentChat {
+        TencentChat {
+            inner: Arc::new(Inner {
+                env: Box::new(env),
+                conn: RwLock::new(Conn::NotConfigured),
+            }),
+        }
+    }
+}
+
+/// How far configuration got.
+#[derive(Clone)]
+pub(crate) enum Conn {
+    NotConfigured,
+    /// Configured with values not known yet (they come from other resources).
+    Unknown(Vec<&'static str>),
+    Ready(Arc<Api>),
+}
+
+/// Everything needed to talk to one app.
+pub(crate) struct Api {
+    pub client: Client,
+    pub sdkappid: u64,
+    pub snapshot: Snapshot<Client>,
+}
+
+pub(crate) struct Inner {
+    env: Box<EnvLookup>,
+    conn: RwLock<Conn>,
+}
+
+impl Inner {
+    pub fn conn(&self) -> Conn {
+        self.conn.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_conn(&self, conn: Conn) {
+        *self.conn.write().unwrap_or_else(|e| e.into_inner()) = conn;
+    }
+
+    /// The API for `action` (e.g. "create chatbot @RBT#1"), or an error saying why
+    /// the provider cannot call it.
+    pub fn api(&self, action: &str) -> Result<Arc<Api>, Diagnostics> {
+        let mut d = Diagnostics::new();
+        match self.conn() {
+            Conn::Ready(api) => return Ok(api),
+            Conn::Unknown(attrs) => d.error(
+                "Provider configuration not known yet",
+                format!(
+                    "Cannot {action}: the provider block's {} {} not known yet (set from \
+                     another resource's output). Apply the resources it depends on first, \
+                     for example with `terraform apply -target=…`, then run this again.",
+                    attrs
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if attrs.len() == 1 { "is" } else { "are" }
+                ),
+            ),
+            Conn::NotConfigured => d.error(
+                "Provider not configured",
+                format!("Cannot {action}: the provider has not been configured."),
+            ),
+        }
+        Err(d)
+    }
+}
+
+#[async_trait::async_trait]
+impl tfproto::Provider for TencentChat {
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![Arc::new(robot::Robot::new(self.inner.clone()))]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(robots::Robots::new(self.inner.clone()))]
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        config::resolve(config, &*self.inner.env, Mode::Validate).diagnostics
+    }
+
+    async fn configure(&self, config: &Value, _client: &ClientInfo) -> Diagnostics {
+        let resolved = config::resolve(config, &*self.inner.env, Mode::Configure);
+        let mut diags = resolved.diagnostics;
+        if diags.has_errors() {
+            self.inner.set_conn(Conn::NotConfigured);
+            return diags;
+        }
+        if !resolved.unknown.is_empty() {
+            log_debug!(
+                "provider",
+                "configured with unknown values; reads keep prior state",
+                unknown = resolved.unknown.join(",")
+            );
+            self.inner.set_conn(Conn::Unknown(resolved.unknown));
+            return diags;
+        }
+        let Some(settings) = resolved.settings else {
+            // resolve() gives settings whenever there are no errors and no unknowns.
+            diags.error("Provider configuration incomplete", "");
+            return diags;
+        };
+        let client = settings
+            .client_config()
+            .map_err(|e| e.to_string())
+            .and_then(|cfg| Client::new(cfg).map_err(|e| e.to_string()));
+        match client {
+            Ok(client) => {
+                log_debug!(
+                    "provider",
+                    "configured",
+                    sdkappid = settings.sdkappid,
+                    identifier = settings.identifier,
+                    target = format!("{:?}", settings.target),
+                    version = VERSION
+                );
+                self.inner.set_conn(Conn::Ready(Arc::new(Api {
+                    snapshot: Snapshot::new(client.clone()),
+                    client,
+                    sdkappid: settings.sdkappid,
+                })));
+            }
+            Err(e) => {
+                self.inner.set_conn(Conn::NotConfigured);
+                diags.error("Could not set up the Chat API client", e);
+            }
+        }
+        diags
+    }
+
+    async fn stop(&self) -> Result<(), String> {
+        if let Conn::Ready(api) = self.inner.conn() {
+            log_debug!("provider", "stop requested: ending in-flight API calls");
+            api.client.stop();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfproto::Provider as _;
+
+    #[tokio::test]
+    async fn unknown_configuration_is_remembered_and_explained() {
+        let p = TencentChat::with_env(|_| None);
+        let mut cfg = Value::object(
+            config::schema()
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        cfg.set("sdkappid", Value::Unknown);
+        cfg.set("secret_key", Value::string("k"));
+        let d = p.configure(&cfg, &ClientInfo::default()).await;
+        assert!(d.is_empty(), "{d:?}");
+        assert!(matches!(p.inner.conn(), Conn::Unknown(ref a) if a == &["sdkappid"]));
+        let err = p.inner.api("create chatbot @RBT#1").err().unwrap();
+        assert!(err.has_errors());
+        assert!(err.0[0].detail.contains("`sdkappid` is not known yet"));
+        assert_eq!(p.resources()[0].type_name(), "tencentchat_robot");
+        assert_eq!(p.data_sources()[0].type_name(), "tencentchat_robots");
+    }
+
+    #[tokio::test]
+    async fn configure_errors_leave_the_provider_unconfigured() {
+        let p = TencentChat::with_env(|k| (k == "TENCENTCHAT_SDKAPPID").then(|| "x".into()));
+        let cfg = Value::object([("secret_key", Value::string("k"))]);
+        let d = p.configure(&cfg, &ClientInfo::default()).await;
+        assert!(d.has_errors());
+        assert!(matches!(p.inner.conn(), Conn::NotConfigured));
+        assert!(p.validate(&cfg).await.has_errors());
+    }
+}

@@ -1,0 +1,919 @@
+//! `tencentchat_robot`: one chatbot account, its schema and its CRUD side by side.
+//!
+//! The UserID is the identity (changing it replaces the chatbot); the three profile
+//! strings update in place through portrait_set. Reads go through the shared
+//! snapshot. A create whose outcome is unknown is checked before giving up, so a
+//! chatbot that was made is never left out of state.
+
+use super::snapshot::{Entry, Profile};
+use super::validate::{profile_problems, user_id_problems};
+use super::{Api, Conn, Inner};
+use crate::chat::wire::{self, CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP};
+use crate::chat::{ChatError, ErrorKind};
+use crate::tfproto::{
+    ApplyRequest, ApplyResponse, AttrPath, Attribute, Diagnostics, ImportResponse, PlanRequest,
+    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
+};
+use std::sync::Arc;
+
+pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
+
+const ID: &str = "id";
+const USER_ID: &str = "user_id";
+const NICK: &str = "nick";
+const FACE_URL: &str = "face_url";
+const SELF_SIGNATURE: &str = "self_signature";
+
+/// Profile attributes with their Chat profile tags, in schema order.
+const PROFILE_ATTRS: [(&str, &str); 3] = [
+    (NICK, wire::TAG_NICK),
+    (FACE_URL, wire::TAG_IMAGE),
+    (SELF_SIGNATURE, wire::TAG_SELF_SIGNATURE),
+];
+
+pub(crate) fn schema() -> Schema {
+    Schema::new(
+        "A Tencent Cloud Chat chatbot account (`@RBT#…`). Changing `user_id` replaces the \
+         chatbot; the profile fields are updated in place. An app may have at most 20 \
+         active chatbots.",
+        vec![
+            Attribute::computed(
+                ID,
+                Type::String,
+                "The chatbot's UserID (same as `user_id`).",
+            ),
+            Attribute::required(
+                USER_ID,
+                Type::String,
+                "The chatbot's UserID: starts with `@RBT#`, at most 32 bytes of printable \
+                 ASCII, with at least one character after the prefix. Changing it forces a \
+                 new chatbot.",
+            ),
+            Attribute::optional(
+                NICK,
+                Type::String,
+                "Display name (`Tag_Profile_IM_Nick`), 1-500 bytes. Leave it out to have none; \
+                 removing it clears the nickname.",
+            ),
+            Attribute::optional(
+                FACE_URL,
+                Type::String,
+                "URL of the profile photo (`Tag_Profile_IM_Image`), 1-500 bytes. Leave it out \
+                 to have none; removing it clears the photo.",
+            ),
+            Attribute::optional(
+                SELF_SIGNATURE,
+                Type::String,
+                "Status line (`Tag_Profile_IM_SelfSignature`), 1-500 bytes. Leave it out to \
+                 have none; removing it clears it.",
+            ),
+        ],
+    )
+}
+
+/// A chatbot as stored in Terraform state, with every value known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RobotState {
+    pub user_id: String,
+    pub profile: Profile,
+}
+
+impl RobotState {
+    pub fn to_value(&self) -> Value {
+        Value::object([
+            (ID, Value::string(&self.user_id)),
+            (USER_ID, Value::string(&self.user_id)),
+            (NICK, Value::opt_string(self.profile.nick.as_deref())),
+            (
+                FACE_URL,
+                Value::opt_string(self.profile.face_url.as_deref()),
+            ),
+            (
+                SELF_SIGNATURE,
+                Value::opt_string(self.profile.self_signature.as_deref()),
+            ),
+        ])
+    }
+
+    /// From a state or planned value; None when the UserID is not a known string.
+    /// Empty profile strings mean "none", as they do to the API.
+    pub fn from_value(v: &Value) -> Option<RobotState> {
+        let user_id = v
+            .get(USER_ID)
+            .as_str()
+            .or_else(|| v.get(ID).as_str())?
+            .to_string();
+        let field = |name: &str| {
+            v.get(name)
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Some(RobotState {
+            user_id,
+            profile: Profile {
+                nick: field(NICK),
+                face_url: field(FACE_URL),
+                self_signature: field(SELF_SIGNATURE),
+            },
+        })
+    }
+}
+
+/// Every rule on the known values of a robot block, one diagnostic per problem.
+pub(crate) fn check_config(config: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if let Some(id) = config.get(USER_ID).as_str() {
+        for p in user_id_problems(id) {
+            d.attr_error(USER_ID, "Invalid chatbot user_id", p);
+        }
+    }
+    for (attr, _) in PROFILE_ATTRS {
+        if let Some(v) = config.get(attr).as_str() {
+            for p in profile_problems(attr, v) {
+                d.attr_error(attr, format!("Invalid {attr}"), p);
+            }
+        }
+    }
+    d
+}
+
+/// The planned state and the paths forcing replacement, for a non-destroy plan.
+pub(crate) fn plan_change(prior: &Value, proposed: &Value) -> (Value, Vec<AttrPath>) {
+    let mut planned = proposed.clone();
+    let user_id = proposed.get(USER_ID).clone();
+    let id = match &user_id {
+        Value::String(_) => user_id.clone(),
+        _ => Value::Unknown,
+    };
+    planned.set(ID, id);
+    let mut replace = Vec::new();
+    if !prior.is_null() && prior.get(USER_ID) != &user_id {
+        replace.push(AttrPath::attr(USER_ID));
+    }
+    (planned, replace)
+}
+
+/// The portrait_set items that turn `prior` into `planned`: changed fields only,
+/// a removed field as "" (which clears it).
+pub(crate) fn profile_items(prior: &Profile, planned: &Profile) -> Vec<ProfileItem> {
+    let pairs = [
+        (&prior.nick, &planned.nick, wire::TAG_NICK),
+        (&prior.face_url, &planned.face_url, wire::TAG_IMAGE),
+        (
+            &prior.self_signature,
+            &planned.self_signature,
+            wire::TAG_SELF_SIGNATURE,
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(old, new, _)| old != new)
+        .map(|(_, new, tag)| ProfileItem {
+            tag: tag.to_string(),
+            value: serde_json::Value::String(new.clone().unwrap_or_default()),
+        })
+        .collect()
+}
+
+/// The profile items a create_robot with `profile` sets (its non-null fields).
+fn create_items(profile: &Profile) -> Vec<ProfileItem> {
+    profile_items(&Profile::default(), profile)
+}
+
+fn create_request(state: &RobotState) -> CreateRobotRequest {
+    CreateRobotRequest {
+        user_id: state.user_id.clone(),
+        nick: state.profile.nick.clone(),
+        face_url: state.profile.face_url.clone(),
+        self_signature: state.profile.self_signature.clone(),
+    }
+}
+
+/// True when the app's other active chatbots already fill the limit.
+pub(crate) fn limit_full<'a>(active: impl IntoIterator<Item = &'a str>, user_id: &str) -> bool {
+    active.into_iter().filter(|id| *id != user_id).count() >= MAX_ROBOTS_PER_APP
+}
+
+fn limit_detail(sdkappid: u64) -> String {
+    format!(
+        "App {sdkappid} already has {MAX_ROBOTS_PER_APP} chatbots, the most Tencent Cloud Chat \
+         allows in one app. Delete one of them first (remove another tencentchat_robot from \
+         the configuration, or delete it in the Chat console) or create this chatbot in \
+         another app."
+    )
+}
+
+pub(crate) struct Robot {
+    inner: Arc<Inner>,
+}
+
+impl Robot {
+    pub fn new(inner: Arc<Inner>) -> Self {
+        Robot { inner }
+    }
+
+    async fn limit_warning(&self, user_id: &str, diags: &mut Diagnostics) {
+        let Conn::Ready(api) = self.inner.conn() else {
+            return;
+        };
+        match api.snapshot.get().await {
+            Ok(view) => {
+                if limit_full(view.robots.iter().map(|(id, _)| id.as_str()), user_id) {
+                    diags.attr_warning(
+                        USER_ID,
+                        "Chatbot limit reached",
+                        format!(
+                            "{} Creating {user_id} succeeds only if another chatbot of the app \
+                             is deleted earlier in the same apply (a replacement or a removal \
+                             in this plan may do that).",
+                            limit_detail(api.sdkappid)
+                        ),
+                    );
+                }
+            }
+            Err(e) => {
+                log_debug!(
+                    "provider",
+                    "limit check skipped",
+                    user_id = user_id,
+                    error = e
+                );
+            }
+        }
+    }
+
+    async fn create(&self, planned: RobotState) -> ApplyResponse {
+        let id = planned.user_id.clone();
+        let api = match self.inner.api(&format!("create chatbot {id}")) {
+            Ok(api) => api,
+            Err(d) => return response(Value::Null, d),
+        };
+        // If the chatbot is already active (made outside Terraform), create_robot
+        // keeps the profile fields it is not given; the cached view tells us which.
+        let existing = match api.snapshot.cached().await {
+            Some(view) => match view.get(&id) {
+                Some(Entry::Profile(p)) => Some(p.clone()),
+                _ => None,
+            },
+            None => None,
+        };
+        log_debug!("provider", "creating chatbot", user_id = id);
+        let result = api.client.create_robot(&create_request(&planned)).await;
+        api.snapshot.invalidate().await;
+        let err = match result {
+            Ok(()) => match existing {
+                None => return response(planned.to_value(), Diagnostics::new()),
+                Some(old) => return self.clear_leftovers(&api, old, planned).await,
+            },
+            Err(e) => e,
+        };
+        let mut d = Diagnostics::new();
+        let summary = format!("Could not create chatbot {id}");
+        match err.kind {
+            ErrorKind::LimitReached => {
+                d.attr_error(
+                    USER_ID,
+                    summary,
+                    format!("{} ({err})", limit_detail(api.sdkappid)),
+                );
+                response(Value::Null, d)
+            }
+            ErrorKind::Transient => {
+                // The request may have landed: look before reporting nothing was made.
+                log_debug!("provider", "create outcome unknown; checking", user_id = id);
+                match api.client.get_all_robots().await {
+                    Ok(ids) if ids.contains(&id) => {
+                        let state = match api
+                            .client
+                            .portrait_get(std::slice::from_ref(&id), &wire::PROFILE_TAGS)
+                            .await
+                        {
+                            Ok(p) => {
+                                match p.iter().find(|p| p.to_account == id && p.result_code == 0) {
+                                    Some(p) => RobotState {
+                                        user_id: id.clone(),
+                                        profile: Profile::from_items(&p.profile_item),
+                                    },
+                                    None => planned.clone(),
+                                }
+                            }
+                            Err(_) => planned.clone(),
+                        };
+                        d.attr_error(
+                            USER_ID,
+                            summary,
+                            format!(
+                                "{err} The chatbot was created nonetheless, so it is recorded \
+                                 in the state; Terraform marks it tainted, and the next apply \
+                                 replaces it with the configured profile."
+                            ),
+                        );
+                        response(state.to_value(), d)
+                    }
+                    Ok(_) => {
+                        d.attr_error(USER_ID, summary, format!("{err} No chatbot was created."));
+                        response(Value::Null, d)
+                    }
+                    Err(e2) => {
+                        d.attr_error(
+                            USER_ID,
+                            summary,
+                            format!(
+                                "{err} Checking whether it was created anyway also failed \
+                                 ({e2}); if {id} shows up in the Chat console, bring it under \
+                                 management with `terraform import`."
+                            ),
+                        );
+                        response(Value::Null, d)
+                    }
+                }
+            }
+            ErrorKind::Stopped => {
+                d.attr_error(
+                    USER_ID,
+                    summary,
+                    format!(
+                        "{err} The request may have reached the API before the stop; if {id} \
+                         shows up in the Chat console, bring it under management with \
+                         `terraform import`."
+                    ),
+                );
+                response(Value::Null, d)
+            }
+            _ => {
+                d.attr_error(USER_ID, summary, err.to_string());
+                response(Value::Null, d)
+            }
+        }
+    }
+
+    /// After create_robot on an already active chatbot: clears the profile fields
+    /// the configuration leaves out but the chatbot still had.
+    async fn clear_leftovers(&self, api: &Api, old: Profile, planned: RobotState) -> ApplyResponse {
+        let id = planned.user_id.clone();
+        let mut after_create = old;
+        after_create.apply(&create_items(&planned.profile));
+        let items = profile_items(&after_create, &planned.profile);
+        if items.is_empty() {
+            return response(planned.to_value(), Diagnostics::new());
+        }
+        log_debug!(
+            "provider",
+            "chatbot existed; clearing fields left out",
+            user_id = id
+        );
+        match api.client.portrait_set(&id, items).await {
+            Ok(()) => response(planned.to_value(), Diagnostics::new()),
+            Err(e) => {
+                let mut d = Diagnostics::new();
+                d.error(
+                    format!("Could not finish creating chatbot {id}"),
+                    format!(
+                        "The chatbot already existed and was taken over, but clearing the \
+                         profile fields the configuration leaves out failed: {e}"
+                    ),
+                );
+                let state = RobotState {
+                    user_id: id,
+                    profile: after_create,
+                };
+                response(state.to_value(), d)
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        prior_value: &Value,
+        prior: RobotState,
+        planned: RobotState,
+    ) -> ApplyResponse {
+        let id = planned.user_id.clone();
+        if prior.user_id != id {
+            let mut d = Diagnostics::new();
+            d.attr_error(
+                USER_ID,
+                "Unexpected in-place change of user_id",
+                "Changing user_id replaces the chatbot; this update should never have been \
+                 planned. This is a provider bug.",
+            );
+            return response(prior_value.clone(), d);
+        }
+        let items = profile_items(&prior.profile, &planned.profile);
+        if items.is_empty() {
+            return response(planned.to_value(), Diagnostics::new());
+        }
+        let api = match self.inner.api(&format!("update chatbot {id}")) {
+            Ok(api) => api,
+            Err(d) => return response(prior_value.clone(), d),
+        };
+        let tags: Vec<&str> = items.iter().map(|i| i.tag.as_str()).collect();
+        log_debug!(
+            "provider",
+            "updating chatbot profile",
+            user_id = id,
+            tags = tags.join(",")
+        );
+        match api.client.portrait_set(&id, items.clone()).await {
+            Ok(()) => {
+                api.snapshot.patch_profile(&id, &items).await;
+                response(planned.to_value(), Diagnostics::new())
+            }
+            Err(e) => {
+                let mut d = Diagnostics::new();
+                let detail = if e.kind == ErrorKind::NotFound {
+                    format!("{e} The chatbot no longer exists; refresh to plan its re-creation.")
+                } else {
+                    e.to_string()
+                };
+                d.error(format!("Could not update chatbot {id}"), detail);
+                response(prior_value.clone(), d)
+            }
+        }
+    }
+
+    async fn delete(&self, prior_value: &Value, prior: RobotState) -> ApplyResponse {
+        let id = prior.user_id;
+        let api = match self.inner.api(&format!("delete chatbot {id}")) {
+            Ok(api) => api,
+            Err(d) => return response(prior_value.clone(), d),
+        };
+        log_debug!("provider", "deleting chatbot", user_id = id);
+        let result = api.client.delete_robot(&id).await;
+        api.snapshot.invalidate().await;
+        let err = match result {
+            Ok(()) => return response(Value::Null, Diagnostics::new()),
+            Err(e) => e,
+        };
+        let mut d = Diagnostics::new();
+        let summary = format!("Could not delete chatbot {id}");
+        if matches!(err.kind, ErrorKind::InvalidInput | ErrorKind::NotFound) {
+            // Already gone? Confirm with a fresh list, then call it done.
+            match api.client.get_all_robots().await {
+                Ok(ids) if !ids.contains(&id) => {
+                    log_debug!("provider", "chatbot already gone", user_id = id);
+                    return response(Value::Null, Diagnostics::new());
+                }
+                Ok(_) => d.error(summary, err.to_string()),
+                Err(e2) => d.error(
+                    summary,
+                    format!("{err} Checking whether it is already gone also failed: {e2}"),
+                ),
+            }
+        } else {
+            d.error(summary, err.to_string());
+        }
+        response(prior_value.clone(), d)
+    }
+}
+
+fn response(new_state: Value, diagnostics: Diagnostics) -> ApplyResponse {
+    ApplyResponse {
+        new_state,
+        private: Vec::new(),
+        diagnostics,
+    }
+}
+
+fn unreadable(d: &mut Diagnostics, id: &str, code: i64, info: &str) {
+    d.error(
+        format!("Could not read chatbot {id}"),
+        format!("Its profile could not be read (ResultCode {code}: {info})."),
+    );
+}
+
+fn read_error(d: &mut Diagnostics, id: &str, e: &ChatError) {
+    d.error(format!("Could not read chatbot {id}"), e.to_string());
+}
+
+#[async_trait::async_trait]
+impl Resource for Robot {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        check_config(config)
+    }
+
+    async fn read(&self, req: ReadRequest) -> ReadResponse {
+        let keep = |diagnostics| ReadResponse {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+            diagnostics,
+        };
+        let Some(current) = RobotState::from_value(&req.current_state) else {
+            return keep(Diagnostics::new());
+        };
+        let api = match self.inner.conn() {
+            Conn::Ready(api) => api,
+            // Values unknown: plans still work from the prior state.
+            Conn::Unknown(_) => return keep(Diagnostics::new()),
+            Conn::NotConfigured => {
+                return keep(self.inner.api("read chatbots").err().unwrap_or_default())
+            }
+        };
+        let mut d = Diagnostics::new();
+        let view = match api.snapshot.get().await {
+            Ok(view) => view,
+            Err(e) => {
+                read_error(&mut d, &current.user_id, &e);
+                return keep(d);
+            }
+        };
+        let new_state = match view.get(&current.user_id) {
+            None => {
+                log_debug!("provider", "chatbot gone", user_id = current.user_id);
+                Value::Null
+            }
+            Some(Entry::Profile(p)) => RobotState {
+                user_id: current.user_id.clone(),
+                profile: p.clone(),
+            }
+            .to_value(),
+            Some(Entry::Unreadable { code, info }) => {
+                unreadable(&mut d, &current.user_id, *code, info);
+                return keep(d);
+            }
+        };
+        ReadResponse {
+            new_state,
+            private: req.private,
+            diagnostics: d,
+        }
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        if req.proposed_new_state.is_null() {
+            return PlanResponse {
+                planned_state: Value::Null,
+                requires_replace: Vec::new(),
+                planned_private: req.prior_private,
+                diagnostics: Diagnostics::new(),
+            };
+        }
+        let mut diags = check_config(&req.proposed_new_state);
+        let (planned, requires_replace) = plan_change(&req.prior_state, &req.proposed_new_state);
+        if req.prior_state.is_null() && !diags.has_errors() {
+            if let Some(id) = req.proposed_new_state.get(USER_ID).as_str() {
+                self.limit_warning(id, &mut diags).await;
+            }
+        }
+        PlanResponse {
+            planned_state: planned,
+            requires_replace,
+            planned_private: req.prior_private,
+            diagnostics: diags,
+        }
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        let prior = RobotState::from_value(&req.prior_state);
+        let planned = RobotState::from_value(&req.planned_state);
+        match (prior, planned) {
+            (None, None) => response(Value::Null, Diagnostics::new()),
+            (Some(prior), None) => self.delete(&req.prior_state, prior).await,
+            (None, Some(planned)) => self.create(planned).await,
+            (Some(prior), Some(planned)) => self.update(&req.prior_state, prior, planned).await,
+        }
+    }
+
+    async fn import(&self, id: &str) -> ImportResponse {
+        let mut d = Diagnostics::new();
+        let problems = user_id_problems(id);
+        if !problems.is_empty() {
+            d.error(
+                format!("Cannot import {id:?} as a chatbot"),
+                format!(
+                    "The import ID is the chatbot's UserID. {}",
+                    problems.join(" ")
+                ),
+            );
+            return ImportResponse {
+                states: Vec::new(),
+                diagnostics: d,
+            };
+        }
+        let api = match self.inner.api(&format!("import chatbot {id}")) {
+            Ok(api) => api,
+            Err(d) => {
+                return ImportResponse {
+                    states: Vec::new(),
+                    diagnostics: d,
+                }
+            }
+        };
+        let mut states = Vec::new();
+        match api.snapshot.get().await {
+            Err(e) => read_error(&mut d, id, &e),
+            Ok(view) => match view.get(id) {
+                Some(Entry::Profile(p)) => states.push(
+                    RobotState {
+                        user_id: id.to_string(),
+                        profile: p.clone(),
+                    }
+                    .to_value(),
+                ),
+                Some(Entry::Unreadable { code, info }) => unreadable(&mut d, id, *code, info),
+                None => d.error(
+                    format!("Cannot import chatbot {id}"),
+                    format!(
+                        "There is no active chatbot with UserID {id} in app {}. Check the \
+                         UserID (and the provider's sdkappid), or create it with a \
+                         tencentchat_robot resource instead.",
+                        api.sdkappid
+                    ),
+                ),
+            },
+        }
+        ImportResponse {
+            states,
+            diagnostics: d,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfproto::Severity;
+
+    fn robot(id: Value, nick: Value, face: Value, sig: Value) -> Value {
+        Value::object([
+            (ID, Value::Null),
+            (USER_ID, id),
+            (NICK, nick),
+            (FACE_URL, face),
+            (SELF_SIGNATURE, sig),
+        ])
+    }
+
+    fn profile(n: Option<&str>, f: Option<&str>, s: Option<&str>) -> Profile {
+        Profile {
+            nick: n.map(Into::into),
+            face_url: f.map(Into::into),
+            self_signature: s.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn schema_shape() {
+        let s = schema();
+        let names: Vec<_> = s.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, [ID, USER_ID, NICK, FACE_URL, SELF_SIGNATURE]);
+        assert!(s.attribute(USER_ID).unwrap().required);
+        assert!(s.attribute(ID).unwrap().computed);
+        assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
+        assert!(s.attributes.iter().all(|a| a.ty == Type::String));
+    }
+
+    #[test]
+    fn config_checks_point_at_attributes_and_skip_unknowns() {
+        let d = check_config(&robot(
+            Value::string("bot"),
+            Value::string(""),
+            Value::Unknown,
+            Value::string("x".repeat(501)),
+        ));
+        let attrs: Vec<_> =
+            d.0.iter()
+                .map(|x| (x.severity, x.attribute.clone().unwrap()))
+                .collect();
+        assert_eq!(
+            attrs,
+            [
+                (Severity::Error, AttrPath::attr(USER_ID)),
+                (Severity::Error, AttrPath::attr(NICK)),
+                (Severity::Error, AttrPath::attr(SELF_SIGNATURE)),
+            ]
+        );
+        let ok = check_config(&robot(
+            Value::Unknown,
+            Value::string("Jarvis"),
+            Value::Null,
+            Value::Unknown,
+        ));
+        assert!(ok.is_empty());
+    }
+
+    #[test]
+    fn plan_sets_id_and_replaces_on_user_id_change() {
+        let prior = RobotState {
+            user_id: "@RBT#1".into(),
+            profile: profile(Some("a"), None, None),
+        }
+        .to_value();
+
+        // Create with a known user_id: id is known.
+        let proposed = robot(
+            Value::string("@RBT#1"),
+            Value::string("a"),
+            Value::Null,
+            Value::Null,
+        );
+        let (planned, rr) = plan_change(&Value::Null, &proposed);
+        assert_eq!(planned, prior);
+        assert!(rr.is_empty());
+
+        // Create with an unknown user_id: id unknown, nothing else touched.
+        let proposed = robot(Value::Unknown, Value::string("a"), Value::Null, Value::Null);
+        let (planned, rr) = plan_change(&Value::Null, &proposed);
+        assert!(planned.get(ID).is_unknown());
+        assert_eq!(planned.get(NICK), &Value::string("a"));
+        assert!(rr.is_empty());
+
+        // In-place: nick changes, no replacement.
+        let mut proposed = prior.clone();
+        proposed.set(NICK, Value::string("b"));
+        let (planned, rr) = plan_change(&prior, &proposed);
+        assert_eq!(planned, proposed);
+        assert!(rr.is_empty());
+
+        // user_id changes (or becomes unknown): replacement, id follows.
+        let mut proposed = prior.clone();
+        proposed.set(USER_ID, Value::string("@RBT#2"));
+        let (planned, rr) = plan_change(&prior, &proposed);
+        assert_eq!(rr, [AttrPath::attr(USER_ID)]);
+        assert_eq!(planned.get(ID), &Value::string("@RBT#2"));
+        proposed.set(USER_ID, Value::Unknown);
+        let (planned, rr) = plan_change(&prior, &proposed);
+        assert_eq!(rr, [AttrPath::attr(USER_ID)]);
+        assert!(planned.get(ID).is_unknown());
+    }
+
+    #[test]
+    fn diff_sends_only_changes_and_clears_removed_fields() {
+        let before = profile(Some("a"), Some("http://x"), None);
+        assert!(profile_items(&before, &before).is_empty());
+
+        let after = profile(Some("b"), None, Some("hello"));
+        let items = profile_items(&before, &after);
+        let got: Vec<_> = items
+            .iter()
+            .map(|i| (i.tag.as_str(), i.value.as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (wire::TAG_NICK, "b"),
+                (wire::TAG_IMAGE, ""),
+                (wire::TAG_SELF_SIGNATURE, "hello")
+            ]
+        );
+
+        // Applying the items to the old profile yields the new one.
+        let mut p = before.clone();
+        p.apply(&items);
+        assert_eq!(p, after);
+    }
+
+    #[test]
+    fn taking_over_an_existing_chatbot_clears_only_left_out_fields() {
+        let old = profile(Some("old nick"), Some("http://old"), Some("old sig"));
+        let planned = profile(Some("new nick"), None, None);
+        let mut after_create = old.clone();
+        after_create.apply(&create_items(&planned));
+        assert_eq!(
+            after_create,
+            profile(Some("new nick"), Some("http://old"), Some("old sig"))
+        );
+        let items = profile_items(&after_create, &planned);
+        let tags: Vec<_> = items
+            .iter()
+            .map(|i| (i.tag.as_str(), i.value.as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            tags,
+            [(wire::TAG_IMAGE, ""), (wire::TAG_SELF_SIGNATURE, "")]
+        );
+        assert!(create_items(&Profile::default()).is_empty());
+    }
+
+    #[test]
+    fn state_and_profile_round_trip() {
+        let s = RobotState {
+            user_id: "@RBT#7".into(),
+            profile: profile(None, Some("https://img/x.png"), Some("sig")),
+        };
+        let v = s.to_value();
+        assert_eq!(v.get(ID), &Value::string("@RBT#7"));
+        assert!(v.get(NICK).is_null());
+        assert_eq!(RobotState::from_value(&v), Some(s.clone()));
+
+        // From the API: absent tag and "" are both null.
+        let from_api = Profile::from_items(&[
+            ProfileItem {
+                tag: wire::TAG_NICK.into(),
+                value: "".into(),
+            },
+            ProfileItem {
+                tag: wire::TAG_IMAGE.into(),
+                value: "https://img/x.png".into(),
+            },
+            ProfileItem {
+                tag: wire::TAG_SELF_SIGNATURE.into(),
+                value: "sig".into(),
+            },
+        ]);
+        assert_eq!(from_api, s.profile);
+
+        // The create request carries exactly the set fields.
+        let req = create_request(&s);
+        assert_eq!(
+            serde_json::to_value(&req).unwrap(),
+            serde_json::json!({"UserID":"@RBT#7","FaceUrl":"https://img/x.png","SelfSignature":"sig"})
+        );
+
+        // An unknown user_id is not a usable state; an old state with only id is.
+        assert!(RobotState::from_value(&robot(
+            Value::Unknown,
+            Value::Null,
+            Value::Null,
+            Value::Null
+        ))
+        .is_none());
+        let only_id = Value::object([(ID, Value::string("@RBT#9"))]);
+        assert_eq!(RobotState::from_value(&only_id).unwrap().user_id, "@RBT#9");
+    }
+
+    #[test]
+    fn limit_counts_other_robots_only() {
+        let ids: Vec<String> = (0..20).map(|i| format!("@RBT#{i}")).collect();
+        let refs = || ids.iter().map(String::as_str);
+        assert!(limit_full(refs(), "@RBT#new"));
+        assert!(!limit_full(refs(), "@RBT#3"));
+        assert!(!limit_full(refs().take(19), "@RBT#new"));
+        assert!(limit_detail(1400000000).contains("already has 20 chatbots"));
+    }
+
+    #[tokio::test]
+    async fn plan_without_api_validates_and_destroys() {
+        let inner = Arc::new(Inner {
+            env: Box::new(|_| None),
+            conn: std::sync::RwLock::new(Conn::Unknown(vec!["sdkappid"])),
+        });
+        let r = Robot::new(inner);
+        let bad = robot(
+            Value::string("@RBT#"),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        );
+        let resp = r
+            .plan(PlanRequest {
+                prior_state: Value::Null,
+                proposed_new_state: bad.clone(),
+                config: bad,
+                prior_private: Vec::new(),
+            })
+            .await;
+        assert!(resp.diagnostics.has_errors());
+
+        let prior = RobotState {
+            user_id: "@RBT#1".into(),
+            profile: Profile::default(),
+        }
+        .to_value();
+        let resp = r
+            .plan(PlanRequest {
+                prior_state: prior.clone(),
+                proposed_new_state: Value::Null,
+                config: Value::Null,
+                prior_private: Vec::new(),
+            })
+            .await;
+        assert!(resp.planned_state.is_null() && resp.diagnostics.is_empty());
+
+        // Reads while the configuration is unknown keep the prior state.
+        let read = r
+            .read(ReadRequest {
+                current_state: prior.clone(),
+                private: Vec::new(),
+            })
+            .await;
+        assert_eq!(read.new_state, prior);
+        assert!(read.diagnostics.is_empty());
+
+        // An apply that needs the API says why it cannot.
+        let applied = r
+            .apply(ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: prior.clone(),
+                config: prior,
+                planned_private: Vec::new(),
+            })
+            .await;
+        assert!(applied.new_state.is_null());
+        assert!(applied.diagnostics.0[0].detail.contains("not known yet"));
+
+        // Import validates the ID before anything else.
+        let imp = r.import("not-a-bot").await;
+        assert!(imp.states.is_empty());
+        assert!(imp.diagnostics.0[0].detail.contains("must start with"));
+    }
+}

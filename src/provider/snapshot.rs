@@ -1,0 +1,441 @@
+//! The shared read cache: which chatbots are active, and their profiles.
+//!
+//! The first reader in a process lists the active chatbots (get_all_robots) and then
+//! reads ALL their profiles in one portrait_get (the client batches by 100), so
+//! refreshing N robots costs 1 + ceil(N/100) calls. Readers that arrive while that
+//! fetch runs wait for it and share its result, or its error. This process's own
+//! create/delete invalidates the cache; its own portrait_set patches it; a TTL is
+//! the safety net against changes made elsewhere during a long run.
+
+use crate::chat::wire::{self, ProfileItem, UserProfile};
+use crate::chat::{ChatError, Client};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a fetched snapshot is trusted.
+pub(crate) const TTL: Duration = Duration::from_secs(30);
+
+/// The two list/read calls the snapshot needs (the chat client, or a test double).
+#[async_trait::async_trait]
+pub(crate) trait Directory: Send + Sync + 'static {
+    async fn robot_ids(&self) -> Result<Vec<String>, ChatError>;
+    async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError>;
+}
+
+#[async_trait::async_trait]
+impl Directory for Client {
+    async fn robot_ids(&self) -> Result<Vec<String>, ChatError> {
+        self.get_all_robots().await
+    }
+    async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError> {
+        self.portrait_get(user_ids, &wire::PROFILE_TAGS).await
+    }
+}
+
+/// The three profile strings this provider manages; `None` when unset or empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Profile {
+    pub nick: Option<String>,
+    pub face_url: Option<String>,
+    pub self_signature: Option<String>,
+}
+
+impl Profile {
+    pub fn from_items(items: &[ProfileItem]) -> Profile {
+        let mut p = Profile::default();
+        p.apply(items);
+        p
+    }
+
+    /// Applies items as portrait_set would: an empty string clears the field.
+    pub fn apply(&mut self, items: &[ProfileItem]) {
+        for item in items {
+            let value = match &item.value {
+                serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+                serde_json::Value::String(_) | serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            };
+            match item.tag.as_str() {
+                wire::TAG_NICK => self.nick = value,
+                wire::TAG_IMAGE => self.face_url = value,
+                wire::TAG_SELF_SIGNATURE => self.self_signature = value,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One active chatbot as the snapshot knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    Profile(Profile),
+    /// portrait_get answered with a per-account error for it.
+    Unreadable {
+        code: i64,
+        info: String,
+    },
+}
+
+/// The active chatbots of the app, in API order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct View {
+    pub robots: Vec<(String, Entry)>,
+}
+
+impl View {
+    pub fn get(&self, user_id: &str) -> Option<&Entry> {
+        self.robots
+            .iter()
+            .find(|(id, _)| id == user_id)
+            .map(|(_, e)| e)
+    }
+
+    pub fn len(&self) -> usize {
+        self.robots.len()
+    }
+
+    /// Builds a view from the two API answers. An account missing from the
+    /// portrait_get answer is unreadable rather than silently profile-less.
+    fn assemble(ids: Vec<String>, profiles: Vec<UserProfile>) -> View {
+        let robots = ids
+            .into_iter()
+            .map(|id| {
+                let entry = match profiles.iter().find(|p| p.to_account == id) {
+                    Some(p) if p.result_code == 0 => {
+                        Entry::Profile(Profile::from_items(&p.profile_item))
+                    }
+                    Some(p) => Entry::Unreadable {
+                        code: p.result_code,
+                        info: p.result_info.clone(),
+                    },
+                    None => Entry::Unreadable {
+                        code: -1,
+                        info: "missing from the portrait_get answer".into(),
+                    },
+                };
+                (id, entry)
+            })
+            .collect();
+        View { robots }
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    view: Option<(Instant, Arc<View>)>,
+    /// The attempt number of the last failed fetch, and its error.
+    failure: Option<(u64, ChatError)>,
+}
+
+/// Single-flight, list-backed read cache.
+pub(crate) struct Snapshot<D> {
+    dir: D,
+    ttl: Duration,
+    /// Held across a fetch: that is what makes concurrent readers share one.
+    slot: tokio::sync::Mutex<Slot>,
+    /// Fetches started so far.
+    attempts: AtomicU64,
+}
+
+impl<D: Directory> Snapshot<D> {
+    pub fn new(dir: D) -> Self {
+        Self::with_ttl(dir, TTL)
+    }
+
+    pub fn with_ttl(dir: D, ttl: Duration) -> Self {
+        Snapshot {
+            dir,
+            ttl,
+            slot: tokio::sync::Mutex::new(Slot::default()),
+            attempts: AtomicU64::new(0),
+        }
+    }
+
+    /// The current view, fetching it if there is none (or it is too old).
+    pub async fn get(&self) -> Result<Arc<View>, ChatError> {
+        let seen = self.attempts.load(Ordering::SeqCst);
+        let mut slot = self.slot.lock().await;
+        if let Some((at, view)) = &slot.view {
+            if at.elapsed() < self.ttl {
+                return Ok(view.clone());
+            }
+        }
+        // A fetch that started after we began waiting failed: share its error
+        // rather than hammering a failing API once per waiting reader.
+        if let Some((n, err)) = &slot.failure {
+            if *n > seen {
+                return Err(err.clone());
+            }
+        }
+        let n = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+        match self.fetch().await {
+            Ok(view) => {
+                let view = Arc::new(view);
+                slot.view = Some((Instant::now(), view.clone()));
+                slot.failure = None;
+                Ok(view)
+            }
+            Err(e) => {
+                log_debug!("provider", "robot snapshot fetch failed", error = e);
+                slot.view = None;
+                slot.failure = Some((n, e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    async fn fetch(&self) -> Result<View, ChatError> {
+        let ids = self.dir.robot_ids().await?;
+        let profiles = if ids.is_empty() {
+            Vec::new()
+        } else {
+            self.dir.profiles(&ids).await?
+        };
+        log_debug!(
+            "provider",
+            "fetched robot snapshot",
+            robots = ids.len(),
+            user_ids = ids.join(",")
+        );
+        Ok(View::assemble(ids, profiles))
+    }
+
+    /// The current view if one is cached and fresh; never fetches.
+    pub async fn cached(&self) -> Option<Arc<View>> {
+        let slot = self.slot.lock().await;
+        match &slot.view {
+            Some((at, view)) if at.elapsed() < self.ttl => Some(view.clone()),
+            _ => None,
+        }
+    }
+
+    /// Forgets the view: the next reader fetches again. Waits for an in-flight
+    /// fetch, so a fetch that started before a create cannot outlive it.
+    pub async fn invalidate(&self) {
+        let mut slot = self.slot.lock().await;
+        slot.view = None;
+    }
+
+    /// Applies this process's own successful portrait_set to the cached view.
+    pub async fn patch_profile(&self, user_id: &str, items: &[ProfileItem]) {
+        let mut slot = self.slot.lock().await;
+        if let Some((_, view)) = &mut slot.view {
+            let view = Arc::make_mut(view);
+            for (id, entry) in &mut view.robots {
+                if id == user_id {
+                    match entry {
+                        Entry::Profile(p) => p.apply(items),
+                        Entry::Unreadable { .. } => {
+                            *entry = Entry::Profile(Profile::from_items(items))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+
+    /// An in-memory directory that counts calls and can be slowed down.
+    #[derive(Default)]
+    struct Fake {
+        robots: Mutex<Vec<(String, Vec<ProfileItem>)>>,
+        list_calls: AtomicUsize,
+        profile_calls: AtomicUsize,
+        profile_accounts: Mutex<Vec<usize>>,
+        delay: Duration,
+    }
+
+    #[async_trait::async_trait]
+    impl Directory for Arc<Fake> {
+        async fn robot_ids(&self) -> Result<Vec<String>, ChatError> {
+            self.list_calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
+            Ok(self
+                .robots
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(id, _)| id.clone())
+                .collect())
+        }
+        async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError> {
+            self.profile_calls.fetch_add(1, Ordering::SeqCst);
+            self.profile_accounts.lock().unwrap().push(user_ids.len());
+            let robots = self.robots.lock().unwrap();
+            Ok(user_ids
+                .iter()
+                .map(|id| match robots.iter().find(|(r, _)| r == id) {
+                    Some((_, items)) => UserProfile {
+                        to_account: id.clone(),
+                        profile_item: items.clone(),
+                        ..Default::default()
+                    },
+                    None => UserProfile {
+                        to_account: id.clone(),
+                        result_code: 70107,
+                        result_info: "not found".into(),
+                        ..Default::default()
+                    },
+                })
+                .collect())
+        }
+    }
+
+    fn item(tag: &str, v: &str) -> ProfileItem {
+        ProfileItem {
+            tag: tag.into(),
+            value: serde_json::Value::String(v.into()),
+        }
+    }
+
+    fn fake(n: usize, delay: Duration) -> Arc<Fake> {
+        let f = Fake {
+            delay,
+            ..Default::default()
+        };
+        *f.robots.lock().unwrap() = (0..n)
+            .map(|i| {
+                (
+                    format!("@RBT#{i:03}"),
+                    vec![item(wire::TAG_NICK, &format!("bot {i}"))],
+                )
+            })
+            .collect();
+        Arc::new(f)
+    }
+
+    #[tokio::test]
+    async fn concurrent_readers_share_one_fetch() {
+        let f = fake(15, Duration::from_millis(50));
+        let snap = Arc::new(Snapshot::new(f.clone()));
+        let tasks: Vec<_> = (0..15)
+            .map(|i| {
+                let snap = snap.clone();
+                tokio::spawn(async move {
+                    let v = snap.get().await.unwrap();
+                    v.get(&format!("@RBT#{i:03}")).cloned()
+                })
+            })
+            .collect();
+        for (i, t) in tasks.into_iter().enumerate() {
+            let entry = t.await.unwrap().expect("present");
+            assert_eq!(
+                entry,
+                Entry::Profile(Profile {
+                    nick: Some(format!("bot {i}")),
+                    ..Default::default()
+                })
+            );
+        }
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
+        assert_eq!(f.profile_calls.load(Ordering::SeqCst), 1);
+        assert_eq!(*f.profile_accounts.lock().unwrap(), [15]);
+        // A later reader uses the cache.
+        snap.get().await.unwrap();
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn empty_app_needs_no_profile_call() {
+        let f = fake(0, Duration::ZERO);
+        let snap = Snapshot::new(f.clone());
+        assert_eq!(snap.get().await.unwrap().len(), 0);
+        assert_eq!(f.profile_calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn invalidate_and_ttl_refetch() {
+        let f = fake(2, Duration::ZERO);
+        let snap = Snapshot::new(f.clone());
+        assert!(snap.get().await.unwrap().get("@RBT#new").is_none());
+        f.robots
+            .lock()
+            .unwrap()
+            .push(("@RBT#new".into(), Vec::new()));
+        // Still cached.
+        assert!(snap.get().await.unwrap().get("@RBT#new").is_none());
+        assert!(snap.cached().await.is_some());
+        snap.invalidate().await;
+        assert!(snap.cached().await.is_none());
+        assert!(snap.get().await.unwrap().get("@RBT#new").is_some());
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
+
+        let short = Snapshot::with_ttl(f.clone(), Duration::from_millis(1));
+        short.get().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        short.get().await.unwrap();
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn patch_updates_the_cached_profile() {
+        let f = fake(1, Duration::ZERO);
+        let snap = Snapshot::new(f.clone());
+        snap.get().await.unwrap();
+        snap.patch_profile(
+            "@RBT#000",
+            &[
+                item(wire::TAG_NICK, ""),
+                item(wire::TAG_IMAGE, "https://x/y.png"),
+            ],
+        )
+        .await;
+        let v = snap.get().await.unwrap();
+        assert_eq!(
+            v.get("@RBT#000"),
+            Some(&Entry::Profile(Profile {
+                nick: None,
+                face_url: Some("https://x/y.png".into()),
+                self_signature: None,
+            }))
+        );
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn assemble_keeps_api_order_and_per_account_errors() {
+        let v = View::assemble(
+            vec!["@RBT#b".into(), "@RBT#a".into(), "@RBT#c".into()],
+            vec![
+                UserProfile {
+                    to_account: "@RBT#a".into(),
+                    profile_item: vec![
+                        item(wire::TAG_SELF_SIGNATURE, "hi"),
+                        item("Tag_Profile_IM_Gender", "x"),
+                    ],
+                    ..Default::default()
+                },
+                UserProfile {
+                    to_account: "@RBT#b".into(),
+                    result_code: 70107,
+                    result_info: "gone".into(),
+                    ..Default::default()
+                },
+            ],
+        );
+        let ids: Vec<_> = v.robots.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["@RBT#b", "@RBT#a", "@RBT#c"]);
+        assert_eq!(
+            v.get("@RBT#a"),
+            Some(&Entry::Profile(Profile {
+                self_signature: Some("hi".into()),
+                ..Default::default()
+            }))
+        );
+        assert!(matches!(
+            v.get("@RBT#b"),
+            Some(Entry::Unreadable { code: 70107, .. })
+        ));
+        assert!(matches!(
+            v.get("@RBT#c"),
+            Some(Entry::Unreadable { code: -1, .. })
+        ));
+    }
+}

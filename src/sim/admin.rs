@@ -1,0 +1,406 @@
+//! The `/__sim/` inspection and fault API (JSON, no authentication, never shows a
+//! key) and [`Admin`], its typed client.
+
+use super::faults::Fault;
+use super::state::ProfileChange;
+use super::Shared;
+use crate::chat::wire::{endpoint_name, ENDPOINTS};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An app as `/__sim/apps` shows it (never its key).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub sdkappid: u64,
+    pub admins: Vec<String>,
+    pub active_robots: usize,
+}
+
+/// An active chatbot with its profile; `None` is a tag never set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimRobot {
+    pub user_id: String,
+    pub nick: Option<String>,
+    pub face_url: Option<String>,
+    pub self_signature: Option<String>,
+}
+
+/// Calls that reached each endpoint (successful or not), keyed by short endpoint
+/// name; `apps` is keyed by SDKAppID in decimal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub total: BTreeMap<String, u64>,
+    pub apps: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Counters {
+    /// Total calls of one endpoint (`create_robot`, …).
+    pub fn total(&self, endpoint: &str) -> u64 {
+        self.total.get(endpoint).copied().unwrap_or(0)
+    }
+
+    /// Calls of one endpoint for one app.
+    pub fn app(&self, sdkappid: u64, endpoint: &str) -> u64 {
+        self.apps
+            .get(&sdkappid.to_string())
+            .and_then(|m| m.get(endpoint))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// An out-of-band profile edit: keys present are set, `""` clears.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfilePatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_signature: Option<String>,
+}
+
+pub(super) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/__sim/apps", get(apps))
+        .route("/__sim/apps/{sdkappid}/robots", get(robots))
+        .route(
+            "/__sim/apps/{sdkappid}/robots/{user_id}",
+            delete(delete_robot).patch(edit_robot),
+        )
+        .route("/__sim/counters", get(counters))
+        .route("/__sim/usersigs", get(usersigs))
+        .route("/__sim/reset", post(reset))
+        .route("/__sim/faults", post(add_fault).delete(clear_faults))
+        .route("/__sim/", get(index))
+        .fallback(not_found)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "no such route")
+}
+
+async fn index() -> Response {
+    Json(json!({
+        "routes": [
+            "GET /__sim/apps",
+            "GET /__sim/apps/{sdkappid}/robots",
+            "DELETE /__sim/apps/{sdkappid}/robots/{user_id}",
+            "PATCH /__sim/apps/{sdkappid}/robots/{user_id}",
+            "GET /__sim/counters",
+            "GET /__sim/usersigs",
+            "POST /__sim/reset",
+            "POST /__sim/faults",
+            "DELETE /__sim/faults",
+        ]
+    }))
+    .into_response()
+}
+
+async fn apps(State(sim): State<Arc<Shared>>) -> Json<Vec<AppInfo>> {
+    let inner = sim.lock();
+    Json(
+        sim.apps
+            .values()
+            .map(|a| AppInfo {
+                sdkappid: a.sdkappid,
+                admins: a.admins.clone(),
+                active_robots: inner.model.app(a.sdkappid).map_or(0, |r| r.active_count()),
+            })
+            .collect(),
+    )
+}
+
+/// The 404 answer when the simulator serves no such app.
+fn unknown_app(sim: &Shared, sdkappid: u64) -> Option<Response> {
+    (!sim.apps.contains_key(&sdkappid)).then(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("no app with SDKAppID {sdkappid}"),
+        )
+    })
+}
+
+async fn robots(State(sim): State<Arc<Shared>>, Path(sdkappid): Path<u64>) -> Response {
+    if let Some(r) = unknown_app(&sim, sdkappid) {
+        return r;
+    }
+    let inner = sim.lock();
+    let robots: Vec<SimRobot> = inner
+        .model
+        .app(sdkappid)
+        .map(|app| {
+            app.active_robots()
+                .map(|r| SimRobot {
+                    user_id: r.user_id.clone(),
+                    nick: r.nick.clone(),
+                    face_url: r.face_url.clone(),
+                    self_signature: r.self_signature.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(json!({ "robots": robots })).into_response()
+}
+
+async fn delete_robot(
+    State(sim): State<Arc<Shared>>,
+    Path((sdkappid, user_id)): Path<(u64, String)>,
+) -> Response {
+    if let Some(r) = unknown_app(&sim, sdkappid) {
+        return r;
+    }
+    let removed = sim
+        .lock()
+        .model
+        .app_mut(sdkappid)
+        .remove_out_of_band(&user_id);
+    if !removed {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("{user_id:?} is not an active chatbot"),
+        );
+    }
+    sim.persist().await;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn edit_robot(
+    State(sim): State<Arc<Shared>>,
+    Path((sdkappid, user_id)): Path<(u64, String)>,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = unknown_app(&sim, sdkappid) {
+        return r;
+    }
+    let patch: ProfilePatch = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad profile patch: {e}")),
+    };
+    let change = ProfileChange {
+        nick: patch.nick,
+        face_url: patch.face_url,
+        self_signature: patch.self_signature,
+    };
+    let edited = sim
+        .lock()
+        .model
+        .app_mut(sdkappid)
+        .edit_out_of_band(&user_id, &change);
+    match edited {
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("{user_id:?} is not an active chatbot"),
+        ),
+        Some(Err(e)) => error(StatusCode::BAD_REQUEST, e.info),
+        Some(Ok(())) => {
+            sim.persist().await;
+            StatusCode::NO_CONTENT.into_response()
+        }
+    }
+}
+
+async fn counters(State(sim): State<Arc<Shared>>) -> Json<Counters> {
+    Json(sim.lock().counters.clone())
+}
+
+async fn usersigs(State(sim): State<Arc<Shared>>) -> Json<Vec<String>> {
+    Json(sim.lock().usersigs.clone())
+}
+
+async fn reset(State(sim): State<Arc<Shared>>) -> StatusCode {
+    sim.reset().await;
+    StatusCode::NO_CONTENT
+}
+
+async fn add_fault(State(sim): State<Arc<Shared>>, body: Bytes) -> Response {
+    let fault: Fault = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad fault: {e}")),
+    };
+    let names: Vec<&str> = ENDPOINTS.iter().map(|p| endpoint_name(p)).collect();
+    if let Err(e) = fault.validate(&names) {
+        return error(StatusCode::BAD_REQUEST, e);
+    }
+    let id = sim.lock().faults.add(fault);
+    Json(json!({ "id": id })).into_response()
+}
+
+async fn clear_faults(State(sim): State<Arc<Shared>>) -> StatusCode {
+    sim.lock().faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Typed client of the `/__sim/` API. Every method returns the server's error
+/// message (or the transport error) as `Err`.
+#[derive(Clone, Debug)]
+pub struct Admin {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// Percent-encodes a path segment (everything but unreserved characters).
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Admin {
+    /// `url` is the simulator's base URL, e.g. `http://127.0.0.1:8080`.
+    pub fn new(url: &str) -> Admin {
+        Admin {
+            base: url.trim_end_matches('/').to_string(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, String> {
+        let resp = req.send().await.map_err(|e| e.to_string())?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or(text);
+        Err(format!("simulator answered {status}: {message}"))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let resp = self
+            .send(self.http.get(format!("{}{path}", self.base)))
+            .await?;
+        resp.json().await.map_err(|e| e.to_string())
+    }
+
+    fn robot_url(&self, sdkappid: u64, user_id: &str) -> String {
+        format!(
+            "{}/__sim/apps/{sdkappid}/robots/{}",
+            self.base,
+            encode_segment(user_id)
+        )
+    }
+
+    pub async fn apps(&self) -> Result<Vec<AppInfo>, String> {
+        self.get_json("/__sim/apps").await
+    }
+
+    /// Active chatbots of an app, in get_all_robots order.
+    pub async fn robots(&self, sdkappid: u64) -> Result<Vec<SimRobot>, String> {
+        #[derive(Deserialize)]
+        struct List {
+            robots: Vec<SimRobot>,
+        }
+        let list: List = self
+            .get_json(&format!("/__sim/apps/{sdkappid}/robots"))
+            .await?;
+        Ok(list.robots)
+    }
+
+    pub async fn counters(&self) -> Result<Counters, String> {
+        self.get_json("/__sim/counters").await
+    }
+
+    /// Every distinct `usersig` query value the simulator received.
+    pub async fn usersigs(&self) -> Result<Vec<String>, String> {
+        self.get_json("/__sim/usersigs").await
+    }
+
+    pub async fn reset(&self) -> Result<(), String> {
+        self.send(self.http.post(format!("{}/__sim/reset", self.base)))
+            .await
+            .map(drop)
+    }
+
+    /// Installs a fault; returns its id.
+    pub async fn add_fault(&self, fault: &Fault) -> Result<u64, String> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: u64,
+        }
+        let resp = self
+            .send(
+                self.http
+                    .post(format!("{}/__sim/faults", self.base))
+                    .json(fault),
+            )
+            .await?;
+        let id: Id = resp.json().await.map_err(|e| e.to_string())?;
+        Ok(id.id)
+    }
+
+    pub async fn clear_faults(&self) -> Result<(), String> {
+        self.send(self.http.delete(format!("{}/__sim/faults", self.base)))
+            .await
+            .map(drop)
+    }
+
+    /// Deletes a chatbot behind the provider's back (marks it inactive).
+    pub async fn delete_robot(&self, sdkappid: u64, user_id: &str) -> Result<(), String> {
+        self.send(self.http.delete(self.robot_url(sdkappid, user_id)))
+            .await
+            .map(drop)
+    }
+
+    /// Edits a chatbot's profile behind the provider's back.
+    pub async fn edit_profile(
+        &self,
+        sdkappid: u64,
+        user_id: &str,
+        patch: &ProfilePatch,
+    ) -> Result<(), String> {
+        self.send(
+            self.http
+                .patch(self.robot_url(sdkappid, user_id))
+                .json(patch),
+        )
+        .await
+        .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(encode_segment("@RBT#0 1/x"), "%40RBT%230%201%2Fx");
+        assert_eq!(encode_segment("a-b_c.d~"), "a-b_c.d~");
+    }
+
+    #[test]
+    fn robot_json_has_nulls() {
+        let r = SimRobot {
+            user_id: "@RBT#1".into(),
+            nick: Some("n".into()),
+            face_url: None,
+            self_signature: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"user_id":"@RBT#1","nick":"n","face_url":null,"self_signature":null})
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! The state file: the model as JSON, loaded at start and replaced atomically
+//! after every change (temporary file in the same directory, fsync, rename, fsync
+//! of the directory), so a crash leaves either the old or the new file, never a
+//! torn one.
+
+use super::state::{AppRobots, Model};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{self, Write as _};
+use std::path::Path;
+
+const FORMAT_VERSION: u32 = 1;
+
+/// The file's shape: a version, then the model's apps keyed by SDKAppID.
+#[derive(Serialize, Deserialize)]
+struct File {
+    version: u32,
+    #[serde(default)]
+    apps: BTreeMap<u64, AppRobots>,
+}
+
+/// Reads the state file; a missing file is an empty model.
+pub fn load(path: &Path) -> io::Result<Model> {
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Model::default()),
+        Err(e) => return Err(e),
+    };
+    let file: File = serde_json::from_slice(&text).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("state file {} is not valid: {e}", path.display()),
+        )
+    })?;
+    if file.version != FORMAT_VERSION {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "state file {} has version {}, this simulator reads {FORMAT_VERSION}",
+                path.display(),
+                file.version
+            ),
+        ));
+    }
+    Ok(Model { apps: file.apps })
+}
+
+/// Replaces the state file with `model`, atomically.
+pub fn save(path: &Path, model: &Model) -> io::Result<()> {
+    let file = File {
+        version: FORMAT_VERSION,
+        apps: model.apps.clone(),
+    };
+    let mut text = serde_json::to_vec_pretty(&file).map_err(io::Error::other)?;
+    text.push(b'\n');
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "state file has no name"))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp.{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&text)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable. Directories cannot be opened on every
+        // platform, so this step is best effort.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::state::ProfileChange;
+
+    fn temp_dir(tag: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "tencentchat-sim-persist-{tag}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn save_then_load() {
+        let dir = temp_dir("rt");
+        let path = dir.join("state.json");
+        assert_eq!(load(&path).unwrap(), Model::default());
+        let mut m = Model::default();
+        m.app_mut(7)
+            .create("@RBT#1", &ProfileChange::default())
+            .unwrap();
+        save(&path, &m).unwrap();
+        assert_eq!(load(&path).unwrap(), m);
+        m.app_mut(7).delete("@RBT#1").unwrap();
+        save(&path, &m).unwrap();
+        assert_eq!(load(&path).unwrap(), m);
+        // Only the state file is left behind: no temporary files.
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["state.json"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        let dir = temp_dir("bad");
+        let path = dir.join("state.json");
+        std::fs::write(&path, b"{\"version\":1,\"apps\":").unwrap();
+        assert_eq!(load(&path).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        std::fs::write(&path, b"{\"version\":99,\"apps\":{}}").unwrap();
+        assert_eq!(load(&path).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,1578 @@
+//! The generated `tfplugin6.Provider` gRPC service, implemented on top of the
+//! [`Provider`] trait family.
+//!
+//! Invariants:
+//! - Every RPC answers: problems with a request (unknown type name, undecodable
+//!   value) and values the provider code cannot encode become error diagnostics,
+//!   never a gRPC error and never a panic.
+//! - Schemas are converted once, at construction; each call only looks up its
+//!   type by name and decodes/encodes its values against the cached type.
+//! - Logs name the RPC and the type, never a value (values may hold secrets).
+//!
+//! Choices worth knowing:
+//! - PlanResourceChange with both prior and proposed null answers null without
+//!   calling the resource. On destroy (proposed null, prior set) the resource's
+//!   `plan` *is* called so it may warn or refuse, but the planned state sent back
+//!   is always null, as Terraform requires.
+//! - UpgradeResourceState calls [`Resource::upgrade`] only for states written with
+//!   an older schema version; attributes the current schema lacks are then dropped.
+//!   A state from a newer version is an error.
+//! - Functions, resource identity and moves are not offered: empty answers or an
+//!   error diagnostic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use super::codec::{self, CodecError};
+use super::convert;
+use super::proto;
+use super::{
+    ApplyRequest, ClientInfo, DataSource, Diagnostic, Diagnostics, EphemeralResource, PlanRequest,
+    Provider, ReadRequest, Resource, Schema, Severity, Type, Value,
+};
+
+type RpcResult<T> = Result<Response<T>, Status>;
+
+/// Largest message accepted or sent; states and schemas are far smaller, but a
+/// limit below Terraform's own would fail with an opaque transport error.
+const MAX_MESSAGE: usize = 256 << 20;
+
+/// The gRPC server for `provider`, ready to add to a tonic router.
+pub fn server<P: Provider>(
+    provider: P,
+) -> proto::provider_server::ProviderServer<ProviderService<P>> {
+    proto::provider_server::ProviderServer::new(ProviderService::new(provider))
+        .max_decoding_message_size(MAX_MESSAGE)
+        .max_encoding_message_size(MAX_MESSAGE)
+}
+
+/// A type of resource, data source or ephemeral resource, with its schema's
+/// object type computed once.
+struct Entry<T: ?Sized> {
+    imp: Arc<T>,
+    version: i64,
+    ty: Type,
+}
+
+impl<T: ?Sized> Entry<T> {
+    fn new(imp: Arc<T>, schema: &Schema) -> Self {
+        Entry {
+            imp,
+            version: schema.version,
+            ty: schema.object_type(),
+        }
+    }
+}
+
+/// Implements `tfplugin6.Provider` for a [`Provider`].
+pub struct ProviderService<P> {
+    provider: P,
+    provider_ty: Type,
+    resources: HashMap<&'static str, Entry<dyn Resource>>,
+    data_sources: HashMap<&'static str, Entry<dyn DataSource>>,
+    ephemerals: HashMap<&'static str, Entry<dyn EphemeralResource>>,
+    schema_response: proto::get_provider_schema::Response,
+    metadata_response: proto::get_metadata::Response,
+}
+
+fn capabilities() -> proto::ServerCapabilities {
+    proto::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: false,
+        move_resource_state: false,
+    }
+}
+
+impl<P: Provider> ProviderService<P> {
+    /// Collects the provider's types and converts their schemas once.
+    pub fn new(provider: P) -> Self {
+        let provider_schema = provider.schema();
+        let mut schema_response = proto::get_provider_schema::Response {
+            provider: Some(convert::schema(&provider_schema)),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        };
+        let mut metadata_response = proto::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        };
+
+        let mut resources = HashMap::new();
+        for r in provider.resources() {
+            let s = r.schema();
+            let name = r.type_name();
+            schema_response
+                .resource_schemas
+                .insert(name.to_string(), convert::schema(&s));
+            metadata_response
+                .resources
+                .push(proto::get_metadata::ResourceMetadata {
+                    type_name: name.to_string(),
+                });
+            resources.insert(name, Entry::new(r, &s));
+        }
+        let mut data_sources = HashMap::new();
+        for d in provider.data_sources() {
+            let s = d.schema();
+            let name = d.type_name();
+            schema_response
+                .data_source_schemas
+                .insert(name.to_string(), convert::schema(&s));
+            metadata_response
+                .data_sources
+                .push(proto::get_metadata::DataSourceMetadata {
+                    type_name: name.to_string(),
+                });
+            data_sources.insert(name, Entry::new(d, &s));
+        }
+        let mut ephemerals = HashMap::new();
+        for e in provider.ephemeral_resources() {
+            let s = e.schema();
+            let name = e.type_name();
+            schema_response
+                .ephemeral_resource_schemas
+                .insert(name.to_string(), convert::schema(&s));
+            metadata_response
+                .ephemeral_resources
+                .push(proto::get_metadata::EphemeralMetadata {
+                    type_name: name.to_string(),
+                });
+            ephemerals.insert(name, Entry::new(e, &s));
+        }
+
+        ProviderService {
+            provider_ty: provider_schema.object_type(),
+            provider,
+            resources,
+            data_sources,
+            ephemerals,
+            schema_response,
+            metadata_response,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the RPCs
+// ---------------------------------------------------------------------------
+
+/// A request value: MessagePack when present, else JSON, else null.
+fn decode(dv: Option<&proto::DynamicValue>, ty: &Type) -> Result<Value, CodecError> {
+    match dv {
+        Some(d) if !d.msgpack.is_empty() => codec::decode_msgpack(&d.msgpack, ty),
+        Some(d) if !d.json.is_empty() => codec::decode_json(&d.json, ty),
+        _ => Ok(Value::Null),
+    }
+}
+
+fn encode(v: &Value, ty: &Type) -> Result<proto::DynamicValue, CodecError> {
+    Ok(proto::DynamicValue {
+        msgpack: codec::encode_msgpack(v, ty)?,
+        json: Vec::new(),
+    })
+}
+
+fn error_diag(summary: &str, detail: String, e: Option<&CodecError>) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        summary: summary.to_string(),
+        detail,
+        attribute: e.map(|e| e.path.clone()).filter(|p| !p.0.is_empty()),
+    }
+}
+
+/// A request value Terraform sent that we could not read.
+fn decode_error(what: &str, e: &CodecError) -> Vec<proto::Diagnostic> {
+    vec![convert::diagnostic(&error_diag(
+        &format!("Invalid {what}"),
+        format!("The provider could not decode the {what} sent by Terraform: {e}."),
+        Some(e),
+    ))]
+}
+
+/// A value the provider code produced that does not fit its schema (a provider bug).
+fn encode_error(what: &str, e: &CodecError) -> proto::Diagnostic {
+    convert::diagnostic(&error_diag(
+        &format!("Provider produced an invalid {what}"),
+        format!("{e}. This is a bug in the provider; please report it."),
+        Some(e),
+    ))
+}
+
+fn unknown_type(kind: &str, name: &str) -> Vec<proto::Diagnostic> {
+    vec![convert::diagnostic(&error_diag(
+        &format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type named \"{name}\"."),
+        None,
+    ))]
+}
+
+fn unsupported(summary: &str, detail: &str) -> Vec<proto::Diagnostic> {
+    vec![convert::diagnostic(&error_diag(
+        summary,
+        detail.to_string(),
+        None,
+    ))]
+}
+
+/// Appends the provider's diagnostics and logs how the call ended.
+fn finish(rpc: &str, type_name: &str, d: &Diagnostics, out: &mut Vec<proto::Diagnostic>) {
+    out.extend(convert::diagnostics(d));
+    let errors = out
+        .iter()
+        .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
+        .count();
+    if errors > 0 {
+        log_debug!(
+            "tfproto",
+            "rpc returned errors",
+            rpc = rpc,
+            type_name = type_name,
+            errors = errors
+        );
+    }
+}
+
+fn start(rpc: &str, type_name: &str) {
+    log_trace!("tfproto", "rpc", rpc = rpc, type_name = type_name);
+}
+
+fn timestamp(unix: Option<u64>) -> Option<prost_types::Timestamp> {
+    unix.map(|s| prost_types::Timestamp {
+        seconds: i64::try_from(s).unwrap_or(i64::MAX),
+        nanos: 0,
+    })
+}
+
+fn ok<T>(t: T) -> RpcResult<T> {
+    Ok(Response::new(t))
+}
+
+/// Looks up `$name` in `$map`, or returns the response built by `$resp` with an
+/// "unknown type" diagnostic in its `diagnostics` field.
+macro_rules! entry_or_return {
+    ($map:expr, $name:expr, $kind:expr, $resp:ident) => {
+        match $map.get($name.as_str()) {
+            Some(e) => e,
+            None => {
+                // Some responses have no field besides `diagnostics`.
+                #[allow(clippy::needless_update)]
+                let r = $resp {
+                    diagnostics: unknown_type($kind, &$name),
+                    ..Default::default()
+                };
+                log_debug!(
+                    "tfproto",
+                    "unknown type name",
+                    kind = $kind,
+                    type_name = $name
+                );
+                return ok(r);
+            }
+        }
+    };
+}
+
+/// Decodes `$dv` against `$ty`, or returns `$resp` with a decoding diagnostic.
+macro_rules! value_or_return {
+    ($dv:expr, $ty:expr, $what:expr, $resp:ident) => {
+        match decode($dv.as_ref(), $ty) {
+            Ok(v) => v,
+            Err(e) => {
+                #[allow(clippy::needless_update)]
+                let r = $resp {
+                    diagnostics: decode_error($what, &e),
+                    ..Default::default()
+                };
+                return ok(r);
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------
+// The RPCs
+// ---------------------------------------------------------------------------
+
+#[tonic::async_trait]
+impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _req: Request<proto::get_metadata::Request>,
+    ) -> RpcResult<proto::get_metadata::Response> {
+        start("GetMetadata", "");
+        ok(self.metadata_response.clone())
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _req: Request<proto::get_provider_schema::Request>,
+    ) -> RpcResult<proto::get_provider_schema::Response> {
+        start("GetProviderSchema", "");
+        ok(self.schema_response.clone())
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: Request<proto::validate_provider_config::Request>,
+    ) -> RpcResult<proto::validate_provider_config::Response> {
+        type R = proto::validate_provider_config::Response;
+        start("ValidateProviderConfig", "");
+        let req = req.into_inner();
+        let config = value_or_return!(req.config, &self.provider_ty, "provider configuration", R);
+        let d = self.provider.validate(&config).await;
+        let mut r = R::default();
+        finish("ValidateProviderConfig", "", &d, &mut r.diagnostics);
+        ok(r)
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: Request<proto::validate_resource_config::Request>,
+    ) -> RpcResult<proto::validate_resource_config::Response> {
+        type R = proto::validate_resource_config::Response;
+        let req = req.into_inner();
+        start("ValidateResourceConfig", &req.type_name);
+        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
+        let config = value_or_return!(req.config, &e.ty, "resource configuration", R);
+        let d = e.imp.validate(&config).await;
+        let mut r = R::default();
+        finish(
+            "ValidateResourceConfig",
+            &req.type_name,
+            &d,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<proto::validate_data_resource_config::Request>,
+    ) -> RpcResult<proto::validate_data_resource_config::Response> {
+        type R = proto::validate_data_resource_config::Response;
+        let req = req.into_inner();
+        start("ValidateDataResourceConfig", &req.type_name);
+        let e = entry_or_return!(self.data_sources, req.type_name, "data source", R);
+        let config = value_or_return!(req.config, &e.ty, "data source configuration", R);
+        let d = e.imp.validate(&config).await;
+        let mut r = R::default();
+        finish(
+            "ValidateDataResourceConfig",
+            &req.type_name,
+            &d,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<proto::upgrade_resource_state::Request>,
+    ) -> RpcResult<proto::upgrade_resource_state::Response> {
+        type R = proto::upgrade_resource_state::Response;
+        let req = req.into_inner();
+        start("UpgradeResourceState", &req.type_name);
+        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
+        let raw = req.raw_state.unwrap_or_default();
+        if raw.json.is_empty() && !raw.flatmap.is_empty() {
+            return ok(R {
+                diagnostics: unsupported(
+                    "Unsupported state format",
+                    "The stored state is in the legacy flatmap format, which this provider cannot read.",
+                ),
+                ..R::default()
+            });
+        }
+        if req.version > e.version {
+            return ok(R {
+                diagnostics: unsupported(
+                    "State written by a newer provider",
+                    &format!(
+                        "The stored state of this {} has schema version {}, but this provider \
+                         only knows versions up to {}. Use the newer provider version.",
+                        req.type_name, req.version, e.version
+                    ),
+                ),
+                ..R::default()
+            });
+        }
+        let mut state = if raw.json.is_empty() {
+            Value::Null
+        } else {
+            match codec::decode_json(&raw.json, &e.ty) {
+                Ok(v) => v,
+                Err(err) => {
+                    return ok(R {
+                        diagnostics: decode_error("stored state", &err),
+                        ..R::default()
+                    })
+                }
+            }
+        };
+        let mut d = Diagnostics::new();
+        if req.version < e.version {
+            let (upgraded, diags) = e.imp.upgrade(req.version, state).await;
+            state = upgraded;
+            d = diags;
+        }
+        let dropped = codec::prune(&mut state, &e.ty);
+        if dropped > 0 {
+            log_debug!(
+                "tfproto",
+                "dropped attributes the schema no longer has",
+                type_name = req.type_name,
+                count = dropped
+            );
+        }
+        let mut r = R::default();
+        match encode(&state, &e.ty) {
+            Ok(v) => r.upgraded_state = Some(v),
+            Err(err) => r.diagnostics.push(encode_error("upgraded state", &err)),
+        }
+        finish(
+            "UpgradeResourceState",
+            &req.type_name,
+            &d,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _req: Request<proto::get_resource_identity_schemas::Request>,
+    ) -> RpcResult<proto::get_resource_identity_schemas::Response> {
+        start("GetResourceIdentitySchemas", "");
+        ok(Default::default())
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<proto::upgrade_resource_identity::Request>,
+    ) -> RpcResult<proto::upgrade_resource_identity::Response> {
+        let req = req.into_inner();
+        start("UpgradeResourceIdentity", &req.type_name);
+        ok(proto::upgrade_resource_identity::Response {
+            upgraded_identity: None,
+            diagnostics: unsupported(
+                "Resource identity not supported",
+                &format!(
+                    "This provider defines no resource identity for \"{}\".",
+                    req.type_name
+                ),
+            ),
+        })
+    }
+
+    async fn configure_provider(
+        &self,
+        req: Request<proto::configure_provider::Request>,
+    ) -> RpcResult<proto::configure_provider::Response> {
+        type R = proto::configure_provider::Response;
+        start("ConfigureProvider", "");
+        let req = req.into_inner();
+        let config = value_or_return!(req.config, &self.provider_ty, "provider configuration", R);
+        let client = ClientInfo {
+            terraform_version: req.terraform_version,
+            deferral_allowed: req.client_capabilities.is_some_and(|c| c.deferral_allowed),
+        };
+        let d = self.provider.configure(&config, &client).await;
+        let mut r = R::default();
+        finish("ConfigureProvider", "", &d, &mut r.diagnostics);
+        ok(r)
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<proto::read_resource::Request>,
+    ) -> RpcResult<proto::read_resource::Response> {
+        type R = proto::read_resource::Response;
+        let req = req.into_inner();
+        start("ReadResource", &req.type_name);
+        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
+        let current = value_or_return!(req.current_state, &e.ty, "current state", R);
+        let resp = e
+            .imp
+            .read(ReadRequest {
+                current_state: current,
+                private: req.private,
+            })
+            .await;
+        let mut r = R {
+            private: resp.private,
+            ..R::default()
+        };
+        match encode(&resp.new_state, &e.ty) {
+            Ok(v) => r.new_state = Some(v),
+            Err(err) => {
+                // Keep the object in state rather than dropping it.
+                r.new_state = req.current_state;
+                r.diagnostics.push(encode_error("state", &err));
+            }
+        }
+        finish(
+            "ReadResource",
+            &req.type_name,
+            &resp.diagnostics,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<proto::plan_resource_change::Request>,
+    ) -> RpcResult<proto::plan_resource_change::Response> {
+        type R = proto::plan_resource_change::Response;
+        let req = req.into_inner();
+        start("PlanResourceChange", &req.type_name);
+        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
+        let prior = value_or_return!(req.prior_state, &e.ty, "prior state", R);
+        let proposed = value_or_return!(req.proposed_new_state, &e.ty, "proposed new state", R);
+        if prior.is_null() && proposed.is_null() {
+            return ok(R {
+                planned_state: Some(encode(&Value::Null, &e.ty).unwrap_or_default()),
+                planned_private: req.prior_private,
+                ..R::default()
+            });
+        }
+        let config = value_or_return!(req.config, &e.ty, "configuration", R);
+        let destroy = proposed.is_null();
+        let resp = e
+            .imp
+            .plan(PlanRequest {
+                prior_state: prior,
+                proposed_new_state: proposed,
+                config,
+                prior_private: req.prior_private,
+            })
+            .await;
+        let mut r = R {
+            planned_private: resp.planned_private,
+            ..R::default()
+        };
+        let planned = if destroy {
+            Value::Null
+        } else {
+            r.requires_replace = resp.requires_replace.iter().map(convert::path).collect();
+            resp.planned_state
+        };
+        match encode(&planned, &e.ty) {
+            Ok(v) => r.planned_state = Some(v),
+            Err(err) => r.diagnostics.push(encode_error("planned state", &err)),
+        }
+        finish(
+            "PlanResourceChange",
+            &req.type_name,
+            &resp.diagnostics,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<proto::apply_resource_change::Request>,
+    ) -> RpcResult<proto::apply_resource_change::Response> {
+        type R = proto::apply_resource_change::Response;
+        let req = req.into_inner();
+        start("ApplyResourceChange", &req.type_name);
+        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
+        let prior = value_or_return!(req.prior_state, &e.ty, "prior state", R);
+        let planned = value_or_return!(req.planned_state, &e.ty, "planned state", R);
+        let config = value_or_return!(req.config, &e.ty, "configuration", R);
+        let resp = e
+            .imp
+            .apply(ApplyRequest {
+                prior_state: prior,
+                planned_state: planned,
+                config,
+                planned_private: req.planned_private,
+            })
+            .await;
+        let mut r = R {
+            private: resp.private,
+            ..R::default()
+        };
+        match encode(&resp.new_state, &e.ty) {
+            Ok(v) => r.new_state = Some(v),
+            Err(err) => {
+                // Best effort: keep the prior object so Terraform does not forget it.
+                r.new_state = req.prior_state;
+                r.diagnostics.push(encode_error("new state", &err));
+            }
+        }
+        finish(
+            "ApplyResourceChange",
+            &req.type_name,
+            &resp.diagnostics,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<proto::import_resource_state::Request>,
+    ) -> RpcResult<proto::import_resource_state::Response> {
+        type R = proto::import_resource_state::Response;
+        let req = req.into_inner();
+        start("ImportResourceState", &req.type_name);
+        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
+        let resp = e.imp.import(&req.id).await;
+        let mut r = R::default();
+        for state in &resp.states {
+            match encode(state, &e.ty) {
+                Ok(v) => {
+                    r.imported_resources
+                        .push(proto::import_resource_state::ImportedResource {
+                            type_name: req.type_name.clone(),
+                            state: Some(v),
+                            private: Vec::new(),
+                            identity: None,
+                        })
+                }
+                Err(err) => r.diagnostics.push(encode_error("imported state", &err)),
+            }
+        }
+        finish(
+            "ImportResourceState",
+            &req.type_name,
+            &resp.diagnostics,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn move_resource_state(
+        &self,
+        req: Request<proto::move_resource_state::Request>,
+    ) -> RpcResult<proto::move_resource_state::Response> {
+        let req = req.into_inner();
+        start("MoveResourceState", &req.target_type_name);
+        ok(proto::move_resource_state::Response {
+            diagnostics: unsupported(
+                "Move not supported",
+                &format!(
+                    "This provider cannot move \"{}\" resources into \"{}\".",
+                    req.source_type_name, req.target_type_name
+                ),
+            ),
+            ..Default::default()
+        })
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<proto::read_data_source::Request>,
+    ) -> RpcResult<proto::read_data_source::Response> {
+        type R = proto::read_data_source::Response;
+        let req = req.into_inner();
+        start("ReadDataSource", &req.type_name);
+        let e = entry_or_return!(self.data_sources, req.type_name, "data source", R);
+        let config = value_or_return!(req.config, &e.ty, "configuration", R);
+        let (state, d) = e.imp.read(&config).await;
+        let mut r = R::default();
+        match encode(&state, &e.ty) {
+            Ok(v) => r.state = Some(v),
+            Err(err) => r.diagnostics.push(encode_error("data source state", &err)),
+        }
+        finish("ReadDataSource", &req.type_name, &d, &mut r.diagnostics);
+        ok(r)
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<proto::validate_ephemeral_resource_config::Request>,
+    ) -> RpcResult<proto::validate_ephemeral_resource_config::Response> {
+        type R = proto::validate_ephemeral_resource_config::Response;
+        let req = req.into_inner();
+        start("ValidateEphemeralResourceConfig", &req.type_name);
+        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
+        let config = value_or_return!(req.config, &e.ty, "configuration", R);
+        let d = e.imp.validate(&config).await;
+        let mut r = R::default();
+        finish(
+            "ValidateEphemeralResourceConfig",
+            &req.type_name,
+            &d,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<proto::open_ephemeral_resource::Request>,
+    ) -> RpcResult<proto::open_ephemeral_resource::Response> {
+        type R = proto::open_ephemeral_resource::Response;
+        let req = req.into_inner();
+        start("OpenEphemeralResource", &req.type_name);
+        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
+        let config = value_or_return!(req.config, &e.ty, "configuration", R);
+        let resp = e.imp.open(&config).await;
+        let mut r = R {
+            renew_at: timestamp(resp.renew_at),
+            private: (!resp.private.is_empty()).then_some(resp.private),
+            ..R::default()
+        };
+        match encode(&resp.result, &e.ty) {
+            Ok(v) => r.result = Some(v),
+            Err(err) => r.diagnostics.push(encode_error("ephemeral result", &err)),
+        }
+        finish(
+            "OpenEphemeralResource",
+            &req.type_name,
+            &resp.diagnostics,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        req: Request<proto::renew_ephemeral_resource::Request>,
+    ) -> RpcResult<proto::renew_ephemeral_resource::Response> {
+        type R = proto::renew_ephemeral_resource::Response;
+        let req = req.into_inner();
+        start("RenewEphemeralResource", &req.type_name);
+        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
+        let resp = e
+            .imp
+            .renew(req.private.as_deref().unwrap_or_default())
+            .await;
+        let mut r = R {
+            renew_at: timestamp(resp.renew_at),
+            private: (!resp.private.is_empty()).then_some(resp.private),
+            ..R::default()
+        };
+        finish(
+            "RenewEphemeralResource",
+            &req.type_name,
+            &resp.diagnostics,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        req: Request<proto::close_ephemeral_resource::Request>,
+    ) -> RpcResult<proto::close_ephemeral_resource::Response> {
+        type R = proto::close_ephemeral_resource::Response;
+        let req = req.into_inner();
+        start("CloseEphemeralResource", &req.type_name);
+        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
+        let d = e
+            .imp
+            .close(req.private.as_deref().unwrap_or_default())
+            .await;
+        let mut r = R::default();
+        finish(
+            "CloseEphemeralResource",
+            &req.type_name,
+            &d,
+            &mut r.diagnostics,
+        );
+        ok(r)
+    }
+
+    async fn get_functions(
+        &self,
+        _req: Request<proto::get_functions::Request>,
+    ) -> RpcResult<proto::get_functions::Response> {
+        start("GetFunctions", "");
+        ok(Default::default())
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<proto::call_function::Request>,
+    ) -> RpcResult<proto::call_function::Response> {
+        let req = req.into_inner();
+        start("CallFunction", &req.name);
+        ok(proto::call_function::Response {
+            result: None,
+            error: Some(proto::FunctionError {
+                text: format!("This provider defines no function named \"{}\".", req.name),
+                function_argument: None,
+            }),
+        })
+    }
+
+    async fn stop_provider(
+        &self,
+        _req: Request<proto::stop_provider::Request>,
+    ) -> RpcResult<proto::stop_provider::Response> {
+        start("StopProvider", "");
+        let error = self.provider.stop().await.err().unwrap_or_default();
+        ok(proto::stop_provider::Response { error })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfproto::{
+        ApplyResponse, Attribute, ImportResponse, OpenResponse, PathStep, PlanResponse,
+        ReadResponse,
+    };
+    use proto::provider_client::ProviderClient;
+    use std::sync::Mutex;
+    use tonic::transport::Channel;
+
+    // A small provider exercising every trait method the service calls.
+
+    struct TestProvider {
+        client: Arc<Mutex<Option<ClientInfo>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Provider for TestProvider {
+        fn schema(&self) -> Schema {
+            Schema::new(
+                "Test provider.",
+                vec![Attribute::optional("endpoint", Type::String, "Where.")],
+            )
+        }
+        fn resources(&self) -> Vec<Arc<dyn Resource>> {
+            vec![Arc::new(Thing)]
+        }
+        fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+            vec![Arc::new(Info)]
+        }
+        fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+            vec![Arc::new(Token)]
+        }
+        async fn validate(&self, config: &Value) -> Diagnostics {
+            let mut d = Diagnostics::new();
+            if config.get("endpoint").as_str() == Some("") {
+                d.attr_error("endpoint", "Empty endpoint", "");
+            }
+            d
+        }
+        async fn configure(&self, config: &Value, client: &ClientInfo) -> Diagnostics {
+            assert_eq!(config.get("endpoint").as_str(), Some("http://x"));
+            *self.client.lock().unwrap() = Some(client.clone());
+            Diagnostics::new()
+        }
+        async fn stop(&self) -> Result<(), String> {
+            Err("busy".into())
+        }
+    }
+
+    struct Thing;
+
+    fn thing_schema() -> Schema {
+        let mut s = Schema::new(
+            "A thing.",
+            vec![
+                Attribute::computed("id", Type::String, "ID."),
+                Attribute::required("name", Type::String, "Name."),
+                Attribute::optional("size", Type::Number, "Size."),
+                Attribute::optional("tags", Type::List(Box::new(Type::String)), "Tags."),
+                Attribute::optional("secret", Type::String, "Secret.").sensitive(),
+            ],
+        );
+        s.version = 1;
+        s
+    }
+
+    #[async_trait::async_trait]
+    impl Resource for Thing {
+        fn type_name(&self) -> &'static str {
+            "test_thing"
+        }
+        fn schema(&self) -> Schema {
+            thing_schema()
+        }
+        async fn validate(&self, config: &Value) -> Diagnostics {
+            let mut d = Diagnostics::new();
+            if config.get("name").as_str() == Some("") {
+                d.attr_error("name", "Empty name", "A name is required.");
+            }
+            d
+        }
+        async fn read(&self, req: ReadRequest) -> ReadResponse {
+            let name = req.current_state.get("name").as_str().unwrap_or("");
+            let new_state = if name == "gone" {
+                Value::Null
+            } else {
+                let mut s = req.current_state.clone();
+                s.set("id", Value::string(format!("read:{name}")));
+                s
+            };
+            ReadResponse {
+                new_state,
+                private: [req.private, b"+r".to_vec()].concat(),
+                diagnostics: Diagnostics::new(),
+            }
+        }
+        async fn plan(&self, req: PlanRequest) -> PlanResponse {
+            let mut d = Diagnostics::new();
+            let mut replace = Vec::new();
+            let mut planned = req.proposed_new_state.clone();
+            if req.proposed_new_state.is_null() {
+                d.warning("Destroying", "the thing goes away");
+                // Deliberately not null: the service must null it for a destroy.
+                planned = req.prior_state.clone();
+            } else if req.prior_state.is_null() {
+                planned.set("id", Value::Unknown);
+            } else if req.prior_state.get("name") != req.proposed_new_state.get("name") {
+                replace.push(crate::tfproto::AttrPath::attr("name"));
+                planned.set("id", Value::Unknown);
+            }
+            PlanResponse {
+                planned_state: planned,
+                requires_replace: replace,
+                planned_private: b"plan".to_vec(),
+                diagnostics: d,
+            }
+        }
+        async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+            let mut s = req.planned_state.clone();
+            if !s.is_null() {
+                let id = format!("id-{}", s.get("name").as_str().unwrap_or(""));
+                s.set("id", Value::string(id));
+            }
+            if s.get("name").as_str() == Some("bad") {
+                s.set("not_in_schema", Value::Bool(true));
+            }
+            ApplyResponse {
+                new_state: s,
+                private: req.planned_private,
+                diagnostics: Diagnostics::new(),
+            }
+        }
+        async fn import(&self, id: &str) -> ImportResponse {
+            ImportResponse {
+                states: vec![Value::object([
+                    ("id", Value::string(id)),
+                    ("name", Value::string(id)),
+                ])],
+                diagnostics: Diagnostics::new(),
+            }
+        }
+        async fn upgrade(&self, version: i64, mut state: Value) -> (Value, Diagnostics) {
+            assert_eq!(version, 0);
+            let title = state.get("title").clone();
+            state.set("name", title);
+            (state, Diagnostics::new())
+        }
+    }
+
+    struct Info;
+
+    #[async_trait::async_trait]
+    impl DataSource for Info {
+        fn type_name(&self) -> &'static str {
+            "test_info"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                "Info.",
+                vec![
+                    Attribute::required("key", Type::String, "Key."),
+                    Attribute::computed("value", Type::String, "Value."),
+                ],
+            )
+        }
+        async fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn read(&self, config: &Value) -> (Value, Diagnostics) {
+            let mut s = config.clone();
+            s.set("value", Value::string("info"));
+            (s, Diagnostics::new())
+        }
+    }
+
+    struct Token;
+
+    #[async_trait::async_trait]
+    impl EphemeralResource for Token {
+        fn type_name(&self) -> &'static str {
+            "test_token"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                "Token.",
+                vec![Attribute::computed("token", Type::String, "T.").sensitive()],
+            )
+        }
+        async fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+        async fn open(&self, _config: &Value) -> OpenResponse {
+            OpenResponse {
+                result: Value::object([("token", Value::string("t0k"))]),
+                private: b"p".to_vec(),
+                renew_at: Some(1_900_000_000),
+                diagnostics: Diagnostics::new(),
+            }
+        }
+        async fn close(&self, private: &[u8]) -> Diagnostics {
+            let mut d = Diagnostics::new();
+            if private != b"p" {
+                d.error("wrong private", "");
+            }
+            d
+        }
+    }
+
+    // Harness: the real generated server on a loopback port, the generated client.
+
+    struct Harness {
+        client: ProviderClient<Channel>,
+        seen: Arc<Mutex<Option<ClientInfo>>>,
+        server: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for Harness {
+        fn drop(&mut self) {
+            self.server.abort();
+        }
+    }
+
+    async fn start() -> Harness {
+        let seen = Arc::new(Mutex::new(None));
+        let svc = server(TestProvider {
+            client: seen.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            tonic::transport::Server::builder()
+                .add_service(svc)
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+                .await
+                .unwrap();
+        });
+        let client = ProviderClient::connect(format!("http://{addr}"))
+            .await
+            .unwrap();
+        Harness {
+            client,
+            seen,
+            server,
+        }
+    }
+
+    fn thing_ty() -> Type {
+        thing_schema().object_type()
+    }
+
+    fn dv(v: &Value, ty: &Type) -> Option<proto::DynamicValue> {
+        Some(encode(v, ty).unwrap())
+    }
+
+    fn value(d: Option<proto::DynamicValue>, ty: &Type) -> Value {
+        codec::decode_msgpack(&d.expect("a value").msgpack, ty).unwrap()
+    }
+
+    fn errors(d: &[proto::Diagnostic]) -> Vec<String> {
+        d.iter()
+            .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn schema_and_metadata_over_grpc() {
+        let mut h = start().await;
+        let s = h
+            .client
+            .get_provider_schema(proto::get_provider_schema::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        let caps = s.server_capabilities.unwrap();
+        assert!(caps.plan_destroy && !caps.get_provider_schema_optional);
+        assert!(s.diagnostics.is_empty());
+        let thing = &s.resource_schemas["test_thing"];
+        assert_eq!(thing.version, 1);
+        let attrs = &thing.block.as_ref().unwrap().attributes;
+        let tags = attrs.iter().find(|a| a.name == "tags").unwrap();
+        assert_eq!(tags.r#type, br#"["list","string"]"#);
+        assert!(attrs.iter().find(|a| a.name == "secret").unwrap().sensitive);
+        assert!(s.data_source_schemas.contains_key("test_info"));
+        assert!(s.ephemeral_resource_schemas.contains_key("test_token"));
+        let p = s.provider.unwrap().block.unwrap();
+        assert_eq!(p.attributes[0].name, "endpoint");
+        assert_eq!(p.description_kind, proto::StringKind::Markdown as i32);
+
+        let m = h
+            .client
+            .get_metadata(proto::get_metadata::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(m.resources[0].type_name, "test_thing");
+        assert_eq!(m.data_sources[0].type_name, "test_info");
+        assert_eq!(m.ephemeral_resources[0].type_name, "test_token");
+        assert!(m.server_capabilities.unwrap().plan_destroy);
+    }
+
+    #[tokio::test]
+    async fn read_resource_with_hand_made_msgpack() {
+        let mut h = start().await;
+        // {"id": nil, "name": "ab", "size": 2, "tags": ["x"], "secret": unknown}
+        let mut raw = vec![0x85, 0xa2, b'i', b'd', 0xc0, 0xa4, b'n', b'a', b'm', b'e'];
+        raw.extend_from_slice(&[0xa2, b'a', b'b', 0xa4, b's', b'i', b'z', b'e', 0x02]);
+        raw.extend_from_slice(&[0xa4, b't', b'a', b'g', b's', 0x91, 0xa1, b'x']);
+        raw.extend_from_slice(&[0xa6, b's', b'e', b'c', b'r', b'e', b't', 0xd4, 0, 0]);
+        let r = h
+            .client
+            .read_resource(proto::read_resource::Request {
+                type_name: "test_thing".into(),
+                current_state: Some(proto::DynamicValue {
+                    msgpack: raw,
+                    json: vec![],
+                }),
+                private: b"prev".to_vec(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.private, b"prev+r");
+        let v = value(r.new_state, &thing_ty());
+        assert_eq!(v.get("id").as_str(), Some("read:ab"));
+        assert_eq!(v.get("size"), &Value::Number(2.0));
+        assert_eq!(v.get("tags"), &Value::List(vec![Value::string("x")]));
+        assert!(v.get("secret").is_unknown());
+
+        // A resource that reports itself gone answers a null state.
+        let gone = Value::object([("name", Value::string("gone"))]);
+        let r = h
+            .client
+            .read_resource(proto::read_resource::Request {
+                type_name: "test_thing".into(),
+                current_state: dv(&gone, &thing_ty()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.new_state.unwrap().msgpack, vec![0xc0]);
+    }
+
+    #[tokio::test]
+    async fn unknown_type_names_and_bad_values_are_diagnostics() {
+        let mut h = start().await;
+        let r = h
+            .client
+            .read_resource(proto::read_resource::Request {
+                type_name: "test_nope".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let e = errors(&r.diagnostics);
+        assert_eq!(e.len(), 1);
+        assert!(e[0].contains("\"test_nope\""), "{e:?}");
+        assert!(r.new_state.is_none());
+
+        let r = h
+            .client
+            .read_data_source(proto::read_data_source::Request {
+                type_name: "test_thing".into(), // a resource, not a data source
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(errors(&r.diagnostics)[0].contains("data source type named \"test_thing\""));
+
+        let r = h
+            .client
+            .open_ephemeral_resource(proto::open_ephemeral_resource::Request {
+                type_name: "test_x".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(errors(&r.diagnostics)[0].contains("test_x"));
+
+        // Garbage MessagePack: an error diagnostic, not a gRPC failure.
+        let r = h
+            .client
+            .validate_resource_config(proto::validate_resource_config::Request {
+                type_name: "test_thing".into(),
+                config: Some(proto::DynamicValue {
+                    msgpack: vec![0x85, 0xa2, b'i'],
+                    json: vec![],
+                }),
+                client_capabilities: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let e = errors(&r.diagnostics);
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("Invalid resource configuration"), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn validation_diagnostics_carry_attribute_paths() {
+        let mut h = start().await;
+        let config = Value::object([("name", Value::string(""))]);
+        let r = h
+            .client
+            .validate_resource_config(proto::validate_resource_config::Request {
+                type_name: "test_thing".into(),
+                config: dv(&config, &thing_ty()),
+                client_capabilities: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.diagnostics.len(), 1);
+        let steps = &r.diagnostics[0].attribute.as_ref().unwrap().steps;
+        assert_eq!(
+            steps[0].selector,
+            Some(proto::attribute_path::step::Selector::AttributeName(
+                "name".into()
+            ))
+        );
+    }
+
+    #[tokio::test]
+    async fn configure_passes_client_info() {
+        let mut h = start().await;
+        let pty =
+            Schema::new("", vec![Attribute::optional("endpoint", Type::String, "")]).object_type();
+        let config = Value::object([("endpoint", Value::string("http://x"))]);
+        let r = h
+            .client
+            .configure_provider(proto::configure_provider::Request {
+                terraform_version: "1.10.5".into(),
+                config: dv(&config, &pty),
+                client_capabilities: Some(proto::ClientCapabilities {
+                    deferral_allowed: true,
+                    write_only_attributes_allowed: false,
+                }),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.diagnostics.is_empty());
+        let seen = h.seen.lock().unwrap().clone().unwrap();
+        assert_eq!(seen.terraform_version, "1.10.5");
+        assert!(seen.deferral_allowed);
+
+        let bad = Value::object([("endpoint", Value::string(""))]);
+        let r = h
+            .client
+            .validate_provider_config(proto::validate_provider_config::Request {
+                config: dv(&bad, &pty),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(errors(&r.diagnostics), vec!["Empty endpoint: "]);
+    }
+
+    #[tokio::test]
+    async fn plan_create_update_destroy_and_noop() {
+        let mut h = start().await;
+        let ty = thing_ty();
+        let plan = |prior: Value, proposed: Value| proto::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&prior, &ty),
+            proposed_new_state: dv(&proposed, &ty),
+            config: dv(&proposed, &ty),
+            prior_private: b"pp".to_vec(),
+            ..Default::default()
+        };
+        let a = Value::object([("id", Value::string("1")), ("name", Value::string("a"))]);
+        let b = Value::object([("id", Value::string("1")), ("name", Value::string("b"))]);
+
+        // Create: the computed id is unknown in the plan.
+        let r = h
+            .client
+            .plan_resource_change(plan(Value::Null, a.clone()))
+            .await
+            .unwrap()
+            .into_inner();
+        let planned = value(r.planned_state, &ty);
+        assert!(planned.get("id").is_unknown());
+        assert_eq!(planned.get("name").as_str(), Some("a"));
+        assert_eq!(r.planned_private, b"plan");
+
+        // Rename: replacement at path `name`.
+        let r = h
+            .client
+            .plan_resource_change(plan(a.clone(), b))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.requires_replace.len(), 1);
+        assert_eq!(
+            r.requires_replace[0].steps[0].selector,
+            Some(proto::attribute_path::step::Selector::AttributeName(
+                "name".into()
+            ))
+        );
+
+        // Destroy: the resource is asked (its warning comes through) and the plan is null.
+        let r = h
+            .client
+            .plan_resource_change(plan(a, Value::Null))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.planned_state.unwrap().msgpack, vec![0xc0]);
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].summary, "Destroying");
+        assert!(r.requires_replace.is_empty());
+
+        // Nothing before and nothing after: null, and the resource is not called.
+        let r = h
+            .client
+            .plan_resource_change(plan(Value::Null, Value::Null))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.planned_state.unwrap().msgpack, vec![0xc0]);
+        assert_eq!(r.planned_private, b"pp");
+        assert!(r.diagnostics.is_empty());
+    }
+
+    #[tokio::test]
+    async fn apply_create_and_encoding_failure() {
+        let mut h = start().await;
+        let ty = thing_ty();
+        let planned = Value::object([("id", Value::Unknown), ("name", Value::string("a"))]);
+        let r = h
+            .client
+            .apply_resource_change(proto::apply_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: dv(&Value::Null, &ty),
+                planned_state: dv(&planned, &ty),
+                config: dv(&planned, &ty),
+                planned_private: b"x".to_vec(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.diagnostics.is_empty());
+        assert_eq!(r.private, b"x");
+        let s = value(r.new_state, &ty);
+        assert_eq!(s.get("id").as_str(), Some("id-a"));
+        assert!(s.get("size").is_null());
+
+        // The resource returns an attribute outside its schema: error naming the path.
+        let prior = Value::object([("id", Value::string("1")), ("name", Value::string("a"))]);
+        let bad = Value::object([("id", Value::string("1")), ("name", Value::string("bad"))]);
+        let r = h
+            .client
+            .apply_resource_change(proto::apply_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: dv(&prior, &ty),
+                planned_state: dv(&bad, &ty),
+                config: dv(&bad, &ty),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let e = errors(&r.diagnostics);
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("Provider produced an invalid new state"));
+        let steps = &r.diagnostics[0].attribute.as_ref().unwrap().steps;
+        assert_eq!(
+            steps[0].selector,
+            Some(proto::attribute_path::step::Selector::AttributeName(
+                "not_in_schema".into()
+            ))
+        );
+        // The prior object is kept so Terraform does not lose track of it.
+        assert_eq!(
+            value(r.new_state, &ty),
+            codec::decode_msgpack(&encode(&prior, &ty).unwrap().msgpack, &ty).unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn upgrade_import_and_data_source() {
+        let mut h = start().await;
+        let ty = thing_ty();
+        let r = h
+            .client
+            .upgrade_resource_state(proto::upgrade_resource_state::Request {
+                type_name: "test_thing".into(),
+                version: 0,
+                raw_state: Some(proto::RawState {
+                    json: br#"{"id":"9","title":"old","size":"3"}"#.to_vec(),
+                    flatmap: Default::default(),
+                }),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let s = value(r.upgraded_state, &ty);
+        assert_eq!(s.get("name").as_str(), Some("old"));
+        assert_eq!(s.get("size"), &Value::Number(3.0));
+        assert!(s.get("title").is_null(), "dropped: not in the schema");
+
+        let r = h
+            .client
+            .upgrade_resource_state(proto::upgrade_resource_state::Request {
+                type_name: "test_thing".into(),
+                version: 7,
+                raw_state: Some(proto::RawState {
+                    json: b"{}".to_vec(),
+                    flatmap: Default::default(),
+                }),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(errors(&r.diagnostics)[0].contains("newer"));
+
+        let r = h
+            .client
+            .import_resource_state(proto::import_resource_state::Request {
+                type_name: "test_thing".into(),
+                id: "@RBT#7".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.imported_resources.len(), 1);
+        let imp = r.imported_resources.into_iter().next().unwrap();
+        assert_eq!(imp.type_name, "test_thing");
+        assert_eq!(value(imp.state, &ty).get("id").as_str(), Some("@RBT#7"));
+
+        let ity = Schema::new(
+            "",
+            vec![
+                Attribute::required("key", Type::String, ""),
+                Attribute::computed("value", Type::String, ""),
+            ],
+        )
+        .object_type();
+        let r = h
+            .client
+            .read_data_source(proto::read_data_source::Request {
+                type_name: "test_info".into(),
+                config: dv(&Value::object([("key", Value::string("k"))]), &ity),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(value(r.state, &ity).get("value").as_str(), Some("info"));
+    }
+
+    #[tokio::test]
+    async fn ephemeral_functions_move_identity_stop() {
+        let mut h = start().await;
+        let r = h
+            .client
+            .open_ephemeral_resource(proto::open_ephemeral_resource::Request {
+                type_name: "test_token".into(),
+                config: None,
+                client_capabilities: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.renew_at.unwrap().seconds, 1_900_000_000);
+        assert_eq!(r.private.as_deref(), Some(&b"p"[..]));
+        assert!(r.result.is_some());
+        let r = h
+            .client
+            .renew_ephemeral_resource(proto::renew_ephemeral_resource::Request {
+                type_name: "test_token".into(),
+                private: Some(b"p".to_vec()),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.renew_at.is_none() && r.diagnostics.is_empty());
+        let r = h
+            .client
+            .close_ephemeral_resource(proto::close_ephemeral_resource::Request {
+                type_name: "test_token".into(),
+                private: Some(b"other".to_vec()),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(errors(&r.diagnostics), vec!["wrong private: "]);
+
+        let f = h
+            .client
+            .get_functions(proto::get_functions::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(f.functions.is_empty());
+        let c = h
+            .client
+            .call_function(proto::call_function::Request {
+                name: "f".into(),
+                arguments: vec![],
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(c.error.unwrap().text.contains("\"f\""));
+        let m = h
+            .client
+            .move_resource_state(proto::move_resource_state::Request {
+                target_type_name: "test_thing".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(errors(&m.diagnostics).len(), 1);
+        let i = h
+            .client
+            .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(i.identity_schemas.is_empty());
+        let u = h
+            .client
+            .upgrade_resource_identity(proto::upgrade_resource_identity::Request::default())
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(errors(&u.diagnostics).len(), 1);
+        let s = h
+            .client
+            .stop_provider(proto::stop_provider::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(s.error, "busy");
+    }
+
+    #[test]
+    fn path_steps_reach_the_wire_from_codec_errors() {
+        let e = CodecError {
+            path: crate::tfproto::AttrPath(vec![
+                PathStep::Attribute("tags".into()),
+                PathStep::Index(1),
+            ]),
+            message: "m".into(),
+        };
+        let d = decode_error("configuration", &e);
+        assert_eq!(d[0].attribute.as_ref().unwrap().steps.len(), 2);
+        assert!(d[0].detail.contains("configuration"));
+    }
+}
