@@ -120,22 +120,32 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// Starts the simulator binary with a state file in a fresh temp dir and waits
-    /// for its `listening on` line.
+    /// Starts the simulator serving its demo app (see [`Sim::start_with`]).
     pub fn start() -> Sim {
+        Sim::start_with(&[])
+    }
+
+    /// Starts the simulator binary with a state file in a fresh temp dir and waits
+    /// for its `listening on` line. `apps` (SDKAppID, secret key) replace the demo
+    /// app when given; each has the admin `administrator`.
+    pub fn start_with(apps: &[(u64, &str)]) -> Sim {
         let dir = TempDir::new("sim");
         let state = dir.path().join("sim-state.json");
         let log = std::fs::File::create(dir.path().join("sim.log")).expect("creating sim.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tencentchat-sim"))
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--state-file")
-            .arg(&state)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("starting tencentchat-sim");
+        let mut child =
+            Command::new(env!("CARGO_BIN_EXE_tencentchat-sim"))
+                .arg("--listen")
+                .arg("127.0.0.1:0")
+                .arg("--state-file")
+                .arg(&state)
+                .args(apps.iter().flat_map(|(id, key)| {
+                    ["--app".to_string(), format!("{id}:{key}:{DEMO_ADMIN}")]
+                }))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::from(log))
+                .spawn()
+                .expect("starting tencentchat-sim");
 
         // Read the first line on a helper thread so a silent simulator cannot hang
         // the test; keep draining stdout afterwards so the pipe never fills.
@@ -196,8 +206,13 @@ impl Sim {
     /// Active robots of the demo app, in API order, each as its JSON object
     /// (`user_id`, `nick`, `face_url`, `self_signature`; unset fields null).
     pub fn robots(&self) -> Vec<serde_json::Value> {
+        self.robots_of(DEMO_SDKAPPID)
+    }
+
+    /// Active robots of any app, as [`Sim::robots`].
+    pub fn robots_of(&self, sdkappid: u64) -> Vec<serde_json::Value> {
         let robots = self
-            .block_on(self.admin.robots(DEMO_SDKAPPID))
+            .block_on(self.admin.robots(sdkappid))
             .unwrap_or_else(|e| panic!("sim admin robots: {e}"));
         robots
             .iter()
