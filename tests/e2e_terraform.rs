@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{delta, skip, Sim, Terraform, Workspace, ENDPOINTS};
+use common::{assert_contains, delta, skip, Sim, Terraform, Workspace, ENDPOINTS};
 use serde_json::json;
 use tencentchat::sim::Counters;
 
@@ -54,13 +54,6 @@ fn setup(test: &str, hcl: &str) -> Option<(Terraform, Sim, Workspace)> {
     ws.write_main(hcl);
     ws.init();
     Some((tf, sim, ws))
-}
-
-fn assert_contains(haystack: &str, needle: &str, context: &str) {
-    assert!(
-        haystack.contains(needle),
-        "expected {needle:?} in the output of {context}:\n{haystack}"
-    );
 }
 
 /// Asserts that nothing was created, deleted or edited between two counter reads.

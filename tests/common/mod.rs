@@ -753,6 +753,26 @@ fn copy_tree(src: &Path, dst: &Path) {
     }
 }
 
+/// Terraform word-wraps diagnostics (to 78 columns when not on a terminal) and
+/// frames them with `│`; this undoes both so a test can look for a phrase: frame
+/// characters at line starts are dropped and every run of whitespace becomes one
+/// space.
+pub fn squash(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim_start().trim_start_matches(['│', '╷', '╵']))
+        .flat_map(|l| l.split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Panics unless `haystack` contains `needle`, ignoring line wrapping.
+pub fn assert_contains(haystack: &str, needle: &str, context: &str) {
+    assert!(
+        squash(haystack).contains(&squash(needle)),
+        "expected {needle:?} in the output of {context}:\n{haystack}"
+    );
+}
+
 /// The crate's root directory (for examples/ and docs/).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -790,6 +810,16 @@ mod harness_tests {
             Some((1, 6, 0))
         );
         assert_eq!(parse_terraform_version("OpenTofu v1.8.0"), None);
+    }
+
+    #[test]
+    fn squash_undoes_diagnostic_wrapping() {
+        let wrapped = "╷\n│ Error: Chatbot not found\n│\n│ There is no active\n│ chatbot with UserID @RBT#x\n╵\n";
+        assert_eq!(
+            squash(wrapped),
+            "Error: Chatbot not found There is no active chatbot with UserID @RBT#x"
+        );
+        assert!(!squash(wrapped).contains("active chatbot with UserID @RBT#y"));
     }
 
     #[test]
