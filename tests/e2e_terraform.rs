@@ -661,3 +661,36 @@ fn secrets_never_reach_output_logs_or_state() {
         }
     }
 }
+
+/// The harness itself against the simulator (no Terraform needed): if the sim's
+/// contract drifts, this fails with a clearer message than the scenarios above.
+#[test]
+fn harness_drives_the_simulator() {
+    let sim = Sim::start();
+    assert!(sim.url().starts_with("http://127.0.0.1:"), "{}", sim.url());
+    assert!(sim.robot_ids().is_empty());
+
+    sim.create_out_of_band("@RBT#first", json!({"Nick": "First"}));
+    sim.create_out_of_band("@RBT#second", json!({}));
+    assert_eq!(sim.robot_ids(), ["@RBT#first", "@RBT#second"]);
+    let first = sim.robot("@RBT#first").unwrap();
+    assert_eq!(str_field(&first, "nick"), Some("First"));
+    assert!(first["face_url"].is_null(), "{first}");
+
+    sim.edit_out_of_band("@RBT#second", json!({"self_signature": "edited"}));
+    let second = sim.robot("@RBT#second").unwrap();
+    assert_eq!(str_field(&second, "self_signature"), Some("edited"));
+
+    sim.delete_out_of_band("@RBT#first");
+    assert_eq!(sim.robot_ids(), ["@RBT#second"]);
+
+    let counters = sim.counters();
+    assert_eq!(counters.total.get("create_robot"), Some(&2), "{counters:?}");
+    // Admin edits and deletes are out of band: not Chat API calls.
+    assert_eq!(counters.total.get("delete_robot"), Some(&0), "{counters:?}");
+    assert_eq!(sim.usersigs().len(), 1, "one signature for both calls");
+    // The signed Chat API call the harness makes works on its own, too.
+    let reply = sim.chat_call("openim_robot_http_svc/get_all_robots", &json!({}));
+    assert_eq!(reply["ActionStatus"], "OK", "{reply}");
+    assert_eq!(reply["Robot_Account"], json!(["@RBT#second"]), "{reply}");
+}

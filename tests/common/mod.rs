@@ -116,6 +116,7 @@ pub struct Sim {
     admin: Admin,
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
+    usersig: String,
     _dir: TempDir,
 }
 
@@ -179,7 +180,20 @@ impl Sim {
             .expect("tokio runtime");
         let admin = Admin::new(&url);
         let http = reqwest::Client::new();
+        // One UserSig for all of the harness's own Chat API calls, like a real client.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_secs();
+        let usersig = tencentchat::chat::usersig::generate(
+            DEMO_SECRET_KEY,
+            DEMO_SDKAPPID,
+            DEMO_ADMIN,
+            now,
+            3600,
+        );
         Sim {
+            usersig,
             child,
             url,
             admin,
@@ -280,17 +294,7 @@ impl Sim {
 
     /// One signed call of the Chat REST API on the demo app.
     pub fn chat_call(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .as_secs();
-        let sig = tencentchat::chat::usersig::generate(
-            DEMO_SECRET_KEY,
-            DEMO_SDKAPPID,
-            DEMO_ADMIN,
-            now,
-            3600,
-        );
+        let sig = &self.usersig;
         let url = format!("{}/v4/{path}", self.url);
         let random = fastrand::u32(..).to_string();
         let sdkappid = DEMO_SDKAPPID.to_string();
