@@ -10,7 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Colour only on a terminal; Terraform likewise.
+if [[ -t 1 ]]; then
+    step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+    no_color=()
+else
+    step() { printf '\n==> %s\n' "$*"; }
+    no_color=(-no-color)
+fi
 say() { printf '    %s\n' "$*"; }
 
 sim_pid=""
@@ -109,18 +116,18 @@ show_sim() {
 }
 
 step "terraform init: installs the provider from the mirror"
-"$tf" init -input=false
+"$tf" init "${no_color[@]}" -input=false
 
 step "terraform apply: creates four chatbots, then lists them with the data source"
-"$tf" apply -auto-approve -input=false
+"$tf" apply "${no_color[@]}" -auto-approve -input=false
 show_sim
 
 step "terraform output"
-"$tf" output
+"$tf" output "${no_color[@]}"
 
 step "terraform plan -detailed-exitcode: a second plan must find nothing to do"
 set +e
-"$tf" plan -detailed-exitcode -input=false
+"$tf" plan "${no_color[@]}" -detailed-exitcode -input=false
 code=$?
 set -e
 if [[ $code -ne 0 ]]; then
@@ -130,7 +137,7 @@ fi
 say "no changes: the configuration and the chatbots agree"
 
 step "terraform destroy: deletes the chatbots again"
-"$tf" destroy -auto-approve -input=false
+"$tf" destroy "${no_color[@]}" -auto-approve -input=false
 show_sim
 
 step "Done"
