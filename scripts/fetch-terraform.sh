@@ -12,8 +12,12 @@ version=1.0.3
 dest=".tools/terraform-${version}"
 bin="${dest}/terraform"
 
+# The whole output is captured first: piping into `head` could kill terraform
+# with SIGPIPE and, under pipefail, fail a good binary.
 says_version() {
-    "$1" version 2>/dev/null | head -n1 | grep -qx "Terraform v${version}"
+    local out
+    out="$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null)" || return 1
+    [[ "${out%%$'\n'*}" == "Terraform v${version}" ]]
 }
 
 if [[ -x "$bin" ]] && says_version "$bin"; then

@@ -15,15 +15,16 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 
 echo "== Terraform"
+first_line() { local out; out="$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null)" || true; echo "${out%%$'\n'*}"; }
 tf_old="$(scripts/fetch-terraform.sh)"
 unset TF_ACC_TERRAFORM_PATH
 if tf_path="$(command -v terraform)"; then
-    echo "PATH's Terraform: $tf_path ($("$tf_path" version | head -n1))"
+    echo "PATH's Terraform: $tf_path ($(first_line "$tf_path"))"
 else
     echo "no terraform on PATH: the first run uses $tf_old too"
     export TF_ACC_TERRAFORM_PATH="$tf_old"
 fi
-echo "oldest supported: $tf_old ($("$tf_old" version | head -n1))"
+echo "oldest supported: $tf_old ($(first_line "$tf_old"))"
 
 # A test that cannot run with a given Terraform (e.g. import blocks before 1.5)
 # prints "SKIP: …" and appends it here; the summary below makes it visible.
