@@ -566,6 +566,11 @@ impl Workspace {
         self.env.push((key.to_string(), value.to_string()));
     }
 
+    /// Removes a variable this workspace would otherwise set.
+    pub fn unset_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+    }
+
     pub fn write_main(&self, hcl: &str) {
         self.write_file("main.tf", hcl);
     }
