@@ -90,8 +90,12 @@ fn type_label(ty: &Type) -> String {
 
 /// Checks one page against one schema; returns every problem found.
 fn check_page(page_path: &str, schema: &Schema) -> Vec<String> {
-    let page = read(page_path);
-    let bullets = schema_bullets(&page);
+    check_page_text(page_path, &read(page_path), schema)
+}
+
+/// [`check_page`] on the page's text; `page_path` only labels the problems.
+fn check_page_text(page_path: &str, page: &str, schema: &Schema) -> Vec<String> {
+    let bullets = schema_bullets(page);
     let mut problems = Vec::new();
     if bullets.is_empty() {
         problems.push(format!("{page_path}: no `## Schema` bullets found"));
@@ -314,13 +318,7 @@ mod checker {
     }
 
     fn check_text(text: &str) -> Vec<String> {
-        let dir = std::env::temp_dir().join(format!("tencentchat-docs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("page-{}.md", fastrand::u64(..)));
-        std::fs::write(&path, text).unwrap();
-        let problems = check_page(path.to_str().unwrap(), &schema());
-        let _ = std::fs::remove_file(&path);
-        problems
+        check_page_text("page.md", text, &schema())
     }
 
     const GOOD: &str = "# x\n\n## Schema\n\n### Required\n\n- `user_id` (String) The id.\n\n### Optional\n\n- `key` (String, Sensitive) Key.\n- `nick` (String) Nick.\n\n### Read-Only\n\n- `robots` (List of Object) Robots.\n\n### Nested Schema for `robots`\n\nRead-Only:\n\n- `user_id` (String) Id.\n";
