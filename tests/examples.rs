@@ -1,0 +1,223 @@
+//! The HCL under `examples/` is what the docs show and what newcomers copy, so it
+//! must stay formatted, initialise and validate against the real provider, and the
+//! runnable scenarios must actually work against the simulator.
+
+mod common;
+
+use common::{Sim, Terraform, Workspace};
+use std::path::{Path, PathBuf};
+
+/// Added to fragment examples (resource.tf, data-source.tf) that, like the
+/// registry's doc examples, have no `terraform {}` block of their own.
+const REQUIRED_PROVIDERS: &str = r#"terraform {
+  required_providers {
+    tencentchat = {
+      source = "tencentchat/tencentchat"
+    }
+  }
+}
+"#;
+
+fn examples_dir() -> PathBuf {
+    common::repo_root().join("examples")
+}
+
+/// Every directory under examples/ that holds `.tf` files, sorted.
+fn example_dirs() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut has_tf = false;
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+            .map(|e| e.expect("dir entry").path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n == ".terraform") {
+                    continue;
+                }
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "tf") {
+                has_tf = true;
+            }
+        }
+        if has_tf {
+            out.push(dir.to_path_buf());
+        }
+    }
+    let mut out = Vec::new();
+    walk(&examples_dir(), &mut out);
+    out.sort();
+    out
+}
+
+fn tf_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "tf") {
+            text.push_str(&std::fs::read_to_string(&p).unwrap());
+        }
+    }
+    text
+}
+
+#[test]
+fn the_expected_examples_exist() {
+    let root = examples_dir();
+    for file in [
+        "provider/provider.tf",
+        "resources/tencentchat_robot/resource.tf",
+        "resources/tencentchat_robot/import.sh",
+        "data-sources/tencentchat_robots/data-source.tf",
+        "quickstart/main.tf",
+        "two-apps/main.tf",
+    ] {
+        assert!(root.join(file).is_file(), "examples/{file} is missing");
+    }
+}
+
+#[test]
+fn examples_are_formatted() {
+    const T: &str = "examples_are_formatted";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let ws = Workspace::bare(&tf);
+    let dir = examples_dir();
+    let run = ws.run([
+        "fmt".as_ref(),
+        "-check".as_ref(),
+        "-recursive".as_ref(),
+        "-diff".as_ref(),
+        "-no-color".as_ref(),
+        dir.as_os_str(),
+    ]);
+    assert_eq!(
+        run.code,
+        0,
+        "examples/ is not `terraform fmt`-clean:\n{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn every_example_initialises_and_validates() {
+    const T: &str = "every_example_initialises_and_validates";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    // A simulator only so that the provider sees the same TENCENTCHAT_* settings a
+    // user's shell would have; validation itself makes no API call.
+    let sim = Sim::start();
+    let dirs = example_dirs();
+    assert!(dirs.len() >= 5, "examples found: {dirs:?}");
+    for dir in dirs {
+        let ws = Workspace::new(&tf, &sim);
+        ws.copy_dir_from(&dir);
+        if !tf_text(&dir).contains("required_providers") {
+            ws.write_file("zz_required_providers.tf", REQUIRED_PROVIDERS);
+        }
+        let init = ws.run(["init", "-no-color", "-input=false"]);
+        assert_eq!(
+            init.code,
+            0,
+            "init of {}:\n{}",
+            dir.display(),
+            init.transcript()
+        );
+        let validate = ws.run(["validate", "-no-color"]);
+        assert_eq!(
+            validate.code,
+            0,
+            "validate of {}:\n{}",
+            dir.display(),
+            validate.transcript()
+        );
+    }
+    let counters = sim.counters();
+    assert!(
+        counters.total.values().all(|&n| n == 0),
+        "init/validate made API calls: {counters:?}"
+    );
+}
+
+#[test]
+fn quickstart_runs_against_the_simulator() {
+    const T: &str = "quickstart_runs_against_the_simulator";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let ws = Workspace::new(&tf, &sim);
+    ws.copy_dir_from(&examples_dir().join("quickstart"));
+    ws.init();
+    ws.apply();
+
+    let mut ids = sim.robot_ids();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "@RBT#announcer",
+            "@RBT#helpdesk",
+            "@RBT#onboarding",
+            "@RBT#sales"
+        ]
+    );
+    let out = ws.output_json();
+    assert_eq!(
+        out["all_user_ids"],
+        serde_json::json!(sim.robot_ids()),
+        "{out}"
+    );
+    assert_eq!(out["chatbot_slots_left"], serde_json::json!(16), "{out}");
+    assert_eq!(out["team_user_ids"]["sales"], "@RBT#sales", "{out}");
+
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    ws.destroy();
+    assert!(sim.robot_ids().is_empty(), "{:?}", sim.robot_ids());
+}
+
+#[test]
+fn two_apps_example_manages_both_apps() {
+    const T: &str = "two_apps_example_manages_both_apps";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    const STAGING: u64 = 1_400_000_101;
+    const PRODUCTION: u64 = 1_400_000_102;
+    const STAGING_KEY: &str = "two-apps-staging-key-00000000000000000000";
+    const PRODUCTION_KEY: &str = "two-apps-production-key-0000000000000000";
+    let sim = Sim::start_with(&[(STAGING, STAGING_KEY), (PRODUCTION, PRODUCTION_KEY)]);
+
+    // Only the endpoint comes from the environment (it overrides the example's
+    // region); SDKAppIDs and keys come from the example's variables.
+    let mut ws = Workspace::bare(&tf);
+    ws.set_env("TENCENTCHAT_ENDPOINT", sim.url());
+    ws.set_env("TF_VAR_staging_sdkappid", &STAGING.to_string());
+    ws.set_env("TF_VAR_staging_secret_key", STAGING_KEY);
+    ws.set_env("TF_VAR_production_sdkappid", &PRODUCTION.to_string());
+    ws.set_env("TF_VAR_production_secret_key", PRODUCTION_KEY);
+    ws.copy_dir_from(&examples_dir().join("two-apps"));
+    ws.init();
+    ws.apply();
+
+    let staging = sim.robots_of(STAGING);
+    let production = sim.robots_of(PRODUCTION);
+    assert_eq!(staging.len(), 1, "{staging:?}");
+    assert_eq!(production.len(), 1, "{production:?}");
+    assert_eq!(staging[0]["nick"], "Helpdesk (staging)");
+    assert_eq!(production[0]["nick"], "Helpdesk");
+    assert_eq!(
+        ws.output_json()["production_slots_left"],
+        serde_json::json!(19)
+    );
+
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    ws.destroy();
+    assert!(sim.robots_of(STAGING).is_empty());
+    assert!(sim.robots_of(PRODUCTION).is_empty());
+}
