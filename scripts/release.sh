@@ -26,10 +26,14 @@
 #   - the mirror then holds exactly what we publish, so what `terraform init`
 #     installs from it is the release artifact and not a second copy of it;
 #   - it is the layout `terraform providers mirror` itself writes;
+#   - a packed package can be checked against a "zh:" lock-file hash (the
+#     zip's SHA256SUMS line), so a lock file written from SHA256SUMS verifies
+#     mirror installs; an unpacked directory can only be checked against "h1:";
 #   - only one layout is written, so Terraform never sees two candidates for
 #     the same version and platform.
-# Terraform unpacks the zip into .terraform/providers/ at init and records the
-# package's "h1:" hash in .terraform.lock.hcl either way.
+# Note: `terraform init` from a mirror records only the "h1:" hash of the
+# package it unpacked (Terraform adds "zh:" hashes by itself only for signed
+# registry releases); "zh:" hashes already in the lock file are checked and kept.
 #
 # Reproducible zips: every entry's timestamp is SOURCE_DATE_EPOCH if set, else
 # the time of the last git commit, else 1980-01-01, so rebuilding an unchanged
