@@ -111,6 +111,14 @@ SUMS="${NAME}_${VERSION}_SHA256SUMS"
 ENTRY="${NAME}_v${VERSION}"
 
 # --- build ---------------------------------------------------------------------
+# When run from inside cargo (say by `cargo test`), drop the variables cargo set
+# for that run: build scripts in our tree (ring's, for one) watch some of them,
+# so a leftover CARGO_MANIFEST_DIR would make every release build start over.
+unset OUT_DIR CARGO_MANIFEST_DIR CARGO_MANIFEST_PATH CARGO_CRATE_NAME CARGO_BIN_NAME \
+  CARGO_PRIMARY_PACKAGE CARGO_TARGET_TMPDIR CARGO_RUSTC_CURRENT_DIR
+for var in $(compgen -e); do
+  case "$var" in CARGO_PKG_* | CARGO_BIN_EXE_* | CARGO_CFG_* | DEP_*) unset "$var" ;; esac
+done
 echo "== $CARGO build --release --bin $NAME" >&2
 "$CARGO" build --release --bin "$NAME" >&2
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/$NAME"
