@@ -4,4 +4,5 @@
 #[macro_use]
 pub mod log;
 pub mod chat;
+pub mod plugin;
 pub mod tfproto;
