@@ -650,3 +650,39 @@ async fn debug_mode_prints_reattach_and_stops_on_ctrl_c() {
     assert_eq!(status.code(), Some(0), "stderr: {}", p.stderr());
     assert!(!Path::new(&path).exists(), "socket must be removed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falls_back_to_tcp_in_the_port_range() {
+    // A socket directory that does not exist forces the TCP fallback.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let port_s = port.to_string();
+    let missing = std::env::temp_dir().join(format!("tc-missing-{:016x}", fastrand::u64(..)));
+    let mut p = Plugin::start(
+        &[],
+        &[
+            ("TF_PLUGIN_MAGIC_COOKIE", COOKIE),
+            ("PLUGIN_UNIX_SOCKET_DIR", missing.to_str().unwrap()),
+            ("PLUGIN_MIN_PORT", &port_s),
+            ("PLUGIN_MAX_PORT", &port_s),
+        ],
+    );
+    let line = p.line();
+    assert_eq!(line, format!("1|6|tcp|127.0.0.1:{port}|grpc|"));
+    let channel = Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("tcp connect");
+    assert_eq!(
+        health(channel.clone(), "plugin").await,
+        Ok(ServingStatus::Serving as i32)
+    );
+    GrpcControllerClient::new(channel)
+        .shutdown(Empty {})
+        .await
+        .expect("shutdown");
+    let status = tokio::task::block_in_place(|| p.wait_exit());
+    assert_eq!(status.code(), Some(0), "stderr: {}", p.stderr());
+}

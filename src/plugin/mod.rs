@@ -35,7 +35,9 @@ use std::time::Duration;
 use tokio_stream::wrappers::{TcpListenerStream, UnixListenerStream};
 
 /// After Shutdown, how long in-flight calls get before the server is dropped.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+/// go-plugin's client kills a plugin that has not exited about 2 s after
+/// Shutdown; stopping before that still removes the socket.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 
 /// How to serve.
 #[derive(Clone, Debug)]
@@ -89,6 +91,14 @@ pub async fn serve(routes: tonic::service::Routes, opts: ServeOptions) -> Result
     if !opts.debug {
         handshake::check_cookie(env(MAGIC_COOKIE_KEY).as_deref())?;
     }
+    // Only now: a person who ran the binary by hand sees just the message.
+    log_debug!(
+        "plugin",
+        "starting plugin server",
+        version = env!("CARGO_PKG_VERSION"),
+        pid = std::process::id(),
+        debug = opts.debug
+    );
     handshake::check_protocol_versions(env("PLUGIN_PROTOCOL_VERSIONS").as_deref())?;
     let ports = handshake::port_range(
         env("PLUGIN_MIN_PORT").as_deref(),
