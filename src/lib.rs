@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod log;
 pub mod chat;
+pub mod plugin;
 pub mod provider;
 pub mod sim;
 pub mod tfproto;
