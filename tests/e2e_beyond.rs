@@ -10,7 +10,6 @@ mod common;
 
 use common::{assert_contains, delta, skip, Sim, Terraform, Workspace};
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tencentchat::chat::usersig;
