@@ -228,6 +228,15 @@ fn data_source_schema(name: &str) -> Schema {
         .schema()
 }
 
+fn ephemeral_resource_schema(name: &str) -> Schema {
+    let p = TencentChat::new();
+    p.ephemeral_resources()
+        .into_iter()
+        .find(|e| e.type_name() == name)
+        .unwrap_or_else(|| panic!("the provider has no ephemeral resource {name}"))
+        .schema()
+}
+
 fn assert_no_problems(problems: Vec<String>) {
     assert!(
         problems.is_empty(),
@@ -273,6 +282,17 @@ fn robots_page_matches_the_data_source_schema() {
 }
 
 #[test]
+fn usersig_page_matches_the_ephemeral_resource_schema() {
+    let schema = ephemeral_resource_schema("tencentchat_usersig");
+    let mut problems = check_page("docs/ephemeral-resources/usersig.md", &schema);
+    problems.extend(check_examples(
+        "docs/ephemeral-resources/usersig.md",
+        &["examples/ephemeral-resources/tencentchat_usersig/ephemeral-resource.tf"],
+    ));
+    assert_no_problems(problems);
+}
+
+#[test]
 fn every_resource_and_data_source_has_a_page() {
     let p = TencentChat::new();
     let mut missing = Vec::new();
@@ -286,6 +306,13 @@ fn every_resource_and_data_source_has_a_page() {
     for d in p.data_sources() {
         let short = d.type_name().trim_start_matches("tencentchat_");
         let page = format!("docs/data-sources/{short}.md");
+        if !repo_root().join(&page).is_file() {
+            missing.push(page);
+        }
+    }
+    for e in p.ephemeral_resources() {
+        let short = e.type_name().trim_start_matches("tencentchat_");
+        let page = format!("docs/ephemeral-resources/{short}.md");
         if !repo_root().join(&page).is_file() {
             missing.push(page);
         }

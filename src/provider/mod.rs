@@ -1,5 +1,6 @@
-//! The Tencent Cloud Chat provider: its block, `tencentchat_robot` and
-//! `tencentchat_robots`, on top of `chat::Client`.
+//! The Tencent Cloud Chat provider: its block, `tencentchat_robot`,
+//! `tencentchat_robots` and the ephemeral `tencentchat_usersig`, on top of
+//! `chat::Client`.
 //!
 //! Shared state lives in [`Inner`]: how the provider was configured (not yet, with
 //! values still unknown, or ready with a client) and, once ready, the read
@@ -11,10 +12,13 @@ mod config;
 mod robot;
 mod robots;
 mod snapshot;
+mod usersig;
 mod validate;
 
-use crate::chat::Client;
-use crate::tfproto::{self, ClientInfo, DataSource, Diagnostics, Resource, Schema, Value};
+use crate::chat::{Client, Credentials, Secret};
+use crate::tfproto::{
+    self, ClientInfo, DataSource, Diagnostics, EphemeralResource, Resource, Schema, Value,
+};
 use config::{EnvLookup, Mode};
 use snapshot::Snapshot;
 use std::sync::{Arc, RwLock};
@@ -65,6 +69,11 @@ pub(crate) struct Api {
     pub client: Client,
     pub sdkappid: u64,
     pub snapshot: Snapshot<Client>,
+    /// The admin account requests are signed for.
+    pub identifier: String,
+    /// The app's secret key, when configured (not with a pre-issued `usersig`):
+    /// `tencentchat_usersig` signs with it.
+    pub secret_key: Option<Secret>,
 }
 
 pub(crate) struct Inner {
@@ -124,6 +133,10 @@ impl tfproto::Provider for TencentChat {
         vec![Arc::new(robots::Robots::new(self.inner.clone()))]
     }
 
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        vec![Arc::new(usersig::UserSig::new(self.inner.clone()))]
+    }
+
     async fn validate(&self, config: &Value) -> Diagnostics {
         config::resolve(config, &*self.inner.env, Mode::Validate).diagnostics
     }
@@ -167,6 +180,11 @@ impl tfproto::Provider for TencentChat {
                     snapshot: Snapshot::new(client.clone()),
                     client,
                     sdkappid: settings.sdkappid,
+                    identifier: settings.identifier.clone(),
+                    secret_key: match &settings.credentials {
+                        Credentials::SecretKey(k) => Some(k.clone()),
+                        Credentials::UserSig(_) => None,
+                    },
                 })));
             }
             Err(e) => {

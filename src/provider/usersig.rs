@@ -1,0 +1,396 @@
+//! `ephemeral "tencentchat_usersig"` (Terraform 1.10+): a UserSig computed locally
+//! from the provider's secret key, for handing to something else that signs in
+//! to Chat (another provider block, a write-only argument, a provisioner).
+//!
+//! Invariants: no API call is made; the UserSig exists only in the open response
+//! (Terraform keeps ephemeral values out of plan and state), never in logs or
+//! diagnostics; a provider configured with a pre-issued `usersig` has no key to
+//! sign with, and says so.
+
+use super::validate::is_printable_ascii;
+use super::{Conn, Inner};
+use crate::chat::usersig;
+use crate::tfproto::{
+    Attribute, Diagnostics, EphemeralResource, OpenResponse, Schema, Type, Value,
+};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub(crate) const TYPE_NAME: &str = "tencentchat_usersig";
+
+const USER_ID: &str = "user_id";
+const EXPIRE_SECONDS: &str = "expire_seconds";
+const USERSIG: &str = "usersig";
+const EXPIRES_AT: &str = "expires_at";
+
+/// One day, as Tencent's console and SDK samples use for a default.
+pub(crate) const DEFAULT_EXPIRE_SECONDS: u64 = 86_400;
+/// 180 days: the longest validity Tencent's own UserSig tools issue. Longer-lived
+/// credentials defeat the point of a short-lived one, so the provider refuses them.
+pub(crate) const MAX_EXPIRE_SECONDS: u64 = 15_552_000;
+/// Chat UserIDs are at most 32 bytes.
+const MAX_USER_ID_BYTES: usize = 32;
+
+pub(crate) fn schema() -> Schema {
+    Schema::new(
+        "A UserSig (Chat API signature) computed locally from the provider's `secret_key`. \
+         It is an ephemeral value: Terraform never stores it in a plan or state. Needs \
+         Terraform 1.10 or later, and a provider configured with `secret_key` (not `usersig`).",
+        vec![
+            Attribute::optional_computed(
+                USER_ID,
+                Type::String,
+                "The account to sign for: 1 to 32 bytes of printable ASCII. Defaults to the \
+                 provider's `identifier`.",
+            ),
+            Attribute::optional_computed(
+                EXPIRE_SECONDS,
+                Type::Number,
+                "How long the UserSig is valid, in seconds: a whole number from 1 to \
+                 15552000 (180 days). Defaults to 86400 (one day).",
+            ),
+            Attribute::computed(
+                USERSIG,
+                Type::String,
+                "The UserSig. Pass it on, for example to another `tencentchat` provider \
+                 block's `usersig`.",
+            )
+            .sensitive(),
+            Attribute::computed(
+                EXPIRES_AT,
+                Type::String,
+                "When the UserSig stops being accepted, in RFC 3339 (UTC), for example \
+                 `2025-01-02T03:04:05Z`.",
+            ),
+        ],
+    )
+}
+
+pub(crate) struct UserSig {
+    inner: Arc<Inner>,
+}
+
+impl UserSig {
+    pub fn new(inner: Arc<Inner>) -> Self {
+        UserSig { inner }
+    }
+}
+
+/// The configured arguments, each `None` when unset (null).
+struct Args {
+    user_id: Option<String>,
+    expire_seconds: Option<u64>,
+}
+
+/// Checks the known arguments; returns them when valid and wholly known.
+fn check(config: &Value, d: &mut Diagnostics) -> Option<Args> {
+    let mut known = true;
+    let user_id = match config.get(USER_ID) {
+        Value::Null => None,
+        Value::Unknown => {
+            known = false;
+            None
+        }
+        v => {
+            let id = v.as_str().unwrap_or_default();
+            if id.is_empty() || id.len() > MAX_USER_ID_BYTES || !is_printable_ascii(id) {
+                d.attr_error(
+                    USER_ID,
+                    "Invalid user_id",
+                    format!(
+                        "`{USER_ID}` must be a Chat UserID: 1 to {MAX_USER_ID_BYTES} bytes of \
+                         printable ASCII (got {id:?}). Leave it out to sign for the provider's \
+                         `identifier`."
+                    ),
+                );
+            }
+            Some(id.to_string())
+        }
+    };
+    let expire_seconds = match config.get(EXPIRE_SECONDS) {
+        Value::Null => None,
+        Value::Unknown => {
+            known = false;
+            None
+        }
+        v => match v.as_f64() {
+            Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= MAX_EXPIRE_SECONDS as f64 => {
+                Some(n as u64)
+            }
+            n => {
+                d.attr_error(
+                    EXPIRE_SECONDS,
+                    "Invalid expire_seconds",
+                    format!(
+                        "`{EXPIRE_SECONDS}` must be a whole number of seconds from 1 to \
+                         {MAX_EXPIRE_SECONDS} (180 days){}. Leave it out for \
+                         {DEFAULT_EXPIRE_SECONDS} (one day).",
+                        n.map(|n| format!(", got {n}")).unwrap_or_default()
+                    ),
+                );
+                None
+            }
+        },
+    };
+    (known && !d.has_errors()).then_some(Args {
+        user_id,
+        expire_seconds,
+    })
+}
+
+/// A result whose computed attributes are not known yet (plan with unknown inputs).
+fn unknown_result(config: &Value) -> Value {
+    let keep = |name: &str| match config.get(name) {
+        Value::Null => Value::Unknown,
+        v => v.clone(),
+    };
+    Value::object([
+        (USER_ID, keep(USER_ID)),
+        (EXPIRE_SECONDS, keep(EXPIRE_SECONDS)),
+        (USERSIG, Value::Unknown),
+        (EXPIRES_AT, Value::Unknown),
+    ])
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[async_trait::async_trait]
+impl EphemeralResource for UserSig {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        check(config, &mut d);
+        d
+    }
+
+    async fn open(&self, config: &Value) -> OpenResponse {
+        let mut diagnostics = Diagnostics::new();
+        let respond = |result: Value, diagnostics: Diagnostics| OpenResponse {
+            result,
+            private: Vec::new(),
+            renew_at: None,
+            diagnostics,
+        };
+        let Some(args) = check(config, &mut diagnostics) else {
+            let result = if diagnostics.has_errors() {
+                Value::Null
+            } else {
+                unknown_result(config)
+            };
+            return respond(result, diagnostics);
+        };
+        let api = match self.inner.conn() {
+            // Only at plan time: the provider block depends on something not yet applied.
+            Conn::Unknown(_) => return respond(unknown_result(config), diagnostics),
+            _ => match self.inner.api("compute a UserSig") {
+                Ok(api) => api,
+                Err(d) => return respond(Value::Null, d),
+            },
+        };
+        let Some(key) = api.secret_key.as_ref() else {
+            diagnostics.error(
+                "No secret key to sign with",
+                "tencentchat_usersig computes UserSigs from the app's secret key, but this \
+                 provider is configured with a pre-issued `usersig` (TENCENTCHAT_USERSIG) \
+                 instead. Configure the provider this ephemeral resource uses with \
+                 `secret_key` (or TENCENTCHAT_SECRET_KEY), or use the pre-issued UserSig \
+                 directly.",
+            );
+            return respond(Value::Null, diagnostics);
+        };
+        let user_id = args.user_id.unwrap_or_else(|| api.identifier.clone());
+        let expire = args.expire_seconds.unwrap_or(DEFAULT_EXPIRE_SECONDS);
+        let now = unix_now();
+        let sig = usersig::generate(key.expose(), api.sdkappid, &user_id, now, expire);
+        let expires_at = crate::log::rfc3339_seconds(now.saturating_add(expire));
+        log_debug!(
+            "provider",
+            "computed an ephemeral UserSig",
+            user_id = user_id,
+            expires_at = expires_at
+        );
+        respond(
+            Value::object([
+                (USER_ID, Value::string(user_id)),
+                (EXPIRE_SECONDS, Value::Number(expire as f64)),
+                (USERSIG, Value::string(sig)),
+                (EXPIRES_AT, Value::string(expires_at)),
+            ]),
+            diagnostics,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::TencentChat;
+    use crate::tfproto::{ClientInfo, Provider as _};
+
+    const KEY: &str = "unit-test-secret-key-for-usersig";
+    const APP: u64 = 1_400_000_123;
+
+    fn provider_block(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::object(
+            crate::provider::config::schema()
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        v.set("sdkappid", Value::Number(APP as f64));
+        v.set("endpoint", Value::string("http://127.0.0.1:9"));
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
+    async fn configured(pairs: &[(&str, Value)]) -> (TencentChat, Arc<dyn EphemeralResource>) {
+        let p = TencentChat::with_env(|_| None);
+        let d = p
+            .configure(&provider_block(pairs), &ClientInfo::default())
+            .await;
+        assert!(!d.has_errors(), "{d:?}");
+        let e = p.ephemeral_resources().remove(0);
+        assert_eq!(e.type_name(), TYPE_NAME);
+        (p, e)
+    }
+
+    fn args(user_id: Value, expire: Value) -> Value {
+        Value::object([
+            (USER_ID, user_id),
+            (EXPIRE_SECONDS, expire),
+            (USERSIG, Value::Null),
+            (EXPIRES_AT, Value::Null),
+        ])
+    }
+
+    fn errors(d: &Diagnostics) -> Vec<String> {
+        d.0.iter()
+            .map(|x| format!("{:?}: {}", x.attribute, x.detail))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn defaults_sign_for_the_identifier_for_a_day() {
+        let (_p, e) = configured(&[
+            ("secret_key", Value::string(KEY)),
+            ("identifier", Value::string("ops_admin")),
+        ])
+        .await;
+        let before = unix_now();
+        let r = e.open(&args(Value::Null, Value::Null)).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.result.get(USER_ID).as_str(), Some("ops_admin"));
+        assert_eq!(r.result.get(EXPIRE_SECONDS).as_f64(), Some(86_400.0));
+        let sig = r.result.get(USERSIG).as_str().expect("a usersig");
+        let info = usersig::verify(sig, KEY, APP, "ops_admin", before + 1).expect("verifies");
+        assert_eq!(info.expire, 86_400);
+        assert!(info.time >= before && info.time <= unix_now());
+        assert_eq!(
+            r.result.get(EXPIRES_AT).as_str(),
+            Some(crate::log::rfc3339_seconds(info.expires_at()).as_str())
+        );
+        assert!(r.renew_at.is_none() && r.private.is_empty());
+    }
+
+    #[tokio::test]
+    async fn explicit_user_and_lifetime() {
+        let (_p, e) = configured(&[("secret_key", Value::string(KEY))]).await;
+        let r = e
+            .open(&args(Value::string("alice"), Value::Number(600.0)))
+            .await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let sig = r.result.get(USERSIG).as_str().unwrap();
+        let info = usersig::inspect(sig).unwrap();
+        assert_eq!((info.identifier.as_str(), info.expire), ("alice", 600));
+        assert_eq!(info.sdkappid, APP);
+        // The signature is not in any diagnostic or debug text of the response.
+        assert!(!format!("{:?}", r.diagnostics).contains(sig));
+    }
+
+    #[tokio::test]
+    async fn a_usersig_only_provider_cannot_sign() {
+        let (_p, e) = configured(&[("usersig", Value::string("pre-issued-sig"))]).await;
+        let r = e.open(&args(Value::Null, Value::Null)).await;
+        assert!(r.diagnostics.has_errors());
+        let text = errors(&r.diagnostics).join("\n");
+        assert!(text.contains("pre-issued `usersig`"), "{text}");
+        assert!(text.contains("`secret_key`"), "{text}");
+        assert!(!text.contains("pre-issued-sig"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_unconfigured_provider_is_an_error_and_unknown_inputs_stay_unknown() {
+        let p = TencentChat::with_env(|_| None);
+        let e = p.ephemeral_resources().remove(0);
+        let r = e.open(&args(Value::Null, Value::Null)).await;
+        assert!(r.diagnostics.has_errors());
+
+        let r = e.open(&args(Value::Unknown, Value::Number(60.0))).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert!(r.result.get(USERSIG).is_unknown());
+        assert_eq!(r.result.get(EXPIRE_SECONDS).as_f64(), Some(60.0));
+
+        // A provider block that depends on values not known yet.
+        let mut cfg = provider_block(&[("secret_key", Value::string(KEY))]);
+        cfg.set("sdkappid", Value::Unknown);
+        assert!(p.configure(&cfg, &ClientInfo::default()).await.is_empty());
+        let r = e.open(&args(Value::Null, Value::Null)).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert!(r.result.get(USERSIG).is_unknown() && r.result.get(USER_ID).is_unknown());
+    }
+
+    #[tokio::test]
+    async fn arguments_are_checked_at_validate() {
+        let (_p, e) = configured(&[("secret_key", Value::string(KEY))]).await;
+        for (user_id, expire, bad) in [
+            (Value::string(""), Value::Null, USER_ID),
+            (Value::string("x".repeat(33)), Value::Null, USER_ID),
+            (Value::string("tab\there"), Value::Null, USER_ID),
+            (Value::Null, Value::Number(0.0), EXPIRE_SECONDS),
+            (Value::Null, Value::Number(1.5), EXPIRE_SECONDS),
+            (Value::Null, Value::Number(15_552_001.0), EXPIRE_SECONDS),
+        ] {
+            let d = e.validate(&args(user_id.clone(), expire.clone())).await;
+            assert_eq!(d.0.len(), 1, "{user_id:?} {expire:?}: {d:?}");
+            assert_eq!(
+                d.0[0].attribute,
+                Some(crate::tfproto::AttrPath::attr(bad)),
+                "{d:?}"
+            );
+            // Open refuses the same arguments without signing anything.
+            let r = e.open(&args(user_id, expire)).await;
+            assert!(r.diagnostics.has_errors() && r.result.is_null());
+        }
+        let fine = args(Value::string("x".repeat(32)), Value::Number(15_552_000.0));
+        assert!(e.validate(&fine).await.is_empty());
+        assert!(e
+            .validate(&args(Value::Unknown, Value::Unknown))
+            .await
+            .is_empty());
+    }
+
+    #[test]
+    fn schema_keeps_the_usersig_sensitive() {
+        let s = schema();
+        let names: Vec<_> = s.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, [USER_ID, EXPIRE_SECONDS, USERSIG, EXPIRES_AT]);
+        for a in &s.attributes {
+            assert_eq!(a.sensitive, a.name == USERSIG, "{}", a.name);
+            assert!(a.computed, "{}", a.name);
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! End-to-end tests of the features beyond plain CRUD: the ephemeral
+//! `tencentchat_usersig` (Terraform 1.10+) signing an aliased provider block,
+//! pre-issued UserSigs (working, and expired in words), and the plan-time
+//! warning when a create would exceed the 20-chatbot limit.
+//!
+//! A real Terraform drives the real provider against the real simulator. Tests
+//! needing a newer Terraform than the one in use print `SKIP: …` and return.
+
+mod common;
+
+use common::{assert_contains, delta, skip, Sim, Terraform, Workspace};
+use serde_json::json;
+use std::io::Read as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tencentchat::chat::usersig;
+
+const REQUIRED_PROVIDERS: &str = r#"terraform {
+  required_providers {
+    tencentchat = {
+      source  = "tencentchat/tencentchat"
+      version = "0.1.0"
+    }
+  }
+}
+"#;
+
+/// The validity the ephemeral UserSig is asked for: unlike anything else in the
+/// run (the provider's own UserSigs last a day, the harness's an hour), so a
+/// UserSig the simulator saw with this lifetime can only be the ephemeral one.
+const EPHEMERAL_EXPIRE: u64 = 5_400;
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// Terraform 1.10 introduced ephemeral resources; older releases never see them.
+fn ephemeral_capable(test: &str) -> Option<Terraform> {
+    let tf = Terraform::for_test(test)?;
+    if !tf.at_least(1, 10) {
+        skip(
+            test,
+            &format!(
+                "ephemeral resources need Terraform 1.10 or later; this is {}",
+                tf.version_string()
+            ),
+        );
+        return None;
+    }
+    Some(tf)
+}
+
+/// The UserSigs the simulator saw that are not in `before`.
+fn new_usersigs(sim: &Sim, before: &[String]) -> Vec<String> {
+    sim.usersigs()
+        .into_iter()
+        .filter(|s| !before.contains(s))
+        .collect()
+}
+
+/// Asserts that none of `secrets` occurs in `text`, without printing a secret.
+fn assert_free_of(text: &str, secrets: &[String], what: &str) {
+    for (i, s) in secrets.iter().enumerate() {
+        assert!(
+            !text.contains(s.as_str()),
+            "UserSig #{i} ({} chars) found in the {what}",
+            s.len()
+        );
+    }
+}
+
+/// The file names and inflated contents of a zip archive (a saved plan is one).
+/// Reads the central directory, so entries written with data descriptors (as Go's
+/// archive/zip does) are found too. Only "stored" and "deflate" entries occur.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
+    let u32_at = |at: usize| {
+        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
+    };
+    let eocd = (0..=bytes.len().saturating_sub(22))
+        .rev()
+        .find(|&i| bytes[i..].starts_with(&[0x50, 0x4b, 0x05, 0x06]))
+        .expect("a zip end-of-central-directory record");
+    let count = u16_at(eocd + 10);
+    let mut at = u32_at(eocd + 16);
+    let mut out = Vec::new();
+    for _ in 0..count {
+        assert!(
+            bytes[at..].starts_with(&[0x50, 0x4b, 0x01, 0x02]),
+            "a central directory entry"
+        );
+        let method = u16_at(at + 10);
+        let compressed = u32_at(at + 20);
+        let name_len = u16_at(at + 28);
+        let extra_len = u16_at(at + 30);
+        let comment_len = u16_at(at + 32);
+        let local = u32_at(at + 42);
+        let name = String::from_utf8_lossy(&bytes[at + 46..at + 46 + name_len]).into_owned();
+        at += 46 + name_len + extra_len + comment_len;
+
+        let data_at = local + 30 + u16_at(local + 26) + u16_at(local + 28);
+        let raw = &bytes[data_at..data_at + compressed];
+        let content = match method {
+            0 => raw.to_vec(),
+            8 => {
+                let mut v = Vec::new();
+                flate2::read::DeflateDecoder::new(raw)
+                    .read_to_end(&mut v)
+                    .unwrap_or_else(|e| panic!("inflating {name}: {e}"));
+                v
+            }
+            m => panic!("zip entry {name} uses compression method {m}"),
+        };
+        out.push((name, content));
+    }
+    out
+}
+
+#[test]
+fn zip_reader_reads_stored_and_deflated_entries() {
+    // A zip built by hand: one stored and one deflated entry.
+    fn entry(name: &str, method: u16, data: &[u8], local: &mut Vec<u8>, central: &mut Vec<u8>) {
+        let offset = local.len() as u32;
+        let n = name.len() as u16;
+        local.extend([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]);
+        local.extend(method.to_le_bytes());
+        local.extend([0; 16]); // time, date, crc (unchecked), sizes (0: as with a data descriptor)
+        local.extend(n.to_le_bytes());
+        local.extend(0u16.to_le_bytes());
+        local.extend(name.as_bytes());
+        local.extend(data);
+        central.extend([0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0]);
+        central.extend(method.to_le_bytes());
+        central.extend([0; 8]);
+        central.extend((data.len() as u32).to_le_bytes());
+        central.extend(0u32.to_le_bytes());
+        central.extend(n.to_le_bytes());
+        central.extend([0; 12]);
+        central.extend(offset.to_le_bytes());
+        central.extend(name.as_bytes());
+    }
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
+    std::io::Write::write_all(&mut deflated, b"hello hello hello").unwrap();
+    let deflated = deflated.finish().unwrap();
+    let (mut local, mut central) = (Vec::new(), Vec::new());
+    entry("a.txt", 0, b"plain", &mut local, &mut central);
+    entry("b/c.json", 8, &deflated, &mut local, &mut central);
+    let cd_at = local.len() as u32;
+    let mut zip = local;
+    zip.extend(&central);
+    zip.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 2, 0, 2, 0]);
+    zip.extend((central.len() as u32).to_le_bytes());
+    zip.extend(cd_at.to_le_bytes());
+    zip.extend([0, 0]);
+    let files = unzip(&zip);
+    assert_eq!(
+        files,
+        [
+            ("a.txt".to_string(), b"plain".to_vec()),
+            ("b/c.json".to_string(), b"hello hello hello".to_vec())
+        ]
+    );
+}
+
+#[test]
+fn ephemeral_usersig_signs_an_aliased_provider_and_stays_out_of_plan_and_state() {
+    const T: &str = "ephemeral_usersig_signs_an_aliased_provider_and_stays_out_of_plan_and_state";
+    let Some(tf) = ephemeral_capable(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    sim.create_out_of_band("@RBT#already_there", json!({"Nick": "Old"}));
+
+    // The default provider has the secret key (from TENCENTCHAT_*); the aliased one
+    // only gets the ephemeral UserSig. Everything that calls the API goes through
+    // the aliased one.
+    let hcl = format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+ephemeral "tencentchat_usersig" "admin" {{
+  expire_seconds = {EPHEMERAL_EXPIRE}
+}}
+
+provider "tencentchat" {{
+  alias   = "signed"
+  usersig = ephemeral.tencentchat_usersig.admin.usersig
+}}
+
+resource "tencentchat_robot" "signed" {{
+  provider = tencentchat.signed
+  user_id  = "@RBT#signed"
+  nick     = "Made with an ephemeral UserSig"
+}}
+
+data "tencentchat_robots" "after" {{
+  provider   = tencentchat.signed
+  depends_on = [tencentchat_robot.signed]
+}}
+
+output "listed" {{
+  value = data.tencentchat_robots.after.user_ids
+}}
+"#
+    );
+    let mut ws = Workspace::new(&tf, &sim);
+    let provider_log = ws.dir().join("provider.log");
+    ws.set_env("TF_LOG_PROVIDER", "trace");
+    ws.set_env("TF_LOG_PATH", &provider_log.to_string_lossy());
+    ws.write_main(&hcl);
+    ws.init();
+    let before = sim.usersigs();
+    let started = unix_now();
+
+    let plan = ws
+        .run(["plan", "-out=tfplan", "-no-color", "-input=false"])
+        .expect_success();
+    assert_contains(&plan.stdout, "1 to add, 0 to change, 0 to destroy", "plan");
+    let apply = ws
+        .run(["apply", "-no-color", "-input=false", "tfplan"])
+        .expect_success();
+    assert_eq!(sim.robot_ids(), ["@RBT#already_there", "@RBT#signed"]);
+    assert_eq!(
+        sim.robot("@RBT#signed").unwrap()["nick"],
+        "Made with an ephemeral UserSig"
+    );
+    // The aliased provider read the data source (after the create it depends on).
+    assert_eq!(
+        ws.output_json()["listed"],
+        json!(["@RBT#already_there", "@RBT#signed"])
+    );
+
+    // Every API call of the run was signed with an ephemeral UserSig: made for the
+    // admin of the demo app, valid for exactly expire_seconds, fresh.
+    let seen = new_usersigs(&sim, &before);
+    assert!(!seen.is_empty(), "the aliased provider made API calls");
+    for sig in &seen {
+        let info = usersig::verify(
+            sig,
+            common::DEMO_SECRET_KEY,
+            common::DEMO_SDKAPPID,
+            common::DEMO_ADMIN,
+            unix_now(),
+        )
+        .expect("the simulator accepted it, so it verifies");
+        assert_eq!(info.expire, EPHEMERAL_EXPIRE, "{info:?}");
+        assert!(info.time + 5 >= started, "{info:?} made before the run");
+    }
+
+    // Nothing Terraform keeps holds it: the saved plan (raw and unzipped), its JSON
+    // rendering, the state (raw and as JSON), the command output, the provider log.
+    let plan_bytes = std::fs::read(ws.dir().join("tfplan")).expect("the saved plan");
+    assert_free_of(
+        &String::from_utf8_lossy(&plan_bytes),
+        &seen,
+        "saved plan file",
+    );
+    let entries = unzip(&plan_bytes);
+    assert!(
+        entries.iter().any(|(n, _)| n == "tfplan"),
+        "the plan file holds a tfplan entry: {:?}",
+        entries.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    for (name, content) in &entries {
+        assert_free_of(
+            &String::from_utf8_lossy(content),
+            &seen,
+            &format!("plan file entry {name}"),
+        );
+    }
+    let show_plan = ws.run(["show", "-json", "tfplan"]).expect_success().stdout;
+    assert_contains(&show_plan, "tencentchat_usersig", "show -json tfplan");
+    assert_free_of(&show_plan, &seen, "plan JSON");
+    let state = ws.state_file();
+    assert!(state.contains("@RBT#signed"), "{state}");
+    assert_free_of(&state, &seen, "state file");
+    let show_state = ws.run(["show", "-json"]).expect_success().stdout;
+    assert_free_of(&show_state, &seen, "state JSON");
+    for (what, run) in [("plan", &plan), ("apply", &apply)] {
+        assert_free_of(&format!("{}{}", run.stdout, run.stderr), &seen, what);
+    }
+    let log = std::fs::read_to_string(&provider_log).expect("TF_LOG_PATH was written");
+    assert!(
+        log.contains("computed an ephemeral UserSig"),
+        "the provider log covers the open"
+    );
+    assert_free_of(&log, &seen, "provider log");
+    assert!(!log.contains(common::DEMO_SECRET_KEY), "secret key in log");
+
+    // Each run opens a fresh one; the configuration stays converged, and this
+    // time the data source is read at plan time through the aliased provider.
+    let again = ws.plan_detailed(&[]);
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    assert_contains(
+        &again.stdout,
+        "data.tencentchat_robots.after: Read complete",
+        "the second plan",
+    );
+    ws.destroy();
+    assert_eq!(sim.robot_ids(), ["@RBT#already_there"]);
+}
+
+#[test]
+fn ephemeral_usersig_needs_a_secret_key_and_checks_its_arguments() {
+    const T: &str = "ephemeral_usersig_needs_a_secret_key_and_checks_its_arguments";
+    let Some(tf) = ephemeral_capable(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let pre_issued = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID,
+        common::DEMO_ADMIN,
+        unix_now(),
+        86_400,
+    );
+    let mut ws = Workspace::new(&tf, &sim);
+    ws.unset_env("TENCENTCHAT_SECRET_KEY");
+    ws.set_env("TENCENTCHAT_USERSIG", &pre_issued);
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+ephemeral "tencentchat_usersig" "x" {{}}
+"#
+    ));
+    ws.init();
+    let run = ws.plan_failing();
+    assert_contains(&run.stderr, "No secret key to sign with", "plan");
+    assert_contains(&run.stderr, "pre-issued `usersig`", "plan");
+    assert_contains(&run.stderr, "TENCENTCHAT_SECRET_KEY", "plan");
+    assert_free_of(
+        &format!("{}{}", run.stdout, run.stderr),
+        &[pre_issued],
+        "plan output",
+    );
+
+    // Out-of-range arguments are caught by validate, pointing at the argument.
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+ephemeral "tencentchat_usersig" "x" {{
+  expire_seconds = 15552001
+}}
+"#
+    ));
+    let run = ws.run(["validate", "-no-color"]);
+    assert_ne!(run.code, 0, "{}", run.transcript());
+    assert_contains(&run.stderr, "Invalid expire_seconds", "validate");
+    assert_contains(&run.stderr, "from 1 to 15552000 (180 days)", "validate");
+    assert_contains(&run.stderr, "expire_seconds = 15552001", "validate");
+
+    let counters = sim.counters();
+    assert!(
+        counters.total.values().all(|&n| n == 0),
+        "no API call was needed: {counters:?}"
+    );
+}
+
+#[test]
+fn pre_issued_usersig_works_and_its_expiry_is_reported_in_words() {
+    const T: &str = "pre_issued_usersig_works_and_its_expiry_is_reported_in_words";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    sim.create_out_of_band("@RBT#listed", json!({}));
+    let now = unix_now();
+    let valid = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID,
+        common::DEMO_ADMIN,
+        now,
+        86_400,
+    );
+    // Made two days ago, valid for an hour.
+    let made = now - 2 * 86_400;
+    let expired = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID,
+        common::DEMO_ADMIN,
+        made,
+        3_600,
+    );
+
+    let mut ws = Workspace::new(&tf, &sim);
+    ws.unset_env("TENCENTCHAT_SECRET_KEY");
+    ws.set_env("TENCENTCHAT_USERSIG", &valid);
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+data "tencentchat_robots" "all" {{}}
+
+output "listed" {{
+  value = data.tencentchat_robots.all.user_ids
+}}
+"#
+    ));
+    ws.init();
+    ws.apply();
+    assert_eq!(ws.output_json()["listed"], json!(["@RBT#listed"]));
+
+    ws.set_env("TENCENTCHAT_USERSIG", &expired);
+    let before = sim.counters();
+    let run = ws.plan_failing();
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert_contains(&all, "pre-issued UserSig", "plan with an expired UserSig");
+    assert_contains(&all, "expired", "plan with an expired UserSig");
+    assert_contains(&all, "must be renewed", "plan with an expired UserSig");
+    assert_contains(
+        &all,
+        &tencentchat::log::rfc3339_seconds(made + 3_600),
+        "plan with an expired UserSig (when it expired)",
+    );
+    assert_free_of(&all, &[valid, expired], "plan output");
+    // Renewing is the user's job: one refused call, no retry loop.
+    let after = sim.counters();
+    assert_eq!(
+        delta(&before, &after, "get_all_robots"),
+        1,
+        "{before:?} → {after:?}"
+    );
+}
+
+#[test]
+fn a_create_in_a_full_app_warns_on_that_resource() {
+    const T: &str = "a_create_in_a_full_app_warns_on_that_resource";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    for i in 0..20 {
+        sim.create_out_of_band(&format!("@RBT#someone_else{i:02}"), json!({}));
+    }
+    let ws = Workspace::new(&tf, &sim);
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+resource "tencentchat_robot" "extra" {{
+  user_id = "@RBT#one_too_many"
+}}
+
+data "tencentchat_robots" "all" {{}}
+
+output "slots_left" {{
+  value = data.tencentchat_robots.all.remaining
+}}
+"#
+    ));
+    ws.init();
+    let before = sim.counters();
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert_contains(&all, "Warning: Chatbot limit reached", "the plan");
+    assert_contains(&all, "with tencentchat_robot.extra", "the plan");
+    assert_contains(&all, "already has 20 chatbots", "the plan");
+    assert_contains(&all, "slots_left = 0", "the plan");
+    assert_contains(&all, "1 to add, 0 to change, 0 to destroy", "the plan");
+    let after = sim.counters();
+    assert_eq!(delta(&before, &after, "create_robot"), 0);
+}
