@@ -159,8 +159,9 @@ fn twenty_robots() {
     single_app(20);
 }
 
-/// Five apps of 20 robots, one provider alias per app: every app is refreshed
-/// with exactly one list and one profile batch, whichever process does it.
+/// Five apps of 20 robots, one provider alias per app (a provider process
+/// each): every app is refreshed with exactly one list and one profile batch,
+/// and create and destroy cost per app what they cost for one.
 #[test]
 fn five_apps_through_aliases() {
     const T: &str = "five_apps_through_aliases";
@@ -195,7 +196,14 @@ fn five_apps_through_aliases() {
     }
     ws.write_main(&hcl);
     ws.init();
-    ws.apply();
+    assert_calls(
+        &sim,
+        "create of 5 apps × 20",
+        expected(&[("create_robot", 100), ("get_all_robots", 10)]),
+        || {
+            ws.apply();
+        },
+    );
 
     let before = sim.counters();
     let plan = ws.plan_detailed(&["-refresh-only"]);
@@ -222,5 +230,16 @@ fn five_apps_through_aliases() {
         expected(&[("get_all_robots", 5), ("portrait_get", 5)]),
         "refresh of 5 apps × 20 robots"
     );
-    ws.destroy();
+    assert_calls(
+        &sim,
+        "destroy of 5 apps × 20",
+        expected(&[
+            ("get_all_robots", 5),
+            ("portrait_get", 5),
+            ("delete_robot", 100),
+        ]),
+        || {
+            ws.destroy();
+        },
+    );
 }

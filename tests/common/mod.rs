@@ -793,9 +793,10 @@ pub fn repo_root() -> PathBuf {
 // ---------------------------------------------------------------------------
 
 impl Workspace {
-    /// `terraform ARGS…` in the working directory with the same environment as
-    /// [`Workspace::run`] (developer settings scrubbed, the workspace's CLI config
-    /// and `TENCENTCHAT_*` set), stdin null; the caller spawns it.
+    /// `terraform ARGS…` in the working directory, set up like [`Workspace::run`]
+    /// (the workspace's CLI config and `TENCENTCHAT_*`) but scrubbing every
+    /// `TF_*` and `TENCENTCHAT_*` variable of the caller's environment first;
+    /// stdin null. The caller spawns it.
     pub fn command<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
