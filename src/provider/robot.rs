@@ -217,7 +217,7 @@ impl Robot {
         let Conn::Ready(api) = self.inner.conn() else {
             return;
         };
-        match api.snapshot.get().await {
+        match api.snapshot.hint().await {
             Ok(view) => {
                 if limit_full(view.robots.iter().map(|(id, _)| id.as_str()), user_id) {
                     diags.attr_warning(

@@ -787,6 +787,40 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+// ---------------------------------------------------------------------------
+// Added by the bench branch: a Terraform command a caller runs itself (to watch
+// its provider processes or time it without the harness's own bookkeeping).
+// ---------------------------------------------------------------------------
+
+impl Workspace {
+    /// `terraform ARGS…` in the working directory, set up like [`Workspace::run`]
+    /// (the workspace's CLI config and `TENCENTCHAT_*`) but scrubbing every
+    /// `TF_*` and `TENCENTCHAT_*` variable of the caller's environment first;
+    /// stdin null. The caller spawns it.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new(&self.tf.path);
+        cmd.args(args).current_dir(self.dir()).stdin(Stdio::null());
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("TENCENTCHAT_") || k.starts_with("TF_") {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_INPUT", "0");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}
+
 #[cfg(test)]
 mod harness_tests {
     use super::*;
