@@ -13,6 +13,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --bench tencentchat-bench --quiet -- -D warnings  # not in --all-targets (bench = false)
 
 echo "== Terraform"
 first_line() { local out; out="$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null)" || true; echo "${out%%$'\n'*}"; }
@@ -38,7 +39,7 @@ echo "== cargo test --all-targets"
 cargo test --all-targets
 
 echo "== end-to-end suites again with Terraform 1.0.3"
-TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples
+TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts
 
 echo "== skipped for this environment"
 if [[ -s "$skip_log" ]]; then
