@@ -99,48 +99,27 @@ impl<P: Provider> ProviderService<P> {
             ..Default::default()
         };
 
-        let mut resources = HashMap::new();
-        for r in provider.resources() {
-            let s = r.schema();
-            let name = r.type_name();
-            schema_response
-                .resource_schemas
-                .insert(name.to_string(), convert::schema(&s));
-            metadata_response
-                .resources
-                .push(proto::get_metadata::ResourceMetadata {
-                    type_name: name.to_string(),
-                });
-            resources.insert(name, Entry::new(r, &s));
-        }
-        let mut data_sources = HashMap::new();
-        for d in provider.data_sources() {
-            let s = d.schema();
-            let name = d.type_name();
-            schema_response
-                .data_source_schemas
-                .insert(name.to_string(), convert::schema(&s));
-            metadata_response
-                .data_sources
-                .push(proto::get_metadata::DataSourceMetadata {
-                    type_name: name.to_string(),
-                });
-            data_sources.insert(name, Entry::new(d, &s));
-        }
-        let mut ephemerals = HashMap::new();
-        for e in provider.ephemeral_resources() {
-            let s = e.schema();
-            let name = e.type_name();
-            schema_response
-                .ephemeral_resource_schemas
-                .insert(name.to_string(), convert::schema(&s));
-            metadata_response
-                .ephemeral_resources
-                .push(proto::get_metadata::EphemeralMetadata {
-                    type_name: name.to_string(),
-                });
-            ephemerals.insert(name, Entry::new(e, &s));
-        }
+        let resources = register(
+            provider.resources(),
+            |r| (r.type_name(), r.schema()),
+            &mut schema_response.resource_schemas,
+            &mut metadata_response.resources,
+            |type_name| proto::get_metadata::ResourceMetadata { type_name },
+        );
+        let data_sources = register(
+            provider.data_sources(),
+            |d| (d.type_name(), d.schema()),
+            &mut schema_response.data_source_schemas,
+            &mut metadata_response.data_sources,
+            |type_name| proto::get_metadata::DataSourceMetadata { type_name },
+        );
+        let ephemerals = register(
+            provider.ephemeral_resources(),
+            |e| (e.type_name(), e.schema()),
+            &mut schema_response.ephemeral_resource_schemas,
+            &mut metadata_response.ephemeral_resources,
+            |type_name| proto::get_metadata::EphemeralMetadata { type_name },
+        );
 
         ProviderService {
             provider_ty: provider_schema.object_type(),
@@ -152,6 +131,26 @@ impl<P: Provider> ProviderService<P> {
             metadata_response,
         }
     }
+}
+
+/// Registers one kind of type (resources, data sources or ephemeral resources):
+/// each one's converted schema goes into `schemas` and its name into `metadata`
+/// (in the provider's order), and the returned map finds it by type name.
+fn register<T: ?Sized, M>(
+    items: Vec<Arc<T>>,
+    describe: impl Fn(&T) -> (&'static str, Schema),
+    schemas: &mut HashMap<String, proto::Schema>,
+    metadata: &mut Vec<M>,
+    metadata_entry: impl Fn(String) -> M,
+) -> HashMap<&'static str, Entry<T>> {
+    let mut entries = HashMap::new();
+    for item in items {
+        let (name, schema) = describe(&item);
+        schemas.insert(name.to_string(), convert::schema(&schema));
+        metadata.push(metadata_entry(name.to_string()));
+        entries.insert(name, Entry::new(item, &schema));
+    }
+    entries
 }
 
 // ---------------------------------------------------------------------------
