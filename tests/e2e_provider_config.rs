@@ -290,3 +290,61 @@ output "ids" {{
         "the deferred read never reached the API"
     );
 }
+
+/// Runs on every Terraform version: `timestamp()` is unknown during every plan
+/// and known at apply, so this alias's `identifier` is never known when Terraform
+/// plans or refreshes. Creating still works (at apply), and with the chatbot in
+/// state every later plan keeps the prior state without calling the API: clean,
+/// not a crash and not a spurious re-create.
+#[test]
+fn settings_unknown_at_every_plan_still_create_and_keep_state() {
+    const T: &str = "settings_unknown_at_every_plan_still_create_and_keep_state";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let ws = workspace(&tf);
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{
+  alias      = "late"
+  endpoint   = {endpoint}
+  identifier = timestamp() != "" ? "administrator" : "nobody"
+}}
+{robot}"#,
+        endpoint = common::hcl_string(sim.url()),
+        robot = robot_block("Late")
+    ));
+    ws.init();
+
+    let before = sim.counters();
+    let plan = ws.plan_detailed(&[]);
+    assert_no_crash(&plan);
+    assert_eq!(plan.code, 2, "expected changes:\n{}", plan.transcript());
+    assert_contains(
+        &plan.stdout,
+        "tencentchat_robot.late will be created",
+        "plan",
+    );
+    assert_no_api_calls(&before, &sim.counters(), "the plan");
+
+    let apply = ws.apply();
+    assert_no_crash(&apply);
+    assert_eq!(
+        sim.robot("@RBT#late").expect("the chatbot was created")["nick"],
+        "Late"
+    );
+
+    let before = sim.counters();
+    let plan = ws.plan_detailed(&[]);
+    assert_no_crash(&plan);
+    assert_eq!(plan.code, 0, "expected no changes:\n{}", plan.transcript());
+    assert_no_api_calls(&before, &sim.counters(), "the refresh");
+
+    ws.destroy();
+    assert!(
+        sim.robots().is_empty(),
+        "destroy left {:?}",
+        sim.robot_ids()
+    );
+}
