@@ -348,3 +348,72 @@ provider "tencentchat" {{
         sim.robot_ids()
     );
 }
+
+/// Terraform 1.10+: the ephemeral `tencentchat_usersig` on an alias whose
+/// settings are unknown at plan time answers an unknown UserSig then, which
+/// flows into a second alias's `usersig` (unknown too); at apply everything is
+/// known and the chatbot is created through the UserSig-only alias.
+#[test]
+fn ephemeral_usersig_on_an_unknown_alias_feeds_another_alias() {
+    const T: &str = "ephemeral_usersig_on_an_unknown_alias_feeds_another_alias";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    if !tf.at_least(1, 10) {
+        skip(
+            T,
+            &format!(
+                "needs Terraform 1.10+ for ephemeral resources; this is {}",
+                tf.version_string()
+            ),
+        );
+        return;
+    }
+    let sim = Sim::start();
+    let ws = workspace(&tf);
+    ws.write_main(&format!(
+        r#"{late}
+ephemeral "tencentchat_usersig" "admin" {{
+  provider = tencentchat.late
+}}
+
+provider "tencentchat" {{
+  alias    = "signed"
+  endpoint = {endpoint}
+  usersig  = ephemeral.tencentchat_usersig.admin.usersig
+}}
+
+resource "tencentchat_robot" "signed" {{
+  provider = tencentchat.signed
+  user_id  = "@RBT#signed_late"
+}}
+"#,
+        late = late_provider(&sim, 1),
+        endpoint = common::hcl_string(sim.url()),
+    ));
+    ws.init();
+    let before = sim.counters();
+    let plan = ws.plan_detailed(&[]);
+    assert_no_crash(&plan);
+    assert_eq!(plan.code, 2, "expected changes:\n{}", plan.transcript());
+    assert_contains(
+        &plan.stdout,
+        "tencentchat_robot.signed will be created",
+        "plan",
+    );
+    assert_no_api_calls(&before, &sim.counters(), "the plan");
+
+    let apply = ws.apply();
+    assert_no_crash(&apply);
+    assert!(
+        sim.robot("@RBT#signed_late").is_some(),
+        "the chatbot was not created"
+    );
+    assert_eq!(ws.plan_detailed(&[]).code, 0, "plan after apply");
+    ws.destroy();
+    assert!(
+        sim.robots().is_empty(),
+        "destroy left {:?}",
+        sim.robot_ids()
+    );
+}
