@@ -232,6 +232,12 @@ impl Robot {
                     );
                 }
             }
+            // Wrong credentials or settings: say so now rather than plan a create
+            // that can only fail at apply.
+            Err(e) if e.kind == ErrorKind::Auth => {
+                diags.error("Cannot reach the Chat app", e.to_string());
+            }
+            // Anything else (the API being busy, say) is apply's business.
             Err(e) => {
                 log_debug!(
                     "provider",
