@@ -37,8 +37,8 @@ export TENCENTCHAT_E2E_REQUIRE_TERRAFORM=1
 echo "== cargo test --all-targets"
 cargo test --all-targets
 
-echo "== cargo test --test e2e_terraform --test examples (Terraform 1.0.3)"
-TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test examples
+echo "== cargo test --test e2e_terraform --test examples --test e2e_reliability --test bad_input (Terraform 1.0.3)"
+TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test examples --test e2e_reliability --test bad_input
 
 echo "== skipped for this environment"
 if [[ -s "$skip_log" ]]; then

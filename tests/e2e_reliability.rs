@@ -430,28 +430,61 @@ fn send_signal(pid: u32, signal: &str) {
     assert!(status.success(), "kill -{signal} {pid} failed");
 }
 
-/// The children of `parent` whose command line mentions `needle` (from /proc).
-fn children_named(parent: u32, needle: &str) -> Vec<u32> {
+/// The parent pid of `pid`, from /proc.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command: state, ppid, …
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+        .and_then(|p| p.parse::<u32>().ok())
+}
+
+/// The descendants of `root` whose command line mentions `needle` (from /proc),
+/// each with its parent. (Terraform before 1.1 runs itself as a child of a
+/// panic-catching wrapper, so the provider is a grandchild there.)
+fn descendants_named(root: u32, needle: &str) -> Vec<(u32, u32)> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
-    dir.filter_map(|e| e.ok())
+    let pids: Vec<(u32, u32)> = dir
+        .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // Fields after the parenthesised command: state, ppid, …
-            let ppid = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                .and_then(|p| p.parse::<u32>().ok());
-            ppid == Some(parent)
-        })
-        .filter(|pid| {
+        .filter_map(|pid| Some((pid, parent_of(pid)?)))
+        .collect();
+    let descends = |mut pid: u32| {
+        for _ in 0..16 {
+            match pids.iter().find(|(p, _)| *p == pid) {
+                Some((_, parent)) if *parent == root => return true,
+                Some((_, parent)) => pid = *parent,
+                None => return false,
+            }
+        }
+        false
+    };
+    pids.iter()
+        .copied()
+        .filter(|(pid, _)| descends(*pid))
+        .filter(|(pid, _)| {
             std::fs::read(format!("/proc/{pid}/cmdline"))
                 .map(|c| String::from_utf8_lossy(&c).contains(needle))
                 .unwrap_or(false)
         })
         .collect()
+}
+
+/// The provider process under the terraform started as `root`, and the
+/// terraform process that runs it, once it is up.
+fn provider_under(root: u32) -> (u32, u32) {
+    let mut found = Vec::new();
+    let up = wait_until(Duration::from_secs(60), || {
+        found = descendants_named(root, "terraform-provider-tencentchat");
+        found.len() == 1
+    });
+    assert!(
+        up,
+        "expected exactly one provider process under terraform ({root}): {found:?}"
+    );
+    found[0]
 }
 
 fn apply_args() -> Vec<String> {
@@ -497,8 +530,10 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
             >= 1
     });
     assert!(in_flight, "no create_robot reached the sim within 60 s");
+    // To terraform only (not its process group), as a CI runner cancels a job.
+    let (_, terraform) = provider_under(pid);
     let signalled = Instant::now();
-    send_signal(pid, "INT"); // to terraform only, as a CI runner cancels a job
+    send_signal(terraform, "INT");
     let (code, stdout, stderr) = wait_with_output(child, Duration::from_secs(120), "terraform");
     let took = signalled.elapsed();
     let transcript = format!("exit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
@@ -566,13 +601,8 @@ fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
         wait_until(Duration::from_secs(60), || !sim.robot_ids().is_empty()),
         "no chatbot was created within 60 s"
     );
-    let providers = children_named(pid, "terraform-provider-tencentchat");
-    assert_eq!(
-        providers.len(),
-        1,
-        "exactly one provider process under terraform ({pid})"
-    );
-    send_signal(providers[0], "KILL");
+    let (provider, _) = provider_under(pid);
+    send_signal(provider, "KILL");
     let (code, stdout, stderr) = wait_with_output(child, Duration::from_secs(120), "terraform");
     let transcript = format!("exit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     assert_ne!(code, 0, "the apply fails:\n{transcript}");
