@@ -505,13 +505,13 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
     let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
         return;
     };
-    // The sim makes each chatbot at once but holds create_robot's answer 3 s, so
+    // The sim makes each chatbot at once but holds create_robot's answer 6 s, so
     // creates are in flight (and their chatbots exist, unrecorded) when Terraform
     // is told to stop: the worst case for orphans.
     add_fault(
         &sim,
         Fault {
-            latency_ms: Some(3000),
+            latency_ms: Some(6000),
             after_apply: true,
             ..fault("create_robot")
         },
@@ -552,8 +552,8 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
         ws.dir().join("terraform.tfstate").exists(),
         "state was written:\n{transcript}"
     );
-    // Let any request the sim was still holding finish, then look.
-    std::thread::sleep(Duration::from_secs(4));
+    // Let any request still on its way settle, then look.
+    std::thread::sleep(Duration::from_secs(1));
     let active = sim_ids(&sim);
     eprintln!("after the interrupt: state {recorded:?}, sim {active:?}");
     assert!(
@@ -582,12 +582,12 @@ fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
     let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
         return;
     };
-    // The sim performs each create at once but holds the answer 3 s, so at the
+    // The sim performs each create at once but holds the answer 6 s, so at the
     // kill some chatbots exist that nobody has recorded yet.
     add_fault(
         &sim,
         Fault {
-            latency_ms: Some(3000),
+            latency_ms: Some(6000),
             after_apply: true,
             ..fault("create_robot")
         },
