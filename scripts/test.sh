@@ -39,7 +39,8 @@ echo "== cargo test --all-targets"
 cargo test --all-targets
 
 echo "== end-to-end suites again with Terraform 1.0.3"
-TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts --test e2e_provider_config --test e2e_debug
+TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts \
+    --test e2e_provider_config --test e2e_debug --test e2e_reliability --test bad_input
 
 echo "== skipped for this environment"
 if [[ -s "$skip_log" ]]; then

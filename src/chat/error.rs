@@ -212,8 +212,10 @@ pub(crate) fn api_error(
         60004 | 60005 => format!(
             "the account or signature in the request is invalid: check identifier (TENCENTCHAT_IDENTIFIER) \"{id}\" and {cred} for sdkappid {app}"
         ),
+        // An app unknown to this data center looks the same as a mistyped SDKAppID.
         60006 => format!(
-            "sdkappid {app} is not valid: check sdkappid (TENCENTCHAT_SDKAPPID) against the Chat console"
+            "sdkappid {app} is not known at {}: check sdkappid (TENCENTCHAT_SDKAPPID) against the Chat console, and that region (TENCENTCHAT_REGION) or endpoint (TENCENTCHAT_ENDPOINT) is the region the app was created in",
+            ctx.target
         ),
         60016 => format!("the app sdkappid {app} is disabled: enable it in the Chat console"),
         60010 | 10008 => not_admin_advice(ctx),

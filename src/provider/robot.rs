@@ -232,6 +232,12 @@ impl Robot {
                     );
                 }
             }
+            // Wrong credentials or settings: say so now rather than plan a create
+            // that can only fail at apply.
+            Err(e) if e.kind == ErrorKind::Auth => {
+                diags.error("Cannot reach the Chat app", e.to_string());
+            }
+            // Anything else (the API being busy, say) is apply's business.
             Err(e) => {
                 log_debug!(
                     "provider",
@@ -304,15 +310,20 @@ impl Robot {
                             USER_ID,
                             summary,
                             format!(
-                                "{err} The chatbot was created nonetheless, so it is recorded \
+                                "{} The chatbot was created nonetheless, so it is recorded \
                                  in the state; Terraform marks it tainted, and the next apply \
-                                 replaces it with the configured profile."
+                                 replaces it with the configured profile.",
+                                sentence(&err)
                             ),
                         );
                         response(state.to_value(), d)
                     }
                     Ok(_) => {
-                        d.attr_error(USER_ID, summary, format!("{err} No chatbot was created."));
+                        d.attr_error(
+                            USER_ID,
+                            summary,
+                            format!("{} No chatbot was created.", sentence(&err)),
+                        );
                         response(Value::Null, d)
                     }
                     Err(e2) => {
@@ -320,9 +331,10 @@ impl Robot {
                             USER_ID,
                             summary,
                             format!(
-                                "{err} Checking whether it was created anyway also failed \
+                                "{} Checking whether it was created anyway also failed \
                                  ({e2}); if {id} shows up in the Chat console, bring it under \
-                                 management with `terraform import`."
+                                 management with `terraform import`.",
+                                sentence(&err)
                             ),
                         );
                         response(Value::Null, d)
@@ -334,9 +346,10 @@ impl Robot {
                     USER_ID,
                     summary,
                     format!(
-                        "{err} The request may have reached the API before the stop; if {id} \
+                        "{} The request may have reached the API before the stop; if {id} \
                          shows up in the Chat console, bring it under management with \
-                         `terraform import`."
+                         `terraform import`.",
+                        sentence(&err)
                     ),
                 );
                 response(Value::Null, d)
@@ -423,7 +436,10 @@ impl Robot {
             Err(e) => {
                 let mut d = Diagnostics::new();
                 let detail = if e.kind == ErrorKind::NotFound {
-                    format!("{e} The chatbot no longer exists; refresh to plan its re-creation.")
+                    format!(
+                        "{} The chatbot no longer exists; refresh to plan its re-creation.",
+                        sentence(&e)
+                    )
                 } else {
                     e.to_string()
                 };
@@ -458,13 +474,26 @@ impl Robot {
                 Ok(_) => d.error(summary, err.to_string()),
                 Err(e2) => d.error(
                     summary,
-                    format!("{err} Checking whether it is already gone also failed: {e2}"),
+                    format!(
+                        "{} Checking whether it is already gone also failed: {e2}",
+                        sentence(&err)
+                    ),
                 ),
             }
         } else {
             d.error(summary, err.to_string());
         }
         response(prior_value.clone(), d)
+    }
+}
+
+/// An error's sentence with a full stop, so more sentences can follow it.
+fn sentence(e: &ChatError) -> String {
+    let m = e.message().trim_end();
+    if m.ends_with(['.', '!', '?']) {
+        m.to_string()
+    } else {
+        format!("{m}.")
     }
 }
 
@@ -659,6 +688,14 @@ mod tests {
             face_url: f.map(Into::into),
             self_signature: s.map(Into::into),
         }
+    }
+
+    #[test]
+    fn error_sentences_end_with_a_full_stop() {
+        let e = |m: &str| ChatError::new(ErrorKind::Other, "create_robot", None, "", m);
+        assert_eq!(sentence(&e("run it again")), "run it again.");
+        assert_eq!(sentence(&e("done. ")), "done.");
+        assert_eq!(sentence(&e("why?")), "why?");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! the safety net against changes made elsewhere during a long run.
 
 use crate::chat::wire::{self, ProfileItem, UserProfile};
-use crate::chat::{ChatError, Client};
+use crate::chat::{ChatError, Client, ErrorKind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -165,9 +165,11 @@ impl<D: Directory> Snapshot<D> {
             }
         }
         // A fetch that started after we began waiting failed: share its error
-        // rather than hammering a failing API once per waiting reader.
+        // rather than hammering a failing API once per waiting reader. An
+        // authentication or configuration failure is shared with every later
+        // reader too: credentials do not mend themselves within one run.
         if let Some((n, err)) = &slot.failure {
-            if *n > seen {
+            if *n > seen || err.kind == ErrorKind::Auth {
                 return Err(err.clone());
             }
         }
@@ -273,6 +275,8 @@ mod tests {
         profile_calls: AtomicUsize,
         profile_accounts: Mutex<Vec<usize>>,
         delay: Duration,
+        /// When set, every list call fails with an error of this kind.
+        fail: Mutex<Option<ErrorKind>>,
     }
 
     #[async_trait::async_trait]
@@ -280,6 +284,9 @@ mod tests {
         async fn robot_ids(&self) -> Result<Vec<String>, ChatError> {
             self.list_calls.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(self.delay).await;
+            if let Some(kind) = *self.fail.lock().unwrap() {
+                return Err(ChatError::new(kind, "get_all_robots", None, "", "failed"));
+            }
             Ok(self
                 .robots
                 .lock()
@@ -363,6 +370,27 @@ mod tests {
         // A later reader uses the cache.
         snap.get().await.unwrap();
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn auth_failures_stick_and_transient_ones_are_retried() {
+        let f = fake(1, Duration::ZERO);
+        let snap = Snapshot::new(f.clone());
+        *f.fail.lock().unwrap() = Some(ErrorKind::Transient);
+        assert!(snap.get().await.is_err());
+        assert!(snap.get().await.is_err());
+        assert_eq!(
+            f.list_calls.load(Ordering::SeqCst),
+            2,
+            "a later reader tries again"
+        );
+
+        *f.fail.lock().unwrap() = Some(ErrorKind::Auth);
+        assert_eq!(snap.get().await.unwrap_err().kind, ErrorKind::Auth);
+        for _ in 0..5 {
+            assert_eq!(snap.get().await.unwrap_err().kind, ErrorKind::Auth);
+        }
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 3, "no call after Auth");
     }
 
     #[tokio::test]

@@ -603,38 +603,7 @@ impl Workspace {
             .into_iter()
             .map(|a| a.as_ref().to_string_lossy().into_owned())
             .collect();
-        let mut cmd = Command::new(&self.tf.path);
-        cmd.args(&args)
-            .current_dir(self.dir())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // Settings from the developer's shell must not leak into a test.
-        for (key, _) in std::env::vars_os() {
-            let k = key.to_string_lossy();
-            if k.starts_with("TENCENTCHAT_")
-                || matches!(
-                    k.as_ref(),
-                    "TF_CLI_CONFIG_FILE"
-                        | "TF_PLUGIN_CACHE_DIR"
-                        | "TF_DATA_DIR"
-                        | "TF_WORKSPACE"
-                        | "TF_REATTACH_PROVIDERS"
-                        | "TF_CLI_ARGS"
-                )
-                || k.starts_with("TF_CLI_ARGS_")
-                || k.starts_with("TF_VAR_")
-            {
-                cmd.env_remove(&key);
-            }
-        }
-        cmd.env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_INPUT", "0");
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
+        let mut cmd = self.command(&args);
         let started = Instant::now();
         let out = cmd
             .output()
@@ -788,25 +757,42 @@ pub fn repo_root() -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------
-// Added by the bench branch: a Terraform command a caller runs itself (to watch
-// its provider processes or time it without the harness's own bookkeeping).
+// A Terraform command the caller drives itself: to interrupt it or kill the
+// provider under it (tests/e2e_reliability.rs), or to watch its provider
+// processes (bench/bench.rs).
 // ---------------------------------------------------------------------------
 
 impl Workspace {
-    /// `terraform ARGS…` in the working directory, set up like [`Workspace::run`]
-    /// (the workspace's CLI config and `TENCENTCHAT_*`) but scrubbing every
-    /// `TF_*` and `TENCENTCHAT_*` variable of the caller's environment first;
-    /// stdin null. The caller spawns it.
+    /// `terraform ARGS…` set up exactly as [`Workspace::run`] runs it (working dir,
+    /// CLI config, cleaned and workspace environment, stdin null, output piped),
+    /// but not started.
     pub fn command<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
         let mut cmd = Command::new(&self.tf.path);
-        cmd.args(args).current_dir(self.dir()).stdin(Stdio::null());
+        cmd.args(args)
+            .current_dir(self.dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Settings from the developer's shell must not leak into a test.
         for (key, _) in std::env::vars_os() {
             let k = key.to_string_lossy();
-            if k.starts_with("TENCENTCHAT_") || k.starts_with("TF_") {
+            if k.starts_with("TENCENTCHAT_")
+                || matches!(
+                    k.as_ref(),
+                    "TF_CLI_CONFIG_FILE"
+                        | "TF_PLUGIN_CACHE_DIR"
+                        | "TF_DATA_DIR"
+                        | "TF_WORKSPACE"
+                        | "TF_REATTACH_PROVIDERS"
+                        | "TF_CLI_ARGS"
+                )
+                || k.starts_with("TF_CLI_ARGS_")
+                || k.starts_with("TF_VAR_")
+            {
                 cmd.env_remove(&key);
             }
         }

@@ -1,0 +1,765 @@
+//! Reliability, end to end: a real Terraform drives the real provider against the
+//! real simulator while the simulator injects faults, while Terraform is
+//! interrupted or the provider is killed, and with every secret searched for in
+//! everything Terraform leaves behind (output, TRACE logs, state, plan files).
+//!
+//! Each test starts its own simulator and workspace. Terraform comes from
+//! `TF_ACC_TERRAFORM_PATH`, else `PATH` (scripts/test.sh runs this file with both
+//! the Terraform on PATH and 1.0.3).
+
+mod common;
+
+use common::{assert_contains, squash, Sim, Terraform, Workspace, DEMO_SECRET_KEY};
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+use std::process::Child;
+use std::time::{Duration, Instant};
+use tencentchat::sim::Fault;
+
+const HEADER: &str = r#"terraform {
+  required_providers {
+    tencentchat = {
+      source  = "tencentchat/tencentchat"
+      version = "0.1.0"
+    }
+  }
+}
+
+provider "tencentchat" {}
+"#;
+
+/// A configuration of `tencentchat_robot.r["<suffix>"]` for each suffix, user_id
+/// `@RBT#<suffix>` and nick `Bot <suffix>`.
+fn robots_config(suffixes: &[&str]) -> String {
+    let keys = suffixes
+        .iter()
+        .map(|s| common::hcl_string(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{HEADER}\nresource \"tencentchat_robot\" \"r\" {{\n  for_each = toset([{keys}])\n  \
+         user_id  = \"@RBT#${{each.key}}\"\n  nick     = \"Bot ${{each.key}}\"\n}}\n"
+    )
+}
+
+fn setup(test: &str, hcl: &str) -> Option<(Terraform, Sim, Workspace)> {
+    let tf = Terraform::for_test(test)?;
+    let sim = Sim::start();
+    let ws = Workspace::new(&tf, &sim);
+    ws.write_main(hcl);
+    ws.init();
+    Some((tf, sim, ws))
+}
+
+fn fault(endpoint: &str) -> Fault {
+    Fault {
+        endpoint: endpoint.to_string(),
+        ..Fault::default()
+    }
+}
+
+fn add_fault(sim: &Sim, f: Fault) {
+    sim.block_on(sim.admin().add_fault(&f))
+        .unwrap_or_else(|e| panic!("installing fault {f:?}: {e}"));
+}
+
+fn clear_faults(sim: &Sim) {
+    sim.block_on(sim.admin().clear_faults())
+        .unwrap_or_else(|e| panic!("clearing faults: {e}"));
+}
+
+/// The UserIDs of the `tencentchat_robot` instances recorded in the state file
+/// (empty when there is no state yet).
+fn state_user_ids(ws: &Workspace) -> BTreeSet<String> {
+    let path = ws.dir().join("terraform.tfstate");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return BTreeSet::new();
+    };
+    let state: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("state is not JSON ({e}):\n{text}"));
+    let mut ids = BTreeSet::new();
+    for r in state["resources"].as_array().into_iter().flatten() {
+        if r["type"] != "tencentchat_robot" || r["mode"] != "managed" {
+            continue;
+        }
+        for inst in r["instances"].as_array().into_iter().flatten() {
+            if let Some(id) = inst["attributes"]["user_id"].as_str() {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+fn sim_ids(sim: &Sim) -> BTreeSet<String> {
+    sim.robot_ids().into_iter().collect()
+}
+
+fn expected_ids(suffixes: &[&str]) -> BTreeSet<String> {
+    suffixes.iter().map(|s| format!("@RBT#{s}")).collect()
+}
+
+/// Every robot of the configuration exists exactly once, with its nick, nothing
+/// else exists, the state records exactly those, and the next plan is empty.
+fn assert_converged(sim: &Sim, ws: &Workspace, suffixes: &[&str], what: &str) {
+    let listed = sim.robot_ids();
+    let unique: BTreeSet<String> = listed.iter().cloned().collect();
+    assert_eq!(
+        listed.len(),
+        unique.len(),
+        "{what}: duplicate chatbots {listed:?}"
+    );
+    assert_eq!(
+        unique,
+        expected_ids(suffixes),
+        "{what}: chatbots in the sim"
+    );
+    assert_eq!(
+        state_user_ids(ws),
+        expected_ids(suffixes),
+        "{what}: chatbots in the state"
+    );
+    for s in suffixes {
+        let r = sim.robot(&format!("@RBT#{s}")).expect("listed above");
+        assert_eq!(r["nick"], format!("Bot {s}"), "{what}: profile of {s}");
+    }
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(
+        plan.code,
+        0,
+        "{what}: the next plan must be empty:\n{}",
+        plan.transcript()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Faults the provider rides out
+// ---------------------------------------------------------------------------
+
+#[test]
+fn transient_faults_are_ridden_out() {
+    const T: &str = "transient_faults_are_ridden_out";
+    let bots = ["t1", "t2", "t3", "t4", "t5"];
+    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
+        return;
+    };
+    // Every kind of transient failure at once; each one fewer times in a row than
+    // the provider's default 5 retries, so every call gets through in the end.
+    add_fault(
+        &sim,
+        Fault {
+            error_code: Some(10002),
+            count: Some(3),
+            ..fault("create_robot")
+        },
+    );
+    add_fault(
+        &sim,
+        Fault {
+            error_code: Some(10002),
+            probability: Some(0.3),
+            seed: Some(7),
+            ..fault("create_robot")
+        },
+    );
+    add_fault(
+        &sim,
+        Fault {
+            http_status: Some(502),
+            count: Some(2),
+            ..fault("get_all_robots")
+        },
+    );
+    add_fault(
+        &sim,
+        Fault {
+            error_code: Some(60007),
+            count: Some(2),
+            ..fault("portrait_get")
+        },
+    );
+    add_fault(
+        &sim,
+        Fault {
+            latency_ms: Some(150),
+            probability: Some(0.5),
+            seed: Some(3),
+            ..fault("*")
+        },
+    );
+    let apply = ws.apply();
+    assert_contains(&apply.stdout, "5 added, 0 changed, 0 destroyed", "apply");
+    let c = sim.counters();
+    assert!(
+        c.total["create_robot"] >= 8,
+        "the faults were hit (create_robot calls: {:?})",
+        c.total
+    );
+    // A refresh under faults too.
+    add_fault(
+        &sim,
+        Fault {
+            http_status: Some(503),
+            count: Some(2),
+            ..fault("get_all_robots")
+        },
+    );
+    add_fault(
+        &sim,
+        Fault {
+            error_code: Some(60007),
+            count: Some(1),
+            ..fault("portrait_get")
+        },
+    );
+    assert_converged(&sim, &ws, &bots, "after apply under transient faults");
+}
+
+#[test]
+fn permanent_failure_is_reported_on_its_resource_and_others_are_kept() {
+    const T: &str = "permanent_failure_is_reported_on_its_resource_and_others_are_kept";
+    let bots = ["p1", "p2", "p3"];
+    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
+        return;
+    };
+    // The first create_robot call is refused as invalid input (not transient).
+    add_fault(
+        &sim,
+        Fault {
+            error_code: Some(40601),
+            count: Some(1),
+            ..fault("create_robot")
+        },
+    );
+    let apply = ws.apply_result();
+    assert_ne!(apply.code, 0, "{}", apply.transcript());
+    let err = squash(&apply.stderr);
+    assert!(
+        err.contains("Could not create chatbot @RBT#p"),
+        "the error names the chatbot:\n{}",
+        apply.transcript()
+    );
+    assert_contains(&apply.stderr, "ErrorCode 40601", "apply");
+    assert_contains(&apply.stderr, "at most 500 bytes", "apply");
+    // Terraform points the error at that resource.
+    assert!(
+        err.contains("with tencentchat_robot.r[\"p"),
+        "the error is attached to the resource:\n{}",
+        apply.transcript()
+    );
+    assert_eq!(
+        sim.counters().total["create_robot"],
+        3,
+        "invalid input is not retried"
+    );
+    let created = sim_ids(&sim);
+    assert_eq!(created.len(), 2, "the other chatbots were created");
+    assert_eq!(
+        state_user_ids(&ws),
+        created,
+        "the created chatbots are recorded"
+    );
+    let failed: Vec<_> = expected_ids(&bots).difference(&created).cloned().collect();
+    assert!(
+        err.contains(&format!("Could not create chatbot {}", failed[0])),
+        "the error names the one that failed ({failed:?}):\n{}",
+        apply.transcript()
+    );
+
+    // The fault was a one-off; the rerun creates just the missing one.
+    let rerun = ws.apply();
+    assert_contains(&rerun.stdout, "1 added, 0 changed, 0 destroyed", "rerun");
+    assert_converged(&sim, &ws, &bots, "after the rerun");
+}
+
+#[test]
+fn lost_create_responses_leave_no_unrecorded_or_duplicate_chatbot() {
+    const T: &str = "lost_create_responses_leave_no_unrecorded_or_duplicate_chatbot";
+    let bots = ["l1", "l2"];
+    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
+        return;
+    };
+    // Case 1: one lost answer; the provider's retry meets an existing chatbot.
+    add_fault(
+        &sim,
+        Fault {
+            http_status: Some(502),
+            count: Some(1),
+            after_apply: true,
+            ..fault("create_robot")
+        },
+    );
+    let apply = ws.apply();
+    assert_contains(&apply.stdout, "2 added", "apply");
+    assert_converged(&sim, &ws, &bots, "after one lost create answer");
+    ws.destroy();
+    assert!(sim.robot_ids().is_empty());
+
+    // Case 2: every answer is lost, with retries disabled: the apply fails, but
+    // what the API made must be recorded (tainted) rather than forgotten.
+    clear_faults(&sim);
+    add_fault(
+        &sim,
+        Fault {
+            http_status: Some(502),
+            after_apply: true,
+            ..fault("create_robot")
+        },
+    );
+    let mut ws = ws;
+    ws.set_env("TENCENTCHAT_MAX_RETRIES", "0");
+    let failed = ws.apply_result();
+    assert_ne!(failed.code, 0, "{}", failed.transcript());
+    assert_contains(&failed.stderr, "created nonetheless", "apply");
+    assert_eq!(sim_ids(&sim), expected_ids(&bots), "the API made both");
+    assert_eq!(
+        state_user_ids(&ws),
+        expected_ids(&bots),
+        "both chatbots are in the state though their answers were lost"
+    );
+    clear_faults(&sim);
+    ws.unset_env("TENCENTCHAT_MAX_RETRIES");
+    let rerun = ws.apply();
+    assert_eq!(rerun.code, 0);
+    assert_converged(&sim, &ws, &bots, "after the rerun");
+    assert_eq!(sim.robot_ids().len(), 2, "no duplicates");
+}
+
+#[test]
+fn deleting_chatbots_that_are_already_gone_succeeds() {
+    const T: &str = "deleting_chatbots_that_are_already_gone_succeeds";
+    let bots = ["g1", "g2", "g3"];
+    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
+        return;
+    };
+    ws.apply();
+    // Removed from the configuration, but deleted out of band first: the refresh
+    // before the plan notices; and one is deleted with -refresh=false so the
+    // provider's delete itself meets a chatbot that is already gone.
+    sim.delete_out_of_band("@RBT#g1");
+    sim.delete_out_of_band("@RBT#g2");
+    ws.write_main(&robots_config(&["g3"]));
+    let apply = ws
+        .run([
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            "-refresh=false",
+        ])
+        .expect_success();
+    assert_contains(&apply.stdout, "2 destroyed", "apply -refresh=false");
+    assert_eq!(state_user_ids(&ws), expected_ids(&["g3"]));
+
+    // Destroy after an out-of-band deletion is clean, with and without refresh.
+    sim.delete_out_of_band("@RBT#g3");
+    ws.run([
+        "destroy",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "-refresh=false",
+    ])
+    .expect_success();
+    assert!(state_user_ids(&ws).is_empty());
+    assert!(sim.robot_ids().is_empty());
+    ws.write_main(&robots_config(&bots));
+    ws.apply();
+    for b in bots {
+        sim.delete_out_of_band(&format!("@RBT#{b}"));
+    }
+    ws.destroy();
+    assert!(state_user_ids(&ws).is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Interruptions
+// ---------------------------------------------------------------------------
+
+/// Waits for `child` up to `limit`, collecting its output; kills it (and fails)
+/// if it does not exit in time.
+fn wait_with_output(mut child: Child, limit: Duration, what: &str) -> (i32, String, String) {
+    let mut out = child.stdout.take().expect("piped stdout");
+    let mut err = child.stderr.take().expect("piped stderr");
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for terraform") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stdout = t_out.join().unwrap_or_default();
+    let stderr = t_err.join().unwrap_or_default();
+    (status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// Polls `cond` every 50 ms until it holds or `limit` passes.
+fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cond()
+}
+
+fn send_signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("running kill");
+    assert!(status.success(), "kill -{signal} {pid} failed");
+}
+
+/// The parent pid of `pid`, from /proc.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command: state, ppid, …
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+        .and_then(|p| p.parse::<u32>().ok())
+}
+
+/// The descendants of `root` whose command line mentions `needle` (from /proc),
+/// each with its parent. (Terraform before 1.1 runs itself as a child of a
+/// panic-catching wrapper, so the provider is a grandchild there.)
+fn descendants_named(root: u32, needle: &str) -> Vec<(u32, u32)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let pids: Vec<(u32, u32)> = dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, parent_of(pid)?)))
+        .collect();
+    let descends = |mut pid: u32| {
+        for _ in 0..16 {
+            match pids.iter().find(|(p, _)| *p == pid) {
+                Some((_, parent)) if *parent == root => return true,
+                Some((_, parent)) => pid = *parent,
+                None => return false,
+            }
+        }
+        false
+    };
+    pids.iter()
+        .copied()
+        .filter(|(pid, _)| descends(*pid))
+        .filter(|(pid, _)| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The provider process under the terraform started as `root`, and the
+/// terraform process that runs it, once it is up.
+fn provider_under(root: u32) -> (u32, u32) {
+    let mut found = Vec::new();
+    let up = wait_until(Duration::from_secs(60), || {
+        found = descendants_named(root, "terraform-provider-tencentchat");
+        found.len() == 1
+    });
+    assert!(
+        up,
+        "expected exactly one provider process under terraform ({root}): {found:?}"
+    );
+    found[0]
+}
+
+fn apply_args() -> Vec<String> {
+    ["apply", "-auto-approve", "-no-color", "-input=false"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[test]
+fn interrupted_apply_writes_state_and_the_rerun_converges() {
+    const T: &str = "interrupted_apply_writes_state_and_the_rerun_converges";
+    if !Path::new("/proc/self/stat").exists() {
+        common::skip(T, "needs /proc");
+        return;
+    }
+    let bots = ["i1", "i2", "i3", "i4"];
+    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
+        return;
+    };
+    // The sim makes each chatbot at once but holds create_robot's answer 6 s, so
+    // creates are in flight (and their chatbots exist, unrecorded) when Terraform
+    // is told to stop: the worst case for orphans.
+    add_fault(
+        &sim,
+        Fault {
+            latency_ms: Some(6000),
+            after_apply: true,
+            ..fault("create_robot")
+        },
+    );
+    let child = ws
+        .command(&apply_args())
+        .spawn()
+        .expect("starting terraform");
+    let pid = child.id();
+    let in_flight = wait_until(Duration::from_secs(60), || {
+        sim.counters()
+            .total
+            .get("create_robot")
+            .copied()
+            .unwrap_or(0)
+            >= 1
+    });
+    assert!(in_flight, "no create_robot reached the sim within 60 s");
+    // To terraform only (not its process group), as a CI runner cancels a job.
+    let (_, terraform) = provider_under(pid);
+    let signalled = Instant::now();
+    send_signal(terraform, "INT");
+    let (code, stdout, stderr) = wait_with_output(child, Duration::from_secs(120), "terraform");
+    let took = signalled.elapsed();
+    let transcript = format!("exit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    eprintln!("interrupted apply, stopped {took:?} after SIGINT:\n{transcript}");
+    assert_ne!(code, 0, "an interrupted apply fails:\n{transcript}");
+    assert_contains(&stdout, "Interrupt received", "the interrupted apply");
+    // The provider honours StopProvider: in-flight calls end at once rather than
+    // after the sim's latency and the retries.
+    assert!(
+        took < Duration::from_secs(60),
+        "terraform took {took:?} to stop:\n{transcript}"
+    );
+    // Terraform wrote a state file, and everything recorded exists.
+    let recorded = state_user_ids(&ws);
+    assert!(
+        ws.dir().join("terraform.tfstate").exists(),
+        "state was written:\n{transcript}"
+    );
+    // Let any request still on its way settle, then look.
+    std::thread::sleep(Duration::from_secs(1));
+    let active = sim_ids(&sim);
+    eprintln!("after the interrupt: state {recorded:?}, sim {active:?}");
+    assert!(
+        recorded.is_subset(&active),
+        "state {recorded:?} records chatbots that do not exist ({active:?})"
+    );
+
+    clear_faults(&sim);
+    ws.apply();
+    assert_converged(&sim, &ws, &bots, "after rerunning the interrupted apply");
+    let active = sim_ids(&sim);
+    assert!(
+        active.is_subset(&state_user_ids(&ws)),
+        "orphan chatbots: {active:?} vs state"
+    );
+}
+
+#[test]
+fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
+    const T: &str = "killed_provider_is_reported_and_the_rerun_adopts_what_was_made";
+    if !Path::new("/proc/self/stat").exists() {
+        common::skip(T, "needs /proc");
+        return;
+    }
+    let bots = ["k1", "k2", "k3"];
+    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
+        return;
+    };
+    // The sim performs each create at once but holds the answer 6 s, so at the
+    // kill some chatbots exist that nobody has recorded yet.
+    add_fault(
+        &sim,
+        Fault {
+            latency_ms: Some(6000),
+            after_apply: true,
+            ..fault("create_robot")
+        },
+    );
+    let child = ws
+        .command(&apply_args())
+        .spawn()
+        .expect("starting terraform");
+    let pid = child.id();
+    assert!(
+        wait_until(Duration::from_secs(60), || !sim.robot_ids().is_empty()),
+        "no chatbot was created within 60 s"
+    );
+    let (provider, _) = provider_under(pid);
+    send_signal(provider, "KILL");
+    let (code, stdout, stderr) = wait_with_output(child, Duration::from_secs(120), "terraform");
+    let transcript = format!("exit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    assert_ne!(code, 0, "the apply fails:\n{transcript}");
+    let all = squash(&format!("{stdout}\n{stderr}"));
+    assert!(
+        all.contains("plugin") || all.contains("provider"),
+        "terraform reports the lost provider:\n{transcript}"
+    );
+    assert!(
+        !sim.robot_ids().is_empty(),
+        "some chatbots were made before the kill"
+    );
+
+    clear_faults(&sim);
+    ws.apply();
+    assert_converged(&sim, &ws, &bots, "after rerunning the killed apply");
+}
+
+// ---------------------------------------------------------------------------
+// Secrets
+// ---------------------------------------------------------------------------
+
+/// The entries of a zip archive (Terraform's plan file), inflated. Reads the
+/// central directory, since Go's zip writer leaves sizes out of local headers.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
+    let u32_at = |i: usize| {
+        u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize
+    };
+    let eocd = (0..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| bytes[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
+        .expect("a zip end-of-central-directory record");
+    let entries = u16_at(eocd + 10);
+    let mut at = u32_at(eocd + 16);
+    let mut out = Vec::new();
+    for _ in 0..entries {
+        assert_eq!(
+            bytes[at..at + 4],
+            [0x50, 0x4b, 0x01, 0x02],
+            "central header"
+        );
+        let method = u16_at(at + 10);
+        let csize = u32_at(at + 20);
+        let name_len = u16_at(at + 28);
+        let extra_len = u16_at(at + 30);
+        let comment_len = u16_at(at + 32);
+        let local = u32_at(at + 42);
+        let name = String::from_utf8_lossy(&bytes[at + 46..at + 46 + name_len]).into_owned();
+        at += 46 + name_len + extra_len + comment_len;
+        let data_at = local + 30 + u16_at(local + 26) + u16_at(local + 28);
+        let raw = &bytes[data_at..data_at + csize];
+        let data = match method {
+            0 => raw.to_vec(),
+            8 => {
+                let mut v = Vec::new();
+                flate2::read::DeflateDecoder::new(raw)
+                    .read_to_end(&mut v)
+                    .expect("inflating a plan file entry");
+                v
+            }
+            m => panic!("zip method {m} in {name}"),
+        };
+        out.push((name, data));
+    }
+    out
+}
+
+fn assert_no_secret(what: &str, haystack: &[u8], secrets: &[String]) {
+    let text = String::from_utf8_lossy(haystack);
+    for s in secrets {
+        // Report without printing the secret itself.
+        assert!(
+            !text.contains(s.as_str()),
+            "a secret ({} chars) leaked into {what}",
+            s.len()
+        );
+    }
+}
+
+#[test]
+fn secrets_stay_out_of_trace_logs_and_saved_plans() {
+    const T: &str = "secrets_stay_out_of_trace_logs_and_saved_plans";
+    let bots = ["s1", "s2"];
+    let Some((_tf, sim, mut ws)) = setup(T, &robots_config(&bots)) else {
+        return;
+    };
+    let log_path = ws.dir().join("trace.log");
+    ws.set_env("TF_LOG", "TRACE");
+    ws.set_env("TF_LOG_PATH", &log_path.to_string_lossy());
+    // Some failures on the way, so error paths are logged too.
+    add_fault(
+        &sim,
+        Fault {
+            error_code: Some(70001),
+            count: Some(1),
+            ..fault("get_all_robots")
+        },
+    );
+    let failed = ws.run(["plan", "-no-color", "-input=false", "-out=failed.tfplan"]);
+    add_fault(
+        &sim,
+        Fault {
+            http_status: Some(502),
+            count: Some(1),
+            ..fault("create_robot")
+        },
+    );
+    let plan = ws
+        .run(["plan", "-no-color", "-input=false", "-out=first.tfplan"])
+        .expect_success();
+    let apply = ws
+        .run(["apply", "-no-color", "-input=false", "first.tfplan"])
+        .expect_success();
+    // A saved plan with an update in it, and one with a destroy.
+    ws.write_main(&robots_config(&["s1"]));
+    let plan2 = ws
+        .run(["plan", "-no-color", "-input=false", "-out=second.tfplan"])
+        .expect_success();
+    let show = ws.run(["show", "-json", "second.tfplan"]).expect_success();
+    let show_first = ws.run(["show", "-json", "first.tfplan"]).expect_success();
+    let refresh = ws.run(["refresh", "-no-color", "-input=false"]);
+
+    let mut secrets = sim.usersigs();
+    assert!(!secrets.is_empty(), "the provider signed its requests");
+    secrets.push(DEMO_SECRET_KEY.to_string());
+
+    let log = std::fs::read(&log_path).expect("TF_LOG_PATH was written");
+    let log_text = String::from_utf8_lossy(&log);
+    assert!(
+        log_text.contains("terraform-provider-tencentchat"),
+        "the trace log covers the provider's own output"
+    );
+    assert!(
+        log_text.contains("@RBT#s1"),
+        "the trace log has the provider's debug lines"
+    );
+    assert_no_secret("the TRACE log", &log, &secrets);
+    for run in [&failed, &plan, &apply, &plan2, &show, &show_first, &refresh] {
+        assert_no_secret(
+            &format!("the output of terraform {}", run.args.join(" ")),
+            format!("{}{}", run.stdout, run.stderr).as_bytes(),
+            &secrets,
+        );
+    }
+    assert_no_secret("the state", ws.state_file().as_bytes(), &secrets);
+    for name in ["first.tfplan", "second.tfplan"] {
+        let bytes = std::fs::read(ws.dir().join(name)).expect("saved plan");
+        assert_no_secret(name, &bytes, &secrets);
+        let entries = unzip(&bytes);
+        assert!(
+            entries.iter().any(|(n, _)| n == "tfplan"),
+            "{name} holds a tfplan entry: {:?}",
+            entries.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        );
+        for (entry, data) in &entries {
+            assert_no_secret(&format!("{name}/{entry}"), data, &secrets);
+        }
+    }
+}
