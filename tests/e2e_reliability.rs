@@ -517,7 +517,7 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
         },
     );
     let child = ws
-        .command(&apply_args())
+        .command(apply_args())
         .spawn()
         .expect("starting terraform");
     let pid = child.id();
@@ -593,7 +593,7 @@ fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
         },
     );
     let child = ws
-        .command(&apply_args())
+        .command(apply_args())
         .spawn()
         .expect("starting terraform");
     let pid = child.id();
