@@ -8,9 +8,9 @@
 
 mod common;
 
+use common::zip::read_zip;
 use common::{assert_contains, delta, skip, Sim, Terraform, Workspace};
 use serde_json::json;
-use std::io::Read as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tencentchat::chat::usersig;
 
@@ -71,82 +71,47 @@ fn assert_free_of(text: &str, secrets: &[String], what: &str) {
     }
 }
 
-/// The file names and inflated contents of a zip archive (a saved plan is one).
-/// Reads the central directory, so entries written with data descriptors (as Go's
-/// archive/zip does) are found too. Only "stored" and "deflate" entries occur.
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
-    let u32_at = |at: usize| {
-        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
-    };
-    let eocd = (0..=bytes.len().saturating_sub(22))
-        .rev()
-        .find(|&i| bytes[i..].starts_with(&[0x50, 0x4b, 0x05, 0x06]))
-        .expect("a zip end-of-central-directory record");
-    let count = u16_at(eocd + 10);
-    let mut at = u32_at(eocd + 16);
-    let mut out = Vec::new();
-    for _ in 0..count {
-        assert!(
-            bytes[at..].starts_with(&[0x50, 0x4b, 0x01, 0x02]),
-            "a central directory entry"
-        );
-        let method = u16_at(at + 10);
-        let compressed = u32_at(at + 20);
-        let name_len = u16_at(at + 28);
-        let extra_len = u16_at(at + 30);
-        let comment_len = u16_at(at + 32);
-        let local = u32_at(at + 42);
-        let name = String::from_utf8_lossy(&bytes[at + 46..at + 46 + name_len]).into_owned();
-        at += 46 + name_len + extra_len + comment_len;
-
-        let data_at = local + 30 + u16_at(local + 26) + u16_at(local + 28);
-        let raw = &bytes[data_at..data_at + compressed];
-        let content = match method {
-            0 => raw.to_vec(),
-            8 => {
-                let mut v = Vec::new();
-                flate2::read::DeflateDecoder::new(raw)
-                    .read_to_end(&mut v)
-                    .unwrap_or_else(|e| panic!("inflating {name}: {e}"));
-                v
-            }
-            m => panic!("zip entry {name} uses compression method {m}"),
-        };
-        out.push((name, content));
-    }
-    out
-}
-
 #[test]
 fn zip_reader_reads_stored_and_deflated_entries() {
-    // A zip built by hand: one stored and one deflated entry.
-    fn entry(name: &str, method: u16, data: &[u8], local: &mut Vec<u8>, central: &mut Vec<u8>) {
+    // A zip built by hand: one stored and one deflated entry, sizes and CRC only
+    // in the central directory (as with a data descriptor).
+    fn entry(
+        name: &str,
+        method: u16,
+        plain: &[u8],
+        data: &[u8],
+        local: &mut Vec<u8>,
+        central: &mut Vec<u8>,
+    ) {
         let offset = local.len() as u32;
         let n = name.len() as u16;
         local.extend([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]);
         local.extend(method.to_le_bytes());
-        local.extend([0; 16]); // time, date, crc (unchecked), sizes (0: as with a data descriptor)
+        local.extend([0; 16]); // time, date, crc, sizes (0: as with a data descriptor)
         local.extend(n.to_le_bytes());
         local.extend(0u16.to_le_bytes());
         local.extend(name.as_bytes());
         local.extend(data);
+        let mut crc = flate2::Crc::new();
+        crc.update(plain);
         central.extend([0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0]);
         central.extend(method.to_le_bytes());
-        central.extend([0; 8]);
+        central.extend([0; 4]); // time, date
+        central.extend(crc.sum().to_le_bytes());
         central.extend((data.len() as u32).to_le_bytes());
-        central.extend(0u32.to_le_bytes());
+        central.extend((plain.len() as u32).to_le_bytes());
         central.extend(n.to_le_bytes());
         central.extend([0; 12]);
         central.extend(offset.to_le_bytes());
         central.extend(name.as_bytes());
     }
+    let hello = b"hello hello hello";
     let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
-    std::io::Write::write_all(&mut deflated, b"hello hello hello").unwrap();
+    std::io::Write::write_all(&mut deflated, hello).unwrap();
     let deflated = deflated.finish().unwrap();
     let (mut local, mut central) = (Vec::new(), Vec::new());
-    entry("a.txt", 0, b"plain", &mut local, &mut central);
-    entry("b/c.json", 8, &deflated, &mut local, &mut central);
+    entry("a.txt", 0, b"plain", b"plain", &mut local, &mut central);
+    entry("b/c.json", 8, hello, &deflated, &mut local, &mut central);
     let cd_at = local.len() as u32;
     let mut zip = local;
     zip.extend(&central);
@@ -154,7 +119,10 @@ fn zip_reader_reads_stored_and_deflated_entries() {
     zip.extend((central.len() as u32).to_le_bytes());
     zip.extend(cd_at.to_le_bytes());
     zip.extend([0, 0]);
-    let files = unzip(&zip);
+    let files: Vec<(String, Vec<u8>)> = read_zip(&zip)
+        .into_iter()
+        .map(|e| (e.name, e.data))
+        .collect();
     assert_eq!(
         files,
         [
@@ -257,17 +225,17 @@ output "listed" {{
         &seen,
         "saved plan file",
     );
-    let entries = unzip(&plan_bytes);
+    let entries = read_zip(&plan_bytes);
     assert!(
-        entries.iter().any(|(n, _)| n == "tfplan"),
+        entries.iter().any(|e| e.name == "tfplan"),
         "the plan file holds a tfplan entry: {:?}",
-        entries.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        entries.iter().map(|e| &e.name).collect::<Vec<_>>()
     );
-    for (name, content) in &entries {
+    for e in &entries {
         assert_free_of(
-            &String::from_utf8_lossy(content),
+            &String::from_utf8_lossy(&e.data),
             &seen,
-            &format!("plan file entry {name}"),
+            &format!("plan file entry {}", e.name),
         );
     }
     let show_plan = ws.run(["show", "-json", "tfplan"]).expect_success().stdout;

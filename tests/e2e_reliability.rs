@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::zip::read_zip;
 use common::{assert_contains, squash, Sim, Terraform, Workspace, DEMO_SECRET_KEY};
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -625,52 +626,6 @@ fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
 // Secrets
 // ---------------------------------------------------------------------------
 
-/// The entries of a zip archive (Terraform's plan file), inflated. Reads the
-/// central directory, since Go's zip writer leaves sizes out of local headers.
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
-    let u32_at = |i: usize| {
-        u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize
-    };
-    let eocd = (0..bytes.len().saturating_sub(21))
-        .rev()
-        .find(|&i| bytes[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
-        .expect("a zip end-of-central-directory record");
-    let entries = u16_at(eocd + 10);
-    let mut at = u32_at(eocd + 16);
-    let mut out = Vec::new();
-    for _ in 0..entries {
-        assert_eq!(
-            bytes[at..at + 4],
-            [0x50, 0x4b, 0x01, 0x02],
-            "central header"
-        );
-        let method = u16_at(at + 10);
-        let csize = u32_at(at + 20);
-        let name_len = u16_at(at + 28);
-        let extra_len = u16_at(at + 30);
-        let comment_len = u16_at(at + 32);
-        let local = u32_at(at + 42);
-        let name = String::from_utf8_lossy(&bytes[at + 46..at + 46 + name_len]).into_owned();
-        at += 46 + name_len + extra_len + comment_len;
-        let data_at = local + 30 + u16_at(local + 26) + u16_at(local + 28);
-        let raw = &bytes[data_at..data_at + csize];
-        let data = match method {
-            0 => raw.to_vec(),
-            8 => {
-                let mut v = Vec::new();
-                flate2::read::DeflateDecoder::new(raw)
-                    .read_to_end(&mut v)
-                    .expect("inflating a plan file entry");
-                v
-            }
-            m => panic!("zip method {m} in {name}"),
-        };
-        out.push((name, data));
-    }
-    out
-}
-
 fn assert_no_secret(what: &str, haystack: &[u8], secrets: &[String]) {
     let text = String::from_utf8_lossy(haystack);
     for s in secrets {
@@ -752,14 +707,14 @@ fn secrets_stay_out_of_trace_logs_and_saved_plans() {
     for name in ["first.tfplan", "second.tfplan"] {
         let bytes = std::fs::read(ws.dir().join(name)).expect("saved plan");
         assert_no_secret(name, &bytes, &secrets);
-        let entries = unzip(&bytes);
+        let entries = read_zip(&bytes);
         assert!(
-            entries.iter().any(|(n, _)| n == "tfplan"),
+            entries.iter().any(|e| e.name == "tfplan"),
             "{name} holds a tfplan entry: {:?}",
-            entries.iter().map(|(n, _)| n).collect::<Vec<_>>()
+            entries.iter().map(|e| &e.name).collect::<Vec<_>>()
         );
-        for (entry, data) in &entries {
-            assert_no_secret(&format!("{name}/{entry}"), data, &secrets);
+        for e in &entries {
+            assert_no_secret(&format!("{name}/{}", e.name), &e.data, &secrets);
         }
     }
 }

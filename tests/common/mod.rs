@@ -859,3 +859,10 @@ mod harness_tests {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Shared checks on what Terraform leaves behind: a zip reader for saved plans
+// and release archives, and a secret scan that never prints the secret.
+// ---------------------------------------------------------------------------
+
+pub mod zip;
