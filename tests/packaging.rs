@@ -3,21 +3,22 @@
 //! them, then lets a real `terraform init` install the provider from the
 //! filesystem mirror the script filled and checks the hashes it locked.
 //!
-//! Terraform comes from `TF_ACC_TERRAFORM_PATH`, else `PATH`; without one the
-//! Terraform half prints `SKIP: ...` and passes.
+//! Terraform comes from `TF_ACC_TERRAFORM_PATH`, else `PATH` (the harness's
+//! `Terraform::for_test`); without one the Terraform half reports `SKIP: ...`
+//! and passes, unless `TENCENTCHAT_E2E_REQUIRE_TERRAFORM=1` (scripts/test.sh).
 
 mod common;
 
 use base64::Engine as _;
 use common::zip::read_zip;
+use common::{repo_root, TempDir, Terraform};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const NAME: &str = "terraform-provider-tencentchat";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -25,37 +26,6 @@ const PROVIDER_ADDR: &str = "registry.terraform.io/tencentchat/tencentchat";
 
 // ---------------------------------------------------------------------------
 // Small helpers: temp dirs, hashing, the host platform in Go's words.
-
-/// A fresh directory under the system temp dir, removed with everything in it
-/// when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static SEQ: AtomicU32 = AtomicU32::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let path = std::env::temp_dir().join(format!(
-            "tencentchat-packaging-{tag}-{}-{nanos}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir(&path).expect("create temp dir");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn sha256_hex(data: &[u8]) -> String {
     Sha256::digest(data)
@@ -119,10 +89,6 @@ fn host_os_arch() -> (&'static str, &'static str) {
     (os, arch)
 }
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 // ---------------------------------------------------------------------------
 // Running the script.
 
@@ -145,8 +111,8 @@ impl Release {
 /// Runs `scripts/release.sh --out <tmp> --mirror <tmp>`; the release build is
 /// incremental, so a fresh `target/release` makes this quick.
 fn run_release() -> Release {
-    let out = TempDir::new("out");
-    let mirror = TempDir::new("mirror");
+    let out = TempDir::new("packaging-out");
+    let mirror = TempDir::new("packaging-mirror");
     let started = Instant::now();
     let run = Command::new("bash")
         .arg(repo_root().join("scripts/release.sh"))
@@ -283,15 +249,6 @@ fn release_is_laid_out_as_the_registry_expects() {
 // ---------------------------------------------------------------------------
 // A real `terraform init` from the mirror.
 
-fn find_terraform() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("TF_ACC_TERRAFORM_PATH").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join("terraform"))
-        .find(|p| p.is_file())
-}
-
 /// Runs a command with a deadline; returns (success, stdout, stderr).
 fn run_with_deadline(cmd: &mut Command, logs: &Path, limit: Duration) -> (bool, String, String) {
     let out_path = logs.join("stdout.log");
@@ -358,7 +315,7 @@ struct Workspace {
 
 impl Workspace {
     fn new(mirror: &Path) -> Workspace {
-        let dir = TempDir::new("workspace");
+        let dir = TempDir::new("packaging-workspace");
         for sub in ["home", "logs", "config"] {
             fs::create_dir(dir.path().join(sub)).unwrap();
         }
@@ -433,23 +390,13 @@ impl Workspace {
 
 #[test]
 fn terraform_init_installs_from_the_mirror_and_locks_its_hashes() {
-    let Some(terraform) = find_terraform() else {
-        println!("SKIP: no terraform found (set TF_ACC_TERRAFORM_PATH)");
+    let Some(tf) =
+        Terraform::for_test("terraform_init_installs_from_the_mirror_and_locks_its_hashes")
+    else {
         return;
     };
-    let version = Command::new(&terraform)
-        .arg("version")
-        .env("CHECKPOINT_DISABLE", "1")
-        .output()
-        .expect("run terraform version");
-    eprintln!(
-        "using {} ({})",
-        terraform.display(),
-        String::from_utf8_lossy(&version.stdout)
-            .lines()
-            .next()
-            .unwrap_or("?")
-    );
+    eprintln!("using {} ({})", tf.path.display(), tf.version_string());
+    let terraform = tf.path.as_path();
     let rel = run_release();
     let zip_bytes = fs::read(rel.zip_path()).unwrap();
     let unpacked: Vec<(String, Vec<u8>)> = read_zip(&zip_bytes)
@@ -470,7 +417,7 @@ fn terraform_init_installs_from_the_mirror_and_locks_its_hashes() {
     //    (Terraform adds "zh:" hashes by itself only for signed registry
     //    releases, so a mirror install records h1 alone.)
     let ws = Workspace::new(rel.mirror.path());
-    let (ok, output) = ws.init(&terraform);
+    let (ok, output) = ws.init(terraform);
     assert!(ok, "terraform init failed:\n{output}");
     let installed_dir = ws
         .config()
@@ -519,7 +466,7 @@ fn terraform_init_installs_from_the_mirror_and_locks_its_hashes() {
     //    it, and adds the h1 hash beside it.
     let ws = Workspace::new(rel.mirror.path());
     ws.pre_lock(std::slice::from_ref(&zh));
-    let (ok, output) = ws.init(&terraform);
+    let (ok, output) = ws.init(terraform);
     assert!(ok, "terraform init with a zh:-only lock failed:\n{output}");
     let lock = ws.lock_file();
     let (_, mut hashes) = locked_provider(&lock, PROVIDER_ADDR).unwrap();
@@ -538,7 +485,7 @@ fn terraform_init_installs_from_the_mirror_and_locks_its_hashes() {
         sha256_hex(&fs::read(rel.out.path().join(&rel.manifest_name)).unwrap())
     );
     ws.pre_lock(&[wrong]);
-    let (ok, output) = ws.init(&terraform);
+    let (ok, output) = ws.init(terraform);
     assert!(!ok, "terraform init accepted a wrong zh: hash:\n{output}");
     assert!(
         // Terraform wraps its messages, so compare with whitespace collapsed.
