@@ -9,7 +9,7 @@
 mod common;
 
 use common::zip::read_zip;
-use common::{assert_contains, delta, skip, Sim, Terraform, Workspace};
+use common::{assert_contains, assert_no_secret, delta, skip, Sim, Terraform, Workspace};
 use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tencentchat::chat::usersig;
@@ -58,17 +58,6 @@ fn new_usersigs(sim: &Sim, before: &[String]) -> Vec<String> {
         .into_iter()
         .filter(|s| !before.contains(s))
         .collect()
-}
-
-/// Asserts that none of `secrets` occurs in `text`, without printing a secret.
-fn assert_free_of(text: &str, secrets: &[String], what: &str) {
-    for (i, s) in secrets.iter().enumerate() {
-        assert!(
-            !text.contains(s.as_str()),
-            "UserSig #{i} ({} chars) found in the {what}",
-            s.len()
-        );
-    }
 }
 
 #[test]
@@ -220,11 +209,7 @@ output "listed" {{
     // Nothing Terraform keeps holds it: the saved plan (raw and unzipped), its JSON
     // rendering, the state (raw and as JSON), the command output, the provider log.
     let plan_bytes = std::fs::read(ws.dir().join("tfplan")).expect("the saved plan");
-    assert_free_of(
-        &String::from_utf8_lossy(&plan_bytes),
-        &seen,
-        "saved plan file",
-    );
+    assert_no_secret("the saved plan file", &plan_bytes, &seen);
     let entries = read_zip(&plan_bytes);
     assert!(
         entries.iter().any(|e| e.name == "tfplan"),
@@ -232,29 +217,25 @@ output "listed" {{
         entries.iter().map(|e| &e.name).collect::<Vec<_>>()
     );
     for e in &entries {
-        assert_free_of(
-            &String::from_utf8_lossy(&e.data),
-            &seen,
-            &format!("plan file entry {}", e.name),
-        );
+        assert_no_secret(&format!("plan file entry {}", e.name), &e.data, &seen);
     }
     let show_plan = ws.run(["show", "-json", "tfplan"]).expect_success().stdout;
     assert_contains(&show_plan, "tencentchat_usersig", "show -json tfplan");
-    assert_free_of(&show_plan, &seen, "plan JSON");
+    assert_no_secret("the plan JSON", &show_plan, &seen);
     let state = ws.state_file();
     assert!(state.contains("@RBT#signed"), "{state}");
-    assert_free_of(&state, &seen, "state file");
+    assert_no_secret("the state file", &state, &seen);
     let show_state = ws.run(["show", "-json"]).expect_success().stdout;
-    assert_free_of(&show_state, &seen, "state JSON");
-    for (what, run) in [("plan", &plan), ("apply", &apply)] {
-        assert_free_of(&format!("{}{}", run.stdout, run.stderr), &seen, what);
+    assert_no_secret("the state JSON", &show_state, &seen);
+    for (what, run) in [("the plan output", &plan), ("the apply output", &apply)] {
+        assert_no_secret(what, format!("{}{}", run.stdout, run.stderr), &seen);
     }
     let log = std::fs::read_to_string(&provider_log).expect("TF_LOG_PATH was written");
     assert!(
         log.contains("computed an ephemeral UserSig"),
         "the provider log covers the open"
     );
-    assert_free_of(&log, &seen, "provider log");
+    assert_no_secret("the provider log", &log, &seen);
     assert!(!log.contains(common::DEMO_SECRET_KEY), "secret key in log");
 
     // Each run opens a fresh one; the configuration stays converged, and this
@@ -299,10 +280,10 @@ ephemeral "tencentchat_usersig" "x" {{}}
     assert_contains(&run.stderr, "No secret key to sign with", "plan");
     assert_contains(&run.stderr, "pre-issued `usersig`", "plan");
     assert_contains(&run.stderr, "TENCENTCHAT_SECRET_KEY", "plan");
-    assert_free_of(
-        &format!("{}{}", run.stdout, run.stderr),
+    assert_no_secret(
+        "the plan output",
+        format!("{}{}", run.stdout, run.stderr),
         &[pre_issued],
-        "plan output",
     );
 
     // Out-of-range arguments are caught by validate, pointing at the argument.
@@ -384,7 +365,7 @@ output "listed" {{
         &tencentchat::log::rfc3339_seconds(made + 3_600),
         "plan with an expired UserSig (when it expired)",
     );
-    assert_free_of(&all, &[valid, expired], "plan output");
+    assert_no_secret("the plan output", &all, &[valid, expired]);
     // Renewing is the user's job: one refused call, no retry loop.
     let after = sim.counters();
     assert_eq!(

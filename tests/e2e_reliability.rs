@@ -10,7 +10,9 @@
 mod common;
 
 use common::zip::read_zip;
-use common::{assert_contains, squash, Sim, Terraform, Workspace, DEMO_SECRET_KEY};
+use common::{
+    assert_contains, assert_no_secret, squash, Sim, Terraform, Workspace, DEMO_SECRET_KEY,
+};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
@@ -625,18 +627,6 @@ fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
 // ---------------------------------------------------------------------------
 // Secrets
 // ---------------------------------------------------------------------------
-
-fn assert_no_secret(what: &str, haystack: &[u8], secrets: &[String]) {
-    let text = String::from_utf8_lossy(haystack);
-    for s in secrets {
-        // Report without printing the secret itself.
-        assert!(
-            !text.contains(s.as_str()),
-            "a secret ({} chars) leaked into {what}",
-            s.len()
-        );
-    }
-}
 
 #[test]
 fn secrets_stay_out_of_trace_logs_and_saved_plans() {
