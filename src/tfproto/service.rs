@@ -216,26 +216,44 @@ fn unsupported(summary: &str, detail: &str) -> Vec<proto::Diagnostic> {
     ))]
 }
 
-/// Appends the provider's diagnostics and logs how the call ended.
-fn finish(rpc: &str, type_name: &str, d: &Diagnostics, out: &mut Vec<proto::Diagnostic>) {
-    out.extend(convert::diagnostics(d));
-    let errors = out
-        .iter()
-        .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
-        .count();
-    if errors > 0 {
-        log_debug!(
-            "tfproto",
-            "rpc returned errors",
-            rpc = rpc,
-            type_name = type_name,
-            errors = errors
-        );
-    }
+/// One RPC being answered: its name and type name, logged when it starts and,
+/// if it returns errors, when it ends.
+struct Call<'a> {
+    rpc: &'static str,
+    type_name: &'a str,
 }
 
-fn start(rpc: &str, type_name: &str) {
+fn start<'a>(rpc: &'static str, type_name: &'a str) -> Call<'a> {
     log_trace!("tfproto", "rpc", rpc = rpc, type_name = type_name);
+    Call { rpc, type_name }
+}
+
+impl Call<'_> {
+    /// Appends the provider's diagnostics and logs how the call ended.
+    fn finish(&self, d: &Diagnostics, out: &mut Vec<proto::Diagnostic>) {
+        out.extend(convert::diagnostics(d));
+        let errors = out
+            .iter()
+            .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
+            .count();
+        if errors > 0 {
+            log_debug!(
+                "tfproto",
+                "rpc returned errors",
+                rpc = self.rpc,
+                type_name = self.type_name,
+                errors = errors
+            );
+        }
+    }
+
+    /// The diagnostics of a response that has nothing else: the provider's `d`,
+    /// with the end of the call logged.
+    fn diagnostics(&self, d: &Diagnostics) -> Vec<proto::Diagnostic> {
+        let mut out = Vec::new();
+        self.finish(d, &mut out);
+        out
+    }
 }
 
 fn timestamp(unix: Option<u64>) -> Option<prost_types::Timestamp> {
@@ -318,13 +336,13 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         req: Request<proto::validate_provider_config::Request>,
     ) -> RpcResult<proto::validate_provider_config::Response> {
         type R = proto::validate_provider_config::Response;
-        start("ValidateProviderConfig", "");
+        let call = start("ValidateProviderConfig", "");
         let req = req.into_inner();
         let config = value_or_return!(req.config, &self.provider_ty, "provider configuration", R);
         let d = self.provider.validate(&config).await;
-        let mut r = R::default();
-        finish("ValidateProviderConfig", "", &d, &mut r.diagnostics);
-        ok(r)
+        ok(R {
+            diagnostics: call.diagnostics(&d),
+        })
     }
 
     async fn validate_resource_config(
@@ -333,18 +351,13 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::validate_resource_config::Response> {
         type R = proto::validate_resource_config::Response;
         let req = req.into_inner();
-        start("ValidateResourceConfig", &req.type_name);
+        let call = start("ValidateResourceConfig", &req.type_name);
         let e = entry_or_return!(self.resources, req.type_name, "resource", R);
         let config = value_or_return!(req.config, &e.ty, "resource configuration", R);
         let d = e.imp.validate(&config).await;
-        let mut r = R::default();
-        finish(
-            "ValidateResourceConfig",
-            &req.type_name,
-            &d,
-            &mut r.diagnostics,
-        );
-        ok(r)
+        ok(R {
+            diagnostics: call.diagnostics(&d),
+        })
     }
 
     async fn validate_data_resource_config(
@@ -353,18 +366,13 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::validate_data_resource_config::Response> {
         type R = proto::validate_data_resource_config::Response;
         let req = req.into_inner();
-        start("ValidateDataResourceConfig", &req.type_name);
+        let call = start("ValidateDataResourceConfig", &req.type_name);
         let e = entry_or_return!(self.data_sources, req.type_name, "data source", R);
         let config = value_or_return!(req.config, &e.ty, "data source configuration", R);
         let d = e.imp.validate(&config).await;
-        let mut r = R::default();
-        finish(
-            "ValidateDataResourceConfig",
-            &req.type_name,
-            &d,
-            &mut r.diagnostics,
-        );
-        ok(r)
+        ok(R {
+            diagnostics: call.diagnostics(&d),
+        })
     }
 
     async fn upgrade_resource_state(
@@ -373,7 +381,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::upgrade_resource_state::Response> {
         type R = proto::upgrade_resource_state::Response;
         let req = req.into_inner();
-        start("UpgradeResourceState", &req.type_name);
+        let call = start("UpgradeResourceState", &req.type_name);
         let e = entry_or_return!(self.resources, req.type_name, "resource", R);
         let raw = req.raw_state.unwrap_or_default();
         if raw.json.is_empty() && !raw.flatmap.is_empty() {
@@ -431,12 +439,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             Ok(v) => r.upgraded_state = Some(v),
             Err(err) => r.diagnostics.push(encode_error("upgraded state", &err)),
         }
-        finish(
-            "UpgradeResourceState",
-            &req.type_name,
-            &d,
-            &mut r.diagnostics,
-        );
+        call.finish(&d, &mut r.diagnostics);
         ok(r)
     }
 
@@ -471,7 +474,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         req: Request<proto::configure_provider::Request>,
     ) -> RpcResult<proto::configure_provider::Response> {
         type R = proto::configure_provider::Response;
-        start("ConfigureProvider", "");
+        let call = start("ConfigureProvider", "");
         let req = req.into_inner();
         let config = value_or_return!(req.config, &self.provider_ty, "provider configuration", R);
         let client = ClientInfo {
@@ -479,9 +482,9 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             deferral_allowed: req.client_capabilities.is_some_and(|c| c.deferral_allowed),
         };
         let d = self.provider.configure(&config, &client).await;
-        let mut r = R::default();
-        finish("ConfigureProvider", "", &d, &mut r.diagnostics);
-        ok(r)
+        ok(R {
+            diagnostics: call.diagnostics(&d),
+        })
     }
 
     async fn read_resource(
@@ -490,7 +493,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::read_resource::Response> {
         type R = proto::read_resource::Response;
         let req = req.into_inner();
-        start("ReadResource", &req.type_name);
+        let call = start("ReadResource", &req.type_name);
         let e = entry_or_return!(self.resources, req.type_name, "resource", R);
         let current = value_or_return!(req.current_state, &e.ty, "current state", R);
         let resp = e
@@ -512,12 +515,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
                 r.diagnostics.push(encode_error("state", &err));
             }
         }
-        finish(
-            "ReadResource",
-            &req.type_name,
-            &resp.diagnostics,
-            &mut r.diagnostics,
-        );
+        call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
 
@@ -527,7 +525,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::plan_resource_change::Response> {
         type R = proto::plan_resource_change::Response;
         let req = req.into_inner();
-        start("PlanResourceChange", &req.type_name);
+        let call = start("PlanResourceChange", &req.type_name);
         let e = entry_or_return!(self.resources, req.type_name, "resource", R);
         let prior = value_or_return!(req.prior_state, &e.ty, "prior state", R);
         let proposed = value_or_return!(req.proposed_new_state, &e.ty, "proposed new state", R);
@@ -563,12 +561,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             Ok(v) => r.planned_state = Some(v),
             Err(err) => r.diagnostics.push(encode_error("planned state", &err)),
         }
-        finish(
-            "PlanResourceChange",
-            &req.type_name,
-            &resp.diagnostics,
-            &mut r.diagnostics,
-        );
+        call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
 
@@ -578,7 +571,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::apply_resource_change::Response> {
         type R = proto::apply_resource_change::Response;
         let req = req.into_inner();
-        start("ApplyResourceChange", &req.type_name);
+        let call = start("ApplyResourceChange", &req.type_name);
         let e = entry_or_return!(self.resources, req.type_name, "resource", R);
         let prior = value_or_return!(req.prior_state, &e.ty, "prior state", R);
         let planned = value_or_return!(req.planned_state, &e.ty, "planned state", R);
@@ -604,12 +597,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
                 r.diagnostics.push(encode_error("new state", &err));
             }
         }
-        finish(
-            "ApplyResourceChange",
-            &req.type_name,
-            &resp.diagnostics,
-            &mut r.diagnostics,
-        );
+        call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
 
@@ -619,7 +607,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::import_resource_state::Response> {
         type R = proto::import_resource_state::Response;
         let req = req.into_inner();
-        start("ImportResourceState", &req.type_name);
+        let call = start("ImportResourceState", &req.type_name);
         let e = entry_or_return!(self.resources, req.type_name, "resource", R);
         let resp = e.imp.import(&req.id).await;
         let mut r = R::default();
@@ -637,12 +625,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
                 Err(err) => r.diagnostics.push(encode_error("imported state", &err)),
             }
         }
-        finish(
-            "ImportResourceState",
-            &req.type_name,
-            &resp.diagnostics,
-            &mut r.diagnostics,
-        );
+        call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
 
@@ -670,7 +653,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::read_data_source::Response> {
         type R = proto::read_data_source::Response;
         let req = req.into_inner();
-        start("ReadDataSource", &req.type_name);
+        let call = start("ReadDataSource", &req.type_name);
         let e = entry_or_return!(self.data_sources, req.type_name, "data source", R);
         let config = value_or_return!(req.config, &e.ty, "configuration", R);
         let (state, d) = e.imp.read(&config).await;
@@ -679,7 +662,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             Ok(v) => r.state = Some(v),
             Err(err) => r.diagnostics.push(encode_error("data source state", &err)),
         }
-        finish("ReadDataSource", &req.type_name, &d, &mut r.diagnostics);
+        call.finish(&d, &mut r.diagnostics);
         ok(r)
     }
 
@@ -689,18 +672,13 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::validate_ephemeral_resource_config::Response> {
         type R = proto::validate_ephemeral_resource_config::Response;
         let req = req.into_inner();
-        start("ValidateEphemeralResourceConfig", &req.type_name);
+        let call = start("ValidateEphemeralResourceConfig", &req.type_name);
         let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
         let config = value_or_return!(req.config, &e.ty, "configuration", R);
         let d = e.imp.validate(&config).await;
-        let mut r = R::default();
-        finish(
-            "ValidateEphemeralResourceConfig",
-            &req.type_name,
-            &d,
-            &mut r.diagnostics,
-        );
-        ok(r)
+        ok(R {
+            diagnostics: call.diagnostics(&d),
+        })
     }
 
     async fn open_ephemeral_resource(
@@ -709,7 +687,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::open_ephemeral_resource::Response> {
         type R = proto::open_ephemeral_resource::Response;
         let req = req.into_inner();
-        start("OpenEphemeralResource", &req.type_name);
+        let call = start("OpenEphemeralResource", &req.type_name);
         let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
         let config = value_or_return!(req.config, &e.ty, "configuration", R);
         let resp = e.imp.open(&config).await;
@@ -722,12 +700,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             Ok(v) => r.result = Some(v),
             Err(err) => r.diagnostics.push(encode_error("ephemeral result", &err)),
         }
-        finish(
-            "OpenEphemeralResource",
-            &req.type_name,
-            &resp.diagnostics,
-            &mut r.diagnostics,
-        );
+        call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
 
@@ -737,7 +710,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::renew_ephemeral_resource::Response> {
         type R = proto::renew_ephemeral_resource::Response;
         let req = req.into_inner();
-        start("RenewEphemeralResource", &req.type_name);
+        let call = start("RenewEphemeralResource", &req.type_name);
         let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
         let resp = e
             .imp
@@ -748,12 +721,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             private: (!resp.private.is_empty()).then_some(resp.private),
             ..R::default()
         };
-        finish(
-            "RenewEphemeralResource",
-            &req.type_name,
-            &resp.diagnostics,
-            &mut r.diagnostics,
-        );
+        call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
 
@@ -763,20 +731,15 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::close_ephemeral_resource::Response> {
         type R = proto::close_ephemeral_resource::Response;
         let req = req.into_inner();
-        start("CloseEphemeralResource", &req.type_name);
+        let call = start("CloseEphemeralResource", &req.type_name);
         let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
         let d = e
             .imp
             .close(req.private.as_deref().unwrap_or_default())
             .await;
-        let mut r = R::default();
-        finish(
-            "CloseEphemeralResource",
-            &req.type_name,
-            &d,
-            &mut r.diagnostics,
-        );
-        ok(r)
+        ok(R {
+            diagnostics: call.diagnostics(&d),
+        })
     }
 
     async fn get_functions(
