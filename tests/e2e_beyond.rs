@@ -9,7 +9,7 @@
 mod common;
 
 use common::zip::read_zip;
-use common::{assert_contains, assert_no_secret, delta, skip, Sim, Terraform, Workspace};
+use common::{assert_contains, assert_no_secret, delta, Sim, Terraform, Workspace};
 use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tencentchat::chat::usersig;
@@ -38,18 +38,7 @@ fn unix_now() -> u64 {
 
 /// Terraform 1.10 introduced ephemeral resources; older releases never see them.
 fn ephemeral_capable(test: &str) -> Option<Terraform> {
-    let tf = Terraform::for_test(test)?;
-    if !tf.at_least(1, 10) {
-        skip(
-            test,
-            &format!(
-                "ephemeral resources need Terraform 1.10 or later; this is {}",
-                tf.version_string()
-            ),
-        );
-        return None;
-    }
-    Some(tf)
+    Terraform::for_test_at_least(test, 1, 10, "ephemeral resources")
 }
 
 /// The UserSigs the simulator saw that are not in `before`.

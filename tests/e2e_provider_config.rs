@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{assert_contains, delta, skip, Sim, Terraform, Workspace, DEMO_SDKAPPID, ENDPOINTS};
+use common::{assert_contains, delta, Sim, Terraform, Workspace, DEMO_SDKAPPID, ENDPOINTS};
 use tencentchat::sim::Counters;
 
 const REQUIRED_PROVIDERS: &str = r#"terraform {
@@ -23,18 +23,7 @@ const REQUIRED_PROVIDERS: &str = r#"terraform {
 
 /// `terraform_data` arrived in Terraform 1.4.
 fn terraform_data_capable(test: &str) -> Option<Terraform> {
-    let tf = Terraform::for_test(test)?;
-    if !tf.at_least(1, 4) {
-        skip(
-            test,
-            &format!(
-                "needs Terraform 1.4+ for the built-in terraform_data; this is {}",
-                tf.version_string()
-            ),
-        );
-        return None;
-    }
-    Some(tf)
+    Terraform::for_test_at_least(test, 1, 4, "the built-in terraform_data")
 }
 
 /// A workspace whose provider gets its SDKAppID and secret key from the
@@ -356,19 +345,9 @@ provider "tencentchat" {{
 #[test]
 fn ephemeral_usersig_on_an_unknown_alias_feeds_another_alias() {
     const T: &str = "ephemeral_usersig_on_an_unknown_alias_feeds_another_alias";
-    let Some(tf) = Terraform::for_test(T) else {
+    let Some(tf) = Terraform::for_test_at_least(T, 1, 10, "ephemeral resources") else {
         return;
     };
-    if !tf.at_least(1, 10) {
-        skip(
-            T,
-            &format!(
-                "needs Terraform 1.10+ for ephemeral resources; this is {}",
-                tf.version_string()
-            ),
-        );
-        return;
-    }
     let sim = Sim::start();
     let ws = workspace(&tf);
     ws.write_main(&format!(

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_contains, delta, skip, Sim, Terraform, Workspace, ENDPOINTS};
+use common::{assert_contains, delta, Sim, Terraform, Workspace, ENDPOINTS};
 use serde_json::json;
 use tencentchat::sim::Counters;
 
@@ -354,19 +354,10 @@ fn terraform_import_adopts_a_robot_created_out_of_band() {
 #[test]
 fn import_block_with_generated_config() {
     const T: &str = "import_block_with_generated_config";
-    let Some(tf) = Terraform::for_test(T) else {
+    let Some(tf) = Terraform::for_test_at_least(T, 1, 5, "import blocks and -generate-config-out")
+    else {
         return;
     };
-    if !tf.at_least(1, 5) {
-        skip(
-            T,
-            &format!(
-                "import blocks and -generate-config-out need Terraform >= 1.5 (this is {})",
-                tf.version_string()
-            ),
-        );
-        return;
-    }
     let sim = Sim::start();
     sim.create_out_of_band(
         "@RBT#found",

@@ -879,3 +879,31 @@ pub fn assert_no_secret(what: &str, haystack: impl AsRef<[u8]>, secrets: &[Strin
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Tests that need a newer Terraform than the oldest supported one.
+// ---------------------------------------------------------------------------
+
+impl Terraform {
+    /// Like [`Terraform::for_test`], but also skips (returning `None`) when the
+    /// Terraform found is older than `major.minor`, which `feature` needs.
+    pub fn for_test_at_least(
+        test: &str,
+        major: u32,
+        minor: u32,
+        feature: &str,
+    ) -> Option<Terraform> {
+        let tf = Terraform::for_test(test)?;
+        if !tf.at_least(major, minor) {
+            skip(
+                test,
+                &format!(
+                    "needs Terraform {major}.{minor}+ for {feature}; this is {}",
+                    tf.version_string()
+                ),
+            );
+            return None;
+        }
+        Some(tf)
+    }
+}
