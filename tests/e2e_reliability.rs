@@ -380,9 +380,17 @@ fn deleting_chatbots_that_are_already_gone_succeeds() {
 // Interruptions
 // ---------------------------------------------------------------------------
 
+/// How a background command ended, and the whole of it as text for messages.
+struct Ended {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    transcript: String,
+}
+
 /// Waits for `child` up to `limit`, collecting its output; kills it (and fails)
 /// if it does not exit in time.
-fn wait_with_output(mut child: Child, limit: Duration, what: &str) -> (i32, String, String) {
+fn wait_with_output(mut child: Child, limit: Duration, what: &str) -> Ended {
     let mut out = child.stdout.take().expect("piped stdout");
     let mut err = child.stderr.take().expect("piped stderr");
     let t_out = std::thread::spawn(move || {
@@ -409,7 +417,13 @@ fn wait_with_output(mut child: Child, limit: Duration, what: &str) -> (i32, Stri
     };
     let stdout = t_out.join().unwrap_or_default();
     let stderr = t_err.join().unwrap_or_default();
-    (status.code().unwrap_or(-1), stdout, stderr)
+    let code = status.code().unwrap_or(-1);
+    Ended {
+        transcript: format!("exit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"),
+        code,
+        stdout,
+        stderr,
+    }
 }
 
 /// Polls `cond` every 50 ms until it holds or `limit` passes.
@@ -490,27 +504,17 @@ fn provider_under(root: u32) -> (u32, u32) {
     found[0]
 }
 
-fn apply_args() -> Vec<String> {
-    ["apply", "-auto-approve", "-no-color", "-input=false"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
-
-#[test]
-fn interrupted_apply_writes_state_and_the_rerun_converges() {
-    const T: &str = "interrupted_apply_writes_state_and_the_rerun_converges";
+/// Starts `terraform apply` of `bots` in the background, with every create_robot
+/// performed at once but answered 6 s late: while creates are in flight (long
+/// enough for a loaded machine to signal), their chatbots exist and nobody has
+/// recorded them, the worst case for orphans. `None` after a skip when there is
+/// no /proc (to find the provider process) or no Terraform.
+fn start_slow_apply(test: &str, bots: &[&str]) -> Option<(Sim, Workspace, Child)> {
     if !Path::new("/proc/self/stat").exists() {
-        common::skip(T, "needs /proc");
-        return;
+        common::skip(test, "needs /proc");
+        return None;
     }
-    let bots = ["i1", "i2", "i3", "i4"];
-    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
-        return;
-    };
-    // The sim makes each chatbot at once but holds create_robot's answer 6 s, so
-    // creates are in flight (and their chatbots exist, unrecorded) when Terraform
-    // is told to stop: the worst case for orphans.
+    let (_tf, sim, ws) = setup(test, &robots_config(bots))?;
     add_fault(
         &sim,
         Fault {
@@ -520,9 +524,21 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
         },
     );
     let child = ws
-        .command(apply_args())
+        .command(["apply", "-auto-approve", "-no-color", "-input=false"])
         .spawn()
         .expect("starting terraform");
+    Some((sim, ws, child))
+}
+
+#[test]
+fn interrupted_apply_writes_state_and_the_rerun_converges() {
+    const T: &str = "interrupted_apply_writes_state_and_the_rerun_converges";
+    let bots = ["i1", "i2", "i3", "i4"];
+    // Creates are in flight (and their chatbots exist, unrecorded) when Terraform
+    // is told to stop.
+    let Some((sim, ws, child)) = start_slow_apply(T, &bots) else {
+        return;
+    };
     let pid = child.id();
     let in_flight = wait_until(Duration::from_secs(60), || {
         sim.counters()
@@ -537,9 +553,13 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
     let (_, terraform) = provider_under(pid);
     let signalled = Instant::now();
     send_signal(terraform, "INT");
-    let (code, stdout, stderr) = wait_with_output(child, Duration::from_secs(120), "terraform");
+    let Ended {
+        code,
+        stdout,
+        transcript,
+        ..
+    } = wait_with_output(child, Duration::from_secs(120), "terraform");
     let took = signalled.elapsed();
-    let transcript = format!("exit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     eprintln!("interrupted apply, stopped {took:?} after SIGINT:\n{transcript}");
     assert_ne!(code, 0, "an interrupted apply fails:\n{transcript}");
     assert_contains(&stdout, "Interrupt received", "the interrupted apply");
@@ -577,28 +597,11 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
 #[test]
 fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
     const T: &str = "killed_provider_is_reported_and_the_rerun_adopts_what_was_made";
-    if !Path::new("/proc/self/stat").exists() {
-        common::skip(T, "needs /proc");
-        return;
-    }
     let bots = ["k1", "k2", "k3"];
-    let Some((_tf, sim, ws)) = setup(T, &robots_config(&bots)) else {
+    // At the kill some chatbots exist that nobody has recorded yet.
+    let Some((sim, ws, child)) = start_slow_apply(T, &bots) else {
         return;
     };
-    // The sim performs each create at once but holds the answer 6 s, so at the
-    // kill some chatbots exist that nobody has recorded yet.
-    add_fault(
-        &sim,
-        Fault {
-            latency_ms: Some(6000),
-            after_apply: true,
-            ..fault("create_robot")
-        },
-    );
-    let child = ws
-        .command(apply_args())
-        .spawn()
-        .expect("starting terraform");
     let pid = child.id();
     assert!(
         wait_until(Duration::from_secs(60), || !sim.robot_ids().is_empty()),
@@ -606,8 +609,12 @@ fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
     );
     let (provider, _) = provider_under(pid);
     send_signal(provider, "KILL");
-    let (code, stdout, stderr) = wait_with_output(child, Duration::from_secs(120), "terraform");
-    let transcript = format!("exit {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    let Ended {
+        code,
+        stdout,
+        stderr,
+        transcript,
+    } = wait_with_output(child, Duration::from_secs(120), "terraform");
     assert_ne!(code, 0, "the apply fails:\n{transcript}");
     let all = squash(&format!("{stdout}\n{stderr}"));
     assert!(
