@@ -42,6 +42,13 @@ echo "== end-to-end suites again with Terraform 1.0.3"
 TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts \
     --test e2e_provider_config --test e2e_debug --test e2e_reliability --test bad_input
 
+# The README's first command, exactly as a newcomer runs it (once per Terraform).
+echo "== scripts/demo.sh (the newcomer's first command)"
+scripts/demo.sh >"$PWD/target/demo.log" 2>&1 || { cat "$PWD/target/demo.log"; exit 1; }
+tail -n 3 "$PWD/target/demo.log"
+TERRAFORM="$tf_old" scripts/demo.sh >"$PWD/target/demo-1.0.3.log" 2>&1 || { cat "$PWD/target/demo-1.0.3.log"; exit 1; }
+tail -n 3 "$PWD/target/demo-1.0.3.log"
+
 echo "== skipped for this environment"
 if [[ -s "$skip_log" ]]; then
     sort -u "$skip_log"
