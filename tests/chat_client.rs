@@ -67,13 +67,6 @@ async fn calls(admin: &Admin, endpoint: &str) -> u64 {
     c.total.get(endpoint).copied().unwrap_or(0)
 }
 
-fn fault(endpoint: &str) -> Fault {
-    Fault {
-        endpoint: endpoint.to_string(),
-        ..Fault::default()
-    }
-}
-
 /// Neither the secret key nor any UserSig the simulator saw appears in `text`.
 fn assert_no_secrets(text: &str, sigs: &[String]) {
     assert!(!text.contains(KEY), "secret key leaked: {text}");
@@ -300,7 +293,7 @@ async fn transient_faults_are_retried_until_they_pass() {
         .add_fault(&Fault {
             error_code: Some(10002),
             count: Some(2),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         })
         .await
         .unwrap();
@@ -315,7 +308,7 @@ async fn transient_faults_are_retried_until_they_pass() {
         .add_fault(&Fault {
             http_status: Some(502),
             count: Some(2),
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         })
         .await
         .unwrap();
@@ -327,7 +320,7 @@ async fn transient_faults_are_retried_until_they_pass() {
         .add_fault(&Fault {
             error_code: Some(60007),
             count: Some(1),
-            ..fault("portrait_get")
+            ..Fault::on("portrait_get")
         })
         .await
         .unwrap();
@@ -345,7 +338,7 @@ async fn transient_faults_are_retried_until_they_pass() {
             error_code: Some(10002),
             count: Some(1),
             after_apply: true,
-            ..fault("delete_robot")
+            ..Fault::on("delete_robot")
         })
         .await
         .unwrap();
@@ -365,7 +358,7 @@ async fn an_exhausted_retry_budget_is_a_transient_error() {
     admin
         .add_fault(&Fault {
             error_code: Some(10002),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         })
         .await
         .unwrap();
@@ -386,7 +379,7 @@ async fn an_exhausted_retry_budget_is_a_transient_error() {
     admin
         .add_fault(&Fault {
             http_status: Some(502),
-            ..fault("portrait_set")
+            ..Fault::on("portrait_set")
         })
         .await
         .unwrap();
@@ -403,7 +396,7 @@ async fn an_exhausted_retry_budget_is_a_transient_error() {
     admin
         .add_fault(&Fault {
             error_code: Some(70398),
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         })
         .await
         .unwrap();
@@ -422,7 +415,7 @@ async fn expired_usersig_is_regenerated_once() {
         .add_fault(&Fault {
             error_code: Some(70001),
             count: Some(1),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         })
         .await
         .unwrap();
@@ -433,7 +426,7 @@ async fn expired_usersig_is_regenerated_once() {
     admin
         .add_fault(&Fault {
             error_code: Some(70001),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         })
         .await
         .unwrap();
@@ -551,7 +544,7 @@ async fn stop_ends_waits_and_retries_at_once() {
     admin
         .add_fault(&Fault {
             latency_ms: Some(4000),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         })
         .await
         .unwrap();
@@ -559,7 +552,7 @@ async fn stop_ends_waits_and_retries_at_once() {
     admin
         .add_fault(&Fault {
             error_code: Some(10002),
-            ..fault("portrait_set")
+            ..Fault::on("portrait_set")
         })
         .await
         .unwrap();
@@ -601,7 +594,7 @@ async fn timeouts_and_unreachable_endpoints_are_transient() {
     admin
         .add_fault(&Fault {
             latency_ms: Some(3000),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         })
         .await
         .unwrap();
@@ -661,11 +654,11 @@ async fn secrets_never_appear_in_errors_or_debug_output() {
     for f in [
         Fault {
             error_code: Some(10002),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         },
         Fault {
             http_status: Some(503),
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     ] {
         admin.add_fault(&f).await.unwrap();

@@ -55,13 +55,6 @@ fn setup(test: &str, hcl: &str) -> Option<(Terraform, Sim, Workspace)> {
     Some((tf, sim, ws))
 }
 
-fn fault(endpoint: &str) -> Fault {
-    Fault {
-        endpoint: endpoint.to_string(),
-        ..Fault::default()
-    }
-}
-
 fn add_fault(sim: &Sim, f: Fault) {
     sim.block_on(sim.admin().add_fault(&f))
         .unwrap_or_else(|e| panic!("installing fault {f:?}: {e}"));
@@ -154,7 +147,7 @@ fn transient_faults_are_ridden_out() {
         Fault {
             error_code: Some(10002),
             count: Some(3),
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     );
     add_fault(
@@ -163,7 +156,7 @@ fn transient_faults_are_ridden_out() {
             error_code: Some(10002),
             probability: Some(0.3),
             seed: Some(7),
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     );
     add_fault(
@@ -171,7 +164,7 @@ fn transient_faults_are_ridden_out() {
         Fault {
             http_status: Some(502),
             count: Some(2),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         },
     );
     add_fault(
@@ -179,7 +172,7 @@ fn transient_faults_are_ridden_out() {
         Fault {
             error_code: Some(60007),
             count: Some(2),
-            ..fault("portrait_get")
+            ..Fault::on("portrait_get")
         },
     );
     add_fault(
@@ -188,7 +181,7 @@ fn transient_faults_are_ridden_out() {
             latency_ms: Some(150),
             probability: Some(0.5),
             seed: Some(3),
-            ..fault("*")
+            ..Fault::on("*")
         },
     );
     let apply = ws.apply();
@@ -205,7 +198,7 @@ fn transient_faults_are_ridden_out() {
         Fault {
             http_status: Some(503),
             count: Some(2),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         },
     );
     add_fault(
@@ -213,7 +206,7 @@ fn transient_faults_are_ridden_out() {
         Fault {
             error_code: Some(60007),
             count: Some(1),
-            ..fault("portrait_get")
+            ..Fault::on("portrait_get")
         },
     );
     assert_converged(&sim, &ws, &bots, "after apply under transient faults");
@@ -232,7 +225,7 @@ fn permanent_failure_is_reported_on_its_resource_and_others_are_kept() {
         Fault {
             error_code: Some(40601),
             count: Some(1),
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     );
     let apply = ws.apply_result();
@@ -290,7 +283,7 @@ fn lost_create_responses_leave_no_unrecorded_or_duplicate_chatbot() {
             http_status: Some(502),
             count: Some(1),
             after_apply: true,
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     );
     let apply = ws.apply();
@@ -307,7 +300,7 @@ fn lost_create_responses_leave_no_unrecorded_or_duplicate_chatbot() {
         Fault {
             http_status: Some(502),
             after_apply: true,
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     );
     let mut ws = ws;
@@ -520,7 +513,7 @@ fn start_slow_apply(test: &str, bots: &[&str]) -> Option<(Sim, Workspace, Child)
         Fault {
             latency_ms: Some(6000),
             after_apply: true,
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     );
     let child = ws
@@ -651,7 +644,7 @@ fn secrets_stay_out_of_trace_logs_and_saved_plans() {
         Fault {
             error_code: Some(70001),
             count: Some(1),
-            ..fault("get_all_robots")
+            ..Fault::on("get_all_robots")
         },
     );
     let failed = ws.run(["plan", "-no-color", "-input=false", "-out=failed.tfplan"]);
@@ -660,7 +653,7 @@ fn secrets_stay_out_of_trace_logs_and_saved_plans() {
         Fault {
             http_status: Some(502),
             count: Some(1),
-            ..fault("create_robot")
+            ..Fault::on("create_robot")
         },
     );
     let plan = ws

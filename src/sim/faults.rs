@@ -36,6 +36,15 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// A fault on `endpoint` (short name or `*`) with nothing set yet: fill in
+    /// what it does and for how long with struct update syntax.
+    pub fn on(endpoint: &str) -> Fault {
+        Fault {
+            endpoint: endpoint.to_string(),
+            ..Fault::default()
+        }
+    }
+
     /// Why the fault cannot be installed, if it cannot.
     pub fn validate(&self, endpoints: &[&str]) -> Result<(), String> {
         if self.endpoint != "*" && !endpoints.contains(&self.endpoint.as_str()) {
