@@ -192,6 +192,25 @@ fn decode_error(what: &str, e: &CodecError) -> Vec<proto::Diagnostic> {
 }
 
 /// A value the provider code produced that does not fit its schema (a provider bug).
+/// `v` encoded for the wire; when the provider produced a value its schema
+/// cannot carry, an error diagnostic in `diags` and `fallback` instead (the
+/// request's own state where keeping it stops Terraform losing the object).
+fn encode_or(
+    v: &Value,
+    ty: &Type,
+    what: &str,
+    fallback: Option<proto::DynamicValue>,
+    diags: &mut Vec<proto::Diagnostic>,
+) -> Option<proto::DynamicValue> {
+    match encode(v, ty) {
+        Ok(v) => Some(v),
+        Err(err) => {
+            diags.push(encode_error(what, &err));
+            fallback
+        }
+    }
+}
+
 fn encode_error(what: &str, e: &CodecError) -> proto::Diagnostic {
     convert::diagnostic(&error_diag(
         &format!("Provider produced an invalid {what}"),
@@ -435,10 +454,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             );
         }
         let mut r = R::default();
-        match encode(&state, &e.ty) {
-            Ok(v) => r.upgraded_state = Some(v),
-            Err(err) => r.diagnostics.push(encode_error("upgraded state", &err)),
-        }
+        r.upgraded_state = encode_or(&state, &e.ty, "upgraded state", None, &mut r.diagnostics);
         call.finish(&d, &mut r.diagnostics);
         ok(r)
     }
@@ -507,14 +523,14 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             private: resp.private,
             ..R::default()
         };
-        match encode(&resp.new_state, &e.ty) {
-            Ok(v) => r.new_state = Some(v),
-            Err(err) => {
-                // Keep the object in state rather than dropping it.
-                r.new_state = req.current_state;
-                r.diagnostics.push(encode_error("state", &err));
-            }
-        }
+        // On failure, keep the object in state rather than dropping it.
+        r.new_state = encode_or(
+            &resp.new_state,
+            &e.ty,
+            "state",
+            req.current_state,
+            &mut r.diagnostics,
+        );
         call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
@@ -557,10 +573,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             r.requires_replace = resp.requires_replace.iter().map(convert::path).collect();
             resp.planned_state
         };
-        match encode(&planned, &e.ty) {
-            Ok(v) => r.planned_state = Some(v),
-            Err(err) => r.diagnostics.push(encode_error("planned state", &err)),
-        }
+        r.planned_state = encode_or(&planned, &e.ty, "planned state", None, &mut r.diagnostics);
         call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
@@ -589,14 +602,14 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             private: resp.private,
             ..R::default()
         };
-        match encode(&resp.new_state, &e.ty) {
-            Ok(v) => r.new_state = Some(v),
-            Err(err) => {
-                // Best effort: keep the prior object so Terraform does not forget it.
-                r.new_state = req.prior_state;
-                r.diagnostics.push(encode_error("new state", &err));
-            }
-        }
+        // On failure, keep the prior object so Terraform does not forget it.
+        r.new_state = encode_or(
+            &resp.new_state,
+            &e.ty,
+            "new state",
+            req.prior_state,
+            &mut r.diagnostics,
+        );
         call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
@@ -658,10 +671,7 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         let config = value_or_return!(req.config, &e.ty, "configuration", R);
         let (state, d) = e.imp.read(&config).await;
         let mut r = R::default();
-        match encode(&state, &e.ty) {
-            Ok(v) => r.state = Some(v),
-            Err(err) => r.diagnostics.push(encode_error("data source state", &err)),
-        }
+        r.state = encode_or(&state, &e.ty, "data source state", None, &mut r.diagnostics);
         call.finish(&d, &mut r.diagnostics);
         ok(r)
     }
@@ -696,10 +706,13 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
             private: (!resp.private.is_empty()).then_some(resp.private),
             ..R::default()
         };
-        match encode(&resp.result, &e.ty) {
-            Ok(v) => r.result = Some(v),
-            Err(err) => r.diagnostics.push(encode_error("ephemeral result", &err)),
-        }
+        r.result = encode_or(
+            &resp.result,
+            &e.ty,
+            "ephemeral result",
+            None,
+            &mut r.diagnostics,
+        );
         call.finish(&resp.diagnostics, &mut r.diagnostics);
         ok(r)
     }
