@@ -232,7 +232,7 @@ fn permanent_failure_is_reported_on_its_resource_and_others_are_kept() {
     assert_ne!(apply.code, 0, "{}", apply.transcript());
     let err = squash(&apply.stderr);
     assert!(
-        err.contains("Could not create chatbot @RBT#p"),
+        err.contains("Could not create chatbot \"@RBT#p"),
         "the error names the chatbot:\n{}",
         apply.transcript()
     );
@@ -258,7 +258,7 @@ fn permanent_failure_is_reported_on_its_resource_and_others_are_kept() {
     );
     let failed: Vec<_> = expected_ids(&bots).difference(&created).cloned().collect();
     assert!(
-        err.contains(&format!("Could not create chatbot {}", failed[0])),
+        err.contains(&format!("Could not create chatbot {:?}", failed[0])),
         "the error names the one that failed ({failed:?}):\n{}",
         apply.transcript()
     );
@@ -292,8 +292,9 @@ fn lost_create_responses_leave_no_unrecorded_or_duplicate_chatbot() {
     ws.destroy();
     assert!(sim.robot_ids().is_empty());
 
-    // Case 2: every answer is lost, with retries disabled: the apply fails, but
-    // what the API made must be recorded (tainted) rather than forgotten.
+    // Case 2: every answer is lost, with retries disabled: the provider looks,
+    // finds the chatbots it made (they did not exist before), and records them
+    // with a warning rather than forgetting them or marking them for replacement.
     clear_faults(&sim);
     add_fault(
         &sim,
@@ -305,20 +306,13 @@ fn lost_create_responses_leave_no_unrecorded_or_duplicate_chatbot() {
     );
     let mut ws = ws;
     ws.set_env("TENCENTCHAT_MAX_RETRIES", "0");
-    let failed = ws.apply_result();
-    assert_ne!(failed.code, 0, "{}", failed.transcript());
-    assert_contains(&failed.stderr, "created nonetheless", "apply");
+    let lost = ws.apply();
+    assert_contains(&lost.stdout, "created, but its answer was lost", "apply");
+    assert_contains(&lost.stdout, "The chatbot exists nonetheless", "apply");
     assert_eq!(sim_ids(&sim), expected_ids(&bots), "the API made both");
-    assert_eq!(
-        state_user_ids(&ws),
-        expected_ids(&bots),
-        "both chatbots are in the state though their answers were lost"
-    );
     clear_faults(&sim);
     ws.unset_env("TENCENTCHAT_MAX_RETRIES");
-    let rerun = ws.apply();
-    assert_eq!(rerun.code, 0);
-    assert_converged(&sim, &ws, &bots, "after the rerun");
+    assert_converged(&sim, &ws, &bots, "after every answer was lost");
     assert_eq!(sim.robot_ids().len(), 2, "no duplicates");
 }
 
@@ -523,6 +517,40 @@ fn start_slow_apply(test: &str, bots: &[&str]) -> Option<(Sim, Workspace, Child)
     Some((sim, ws, child))
 }
 
+/// After an interruption, chatbots the API made but the state does not record
+/// are never taken over by the rerun: its plan names each one with the import
+/// block that adopts it, and nothing is created. Following that advice (here
+/// with `terraform import`, which every supported Terraform has) adopts them.
+fn adopt_leftovers(sim: &Sim, ws: &Workspace, what: &str) {
+    let leftovers: Vec<String> = sim_ids(sim)
+        .difference(&state_user_ids(ws))
+        .cloned()
+        .collect();
+    eprintln!("{what} left these chatbots unrecorded: {leftovers:?}");
+    if leftovers.is_empty() {
+        return;
+    }
+    let before = sim.counters();
+    let plan = ws.plan_failing();
+    for id in &leftovers {
+        assert_contains(
+            &plan.stderr,
+            &format!("Chatbot {id:?} already exists"),
+            what,
+        );
+        assert_contains(&plan.stderr, &format!("id = {id:?}"), what);
+    }
+    assert_eq!(
+        common::delta(&before, &sim.counters(), "create_robot"),
+        0,
+        "the plan after {what} created nothing"
+    );
+    for id in &leftovers {
+        let key = id.strip_prefix("@RBT#").expect("a chatbot UserID");
+        ws.import(&format!("tencentchat_robot.r[{key:?}]"), id);
+    }
+}
+
 #[test]
 fn interrupted_apply_writes_state_and_the_rerun_converges() {
     const T: &str = "interrupted_apply_writes_state_and_the_rerun_converges";
@@ -578,6 +606,7 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
     );
 
     clear_faults(&sim);
+    adopt_leftovers(&sim, &ws, "the interrupted apply");
     ws.apply();
     assert_converged(&sim, &ws, &bots, "after rerunning the interrupted apply");
     let active = sim_ids(&sim);
@@ -588,8 +617,8 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
 }
 
 #[test]
-fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
-    const T: &str = "killed_provider_is_reported_and_the_rerun_adopts_what_was_made";
+fn killed_provider_is_reported_and_the_rerun_names_what_was_made() {
+    const T: &str = "killed_provider_is_reported_and_the_rerun_names_what_was_made";
     let bots = ["k1", "k2", "k3"];
     // At the kill some chatbots exist that nobody has recorded yet.
     let Some((sim, ws, child)) = start_slow_apply(T, &bots) else {
@@ -620,6 +649,7 @@ fn killed_provider_is_reported_and_the_rerun_adopts_what_was_made() {
     );
 
     clear_faults(&sim);
+    adopt_leftovers(&sim, &ws, "the killed apply");
     ws.apply();
     assert_converged(&sim, &ws, &bots, "after rerunning the killed apply");
 }

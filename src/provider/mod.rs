@@ -14,8 +14,9 @@ mod robots;
 mod snapshot;
 mod usersig;
 mod validate;
+mod words;
 
-use crate::chat::{Client, Credentials, Secret};
+use crate::chat::{ChatError, Client, Credentials, Secret};
 use crate::tfproto::{
     self, ClientInfo, DataSource, Diagnostics, EphemeralResource, Resource, Schema, Value,
 };
@@ -74,6 +75,37 @@ pub(crate) struct Api {
     /// The app's secret key, when configured (not with a pre-issued `usersig`):
     /// `tencentchat_usersig` signs with it.
     pub secret_key: Option<Secret>,
+    /// The message of the last failure explained in full, and for whom.
+    first_report: std::sync::Mutex<Option<(String, String)>>,
+}
+
+impl Api {
+    /// The summary and detail for `subject` (`chatbot "@RBT#a"`, say) failing
+    /// with `e`. A failure that many resources share (the app's list could not be
+    /// read, say with a wrong key) is explained in full once, on the first one
+    /// that reports it; every other one gets one line that points there.
+    pub fn explain(&self, summary: &str, subject: &str, e: &ChatError) -> (String, String) {
+        let mut first = self.first_report.lock().unwrap_or_else(|p| p.into_inner());
+        match &*first {
+            Some((message, who)) if message == e.message() && who != subject => {
+                let what = match e.code {
+                    Some(code) => format!("{} answered ErrorCode {code}", e.endpoint),
+                    None => format!("{} failed", e.endpoint),
+                };
+                (
+                    summary.to_string(),
+                    format!(
+                        "The same failure as reported for {who} ({what}); see that message \
+                         for what to check."
+                    ),
+                )
+            }
+            _ => {
+                *first = Some((e.message().to_string(), subject.to_string()));
+                (summary.to_string(), e.to_string())
+            }
+        }
+    }
 }
 
 pub(crate) struct Inner {
@@ -168,14 +200,24 @@ impl tfproto::Provider for TencentChat {
             .and_then(|cfg| Client::new(cfg).map_err(|e| e.to_string()));
         match client {
             Ok(client) => {
-                log_debug!(
-                    "provider",
-                    "configured",
-                    sdkappid = settings.sdkappid,
-                    identifier = settings.identifier,
-                    target = format!("{:?}", settings.target),
-                    version = VERSION
-                );
+                match &settings.target {
+                    config::Target::Region(region) => log_debug!(
+                        "provider",
+                        "configured",
+                        sdkappid = settings.sdkappid,
+                        identifier = settings.identifier,
+                        region = region,
+                        version = VERSION
+                    ),
+                    config::Target::Url(endpoint) => log_debug!(
+                        "provider",
+                        "configured",
+                        sdkappid = settings.sdkappid,
+                        identifier = settings.identifier,
+                        endpoint = endpoint,
+                        version = VERSION
+                    ),
+                }
                 self.inner.set_conn(Conn::Ready(Arc::new(Api {
                     snapshot: Snapshot::new(client.clone()),
                     client,
@@ -185,6 +227,7 @@ impl tfproto::Provider for TencentChat {
                         Credentials::SecretKey(k) => Some(k.clone()),
                         Credentials::UserSig(_) => None,
                     },
+                    first_report: Default::default(),
                 })));
             }
             Err(e) => {

@@ -7,6 +7,7 @@
 
 use super::snapshot::{Entry, Profile};
 use super::validate::{profile_problems, user_id_problems};
+use super::words::{import_advice, q};
 use super::{Api, Conn, Inner};
 use crate::chat::wire::{self, CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP};
 use crate::chat::{ChatError, ErrorKind};
@@ -176,11 +177,6 @@ pub(crate) fn profile_items(prior: &Profile, planned: &Profile) -> Vec<ProfileIt
         .collect()
 }
 
-/// The profile items a create_robot with `profile` sets (its non-null fields).
-fn create_items(profile: &Profile) -> Vec<ProfileItem> {
-    profile_items(&Profile::default(), profile)
-}
-
 fn create_request(state: &RobotState) -> CreateRobotRequest {
     CreateRobotRequest {
         user_id: state.user_id.clone(),
@@ -198,10 +194,58 @@ pub(crate) fn limit_full<'a>(active: impl IntoIterator<Item = &'a str>, user_id:
 fn limit_detail(sdkappid: u64) -> String {
     format!(
         "App {sdkappid} already has {MAX_ROBOTS_PER_APP} chatbots, the most Tencent Cloud Chat \
-         allows in one app. Delete one of them first (remove another tencentchat_robot from \
-         the configuration, or delete it in the Chat console) or create this chatbot in \
+         allows in one app: delete one of them first (remove another tencentchat_robot from \
+         the configuration, or delete it in the Chat console), or create this chatbot in \
          another app."
     )
+}
+
+/// Why a create of `id` is refused: the app already has that chatbot, and this
+/// resource does not hold it. Terraform does not tell a provider the resource's
+/// address, so the advice names it as the address shown above the message.
+fn exists_detail(sdkappid: u64, id: &str) -> String {
+    format!(
+        "App {sdkappid} already has an active chatbot {}, and this resource does not hold it \
+         in its state: creating it would take over a chatbot that this resource did not make \
+         (create_robot succeeds for an existing UserID). Nothing was created or changed.\n\n\
+         - If this configuration manages it at another address (after moving from count to \
+         for_each, or renaming the resource), add a `moved` block from the old address to \
+         this one.\n\
+         - If this resource holds it as a tainted object, run `terraform untaint` on it.\n\n\
+         {}",
+        q(id),
+        import_advice(TYPE_NAME, id)
+    )
+}
+
+/// Why a replacement by a chatbot of the same UserID is refused at plan.
+fn self_replacement_detail(id: &str) -> String {
+    format!(
+        "Terraform plans to replace chatbot {} (because of -replace or \
+         replace_triggered_by) with a new chatbot of the same UserID. A chatbot's UserID is \
+         its identity, so the old and the new one cannot exist side by side: with \
+         create_before_destroy the new one would take over the old one, which would then be \
+         deleted, and Terraform does not tell the provider whether this resource uses \
+         create_before_destroy. So this provider never replaces a chatbot with one of the \
+         same UserID; nothing was changed. To make the chatbot anew, remove this resource \
+         from the configuration and apply, then add it back and apply again; to give it a \
+         new identity, change user_id.",
+        q(id)
+    )
+}
+
+/// Planned private data of a plan that keeps an existing object: the UserID it
+/// holds. Terraform passes it back as the prior private data of the second plan
+/// it asks for when it replaces the object (`-replace`, `replace_triggered_by`),
+/// which is how a replacement by a chatbot of the same UserID is recognised.
+const HOLDS: &str = "holds:";
+
+fn holds_private(user_id: &str) -> Vec<u8> {
+    format!("{HOLDS}{user_id}").into_bytes()
+}
+
+fn held(private: &[u8]) -> Option<&str> {
+    std::str::from_utf8(private).ok()?.strip_prefix(HOLDS)
 }
 
 pub(crate) struct Robot {
@@ -213,37 +257,61 @@ impl Robot {
         Robot { inner }
     }
 
-    async fn limit_warning(&self, user_id: &str, diags: &mut Diagnostics) {
+    /// The plan-time checks of a create, against the app's list as this process
+    /// last saw it (no extra call once a refresh or another create loaded it):
+    /// the chatbot must not exist already, and the app's limit is a warning. A failed look-up is an
+    /// error only for bad credentials or settings; otherwise the plan warns that
+    /// nothing could be checked, and the apply checks again.
+    async fn check_create(&self, user_id: &str, diags: &mut Diagnostics) {
         let Conn::Ready(api) = self.inner.conn() else {
             return;
         };
         match api.snapshot.hint().await {
             Ok(view) => {
-                if limit_full(view.robots.iter().map(|(id, _)| id.as_str()), user_id) {
+                if view.get(user_id).is_some() {
+                    diags.attr_error(
+                        USER_ID,
+                        format!("Chatbot {} already exists", q(user_id)),
+                        exists_detail(api.sdkappid, user_id),
+                    );
+                } else if limit_full(view.robots.iter().map(|(id, _)| id.as_str()), user_id) {
                     diags.attr_warning(
                         USER_ID,
                         "Chatbot limit reached",
                         format!(
-                            "{} Creating {user_id} succeeds only if another chatbot of the app \
+                            "{} Creating {} succeeds only if another chatbot of the app \
                              is deleted earlier in the same apply (a replacement or a removal \
                              in this plan may do that).",
-                            limit_detail(api.sdkappid)
+                            limit_detail(api.sdkappid),
+                            q(user_id)
                         ),
                     );
                 }
             }
-            // Wrong credentials or settings: say so now rather than plan a create
-            // that can only fail at apply.
             Err(e) if e.kind == ErrorKind::Auth => {
-                diags.error("Cannot reach the Chat app", e.to_string());
+                let (summary, detail) = api.explain(
+                    "Chat API refused the provider's settings",
+                    &format!("chatbot {}", q(user_id)),
+                    &e,
+                );
+                diags.attr_error(USER_ID, summary, detail);
             }
-            // Anything else (the API being busy, say) is apply's business.
             Err(e) => {
-                log_debug!(
-                    "provider",
-                    "limit check skipped",
-                    user_id = user_id,
-                    error = e
+                let (summary, detail) = api.explain(
+                    "Could not check the app before this create",
+                    &format!("chatbot {}", q(user_id)),
+                    &e,
+                );
+                diags.attr_warning(
+                    USER_ID,
+                    summary,
+                    format!(
+                        "Not checked whether chatbot {} already exists or whether app {} has \
+                         room for it: {} The apply checks again before creating it.",
+                        q(user_id),
+                        api.sdkappid,
+                        detail.trim_end_matches('.').to_string() + "."
+                    ),
                 );
             }
         }
@@ -251,72 +319,80 @@ impl Robot {
 
     async fn create(&self, planned: RobotState) -> ApplyResponse {
         let id = planned.user_id.clone();
-        let api = match self.inner.api(&format!("create chatbot {id}")) {
+        let api = match self.inner.api(&format!("create chatbot {}", q(&id))) {
             Ok(api) => api,
             Err(d) => return response(Value::Null, d),
         };
-        // If the chatbot is already active (made outside Terraform), create_robot
-        // keeps the profile fields it is not given; the cached view tells us which.
-        let existing = match api.snapshot.cached().await {
-            Some(view) => match view.get(&id) {
-                Some(Entry::Profile(p)) => Some(p.clone()),
-                _ => None,
-            },
-            None => None,
-        };
-        log_debug!("provider", "creating chatbot", user_id = id);
-        let result = api.client.create_robot(&create_request(&planned)).await;
-        api.snapshot.invalidate().await;
-        let err = match result {
-            Ok(()) => match existing {
-                None => return response(planned.to_value(), Diagnostics::new()),
-                Some(old) => return self.clear_leftovers(&api, old, planned).await,
-            },
-            Err(e) => e,
-        };
+        let summary = format!("Could not create chatbot {}", q(&id));
         let mut d = Diagnostics::new();
-        let summary = format!("Could not create chatbot {id}");
-        match err.kind {
-            ErrorKind::LimitReached => {
+        // The same check as at plan time, against the list this apply already
+        // loaded when Terraform re-planned the create (patched with this process's
+        // own creates and deletes): a chatbot made since the plan, or one whose
+        // replacement would have to exist beside it, is never taken over.
+        match api.snapshot.hint().await {
+            Ok(view) if view.get(&id).is_some() => {
+                d.attr_error(
+                    USER_ID,
+                    format!("Chatbot {} already exists", q(&id)),
+                    exists_detail(api.sdkappid, &id),
+                );
+                return response(Value::Null, d);
+            }
+            Ok(_) => {}
+            Err(e) => {
                 d.attr_error(
                     USER_ID,
                     summary,
-                    format!("{} ({err})", limit_detail(api.sdkappid)),
+                    format!(
+                        "Checking that it does not exist yet failed, so nothing was created: {}",
+                        sentence(&e)
+                    ),
+                );
+                return response(Value::Null, d);
+            }
+        }
+        log_debug!("provider", "creating chatbot", user_id = id);
+        let result = api.client.create_robot(&create_request(&planned)).await;
+        let err = match result {
+            Ok(()) => {
+                api.snapshot.note_created(&id, &planned.profile).await;
+                return response(planned.to_value(), d);
+            }
+            Err(e) => e,
+        };
+        api.snapshot.invalidate().await;
+        match err.kind {
+            ErrorKind::LimitReached => {
+                let code = err
+                    .code
+                    .map(|c| format!(" (ErrorCode {c})"))
+                    .unwrap_or_default();
+                d.attr_error(
+                    USER_ID,
+                    summary,
+                    format!("{}{code}", limit_detail(api.sdkappid)),
                 );
                 response(Value::Null, d)
             }
             ErrorKind::Transient => {
-                // The request may have landed: look before reporting nothing was made.
+                // The request may have landed: look before reporting nothing was
+                // made. The chatbot did not exist before this create (checked
+                // above), so if it exists now, this create made it.
                 log_debug!("provider", "create outcome unknown; checking", user_id = id);
                 match api.client.get_all_robots().await {
                     Ok(ids) if ids.contains(&id) => {
-                        let state = match api
-                            .client
-                            .portrait_get(std::slice::from_ref(&id), &wire::PROFILE_TAGS)
-                            .await
-                        {
-                            Ok(p) => {
-                                match p.iter().find(|p| p.to_account == id && p.result_code == 0) {
-                                    Some(p) => RobotState {
-                                        user_id: id.clone(),
-                                        profile: Profile::from_items(&p.profile_item),
-                                    },
-                                    None => planned.clone(),
-                                }
-                            }
-                            Err(_) => planned.clone(),
-                        };
-                        d.attr_error(
+                        api.snapshot.note_created(&id, &planned.profile).await;
+                        d.attr_warning(
                             USER_ID,
-                            summary,
+                            format!("Chatbot {} created, but its answer was lost", q(&id)),
                             format!(
-                                "{} The chatbot was created nonetheless, so it is recorded \
-                                 in the state; Terraform marks it tainted, and the next apply \
-                                 replaces it with the configured profile.",
+                                "{} The chatbot exists nonetheless, so it is recorded in the \
+                                 state; the next plan shows any difference from the \
+                                 configuration.",
                                 sentence(&err)
                             ),
                         );
-                        response(state.to_value(), d)
+                        response(planned.to_value(), d)
                     }
                     Ok(_) => {
                         d.attr_error(
@@ -332,9 +408,10 @@ impl Robot {
                             summary,
                             format!(
                                 "{} Checking whether it was created anyway also failed \
-                                 ({e2}); if {id} shows up in the Chat console, bring it under \
-                                 management with `terraform import`.",
-                                sentence(&err)
+                                 ({e2}); if it was, the next plan reports {} as an existing \
+                                 chatbot and shows the import block that adopts it.",
+                                sentence(&err),
+                                q(&id)
                             ),
                         );
                         response(Value::Null, d)
@@ -346,10 +423,11 @@ impl Robot {
                     USER_ID,
                     summary,
                     format!(
-                        "{} The request may have reached the API before the stop; if {id} \
-                         shows up in the Chat console, bring it under management with \
-                         `terraform import`.",
-                        sentence(&err)
+                        "{} The request may have reached the API before the stop; if it \
+                         did, the next plan reports {} as an existing chatbot and shows the \
+                         import block that adopts it.",
+                        sentence(&err),
+                        q(&id)
                     ),
                 );
                 response(Value::Null, d)
@@ -357,41 +435,6 @@ impl Robot {
             _ => {
                 d.attr_error(USER_ID, summary, err.to_string());
                 response(Value::Null, d)
-            }
-        }
-    }
-
-    /// After create_robot on an already active chatbot: clears the profile fields
-    /// the configuration leaves out but the chatbot still had.
-    async fn clear_leftovers(&self, api: &Api, old: Profile, planned: RobotState) -> ApplyResponse {
-        let id = planned.user_id.clone();
-        let mut after_create = old;
-        after_create.apply(&create_items(&planned.profile));
-        let items = profile_items(&after_create, &planned.profile);
-        if items.is_empty() {
-            return response(planned.to_value(), Diagnostics::new());
-        }
-        log_debug!(
-            "provider",
-            "chatbot existed; clearing fields left out",
-            user_id = id
-        );
-        match api.client.portrait_set(&id, items).await {
-            Ok(()) => response(planned.to_value(), Diagnostics::new()),
-            Err(e) => {
-                let mut d = Diagnostics::new();
-                d.error(
-                    format!("Could not finish creating chatbot {id}"),
-                    format!(
-                        "The chatbot already existed and was taken over, but clearing the \
-                         profile fields the configuration leaves out failed: {e}"
-                    ),
-                );
-                let state = RobotState {
-                    user_id: id,
-                    profile: after_create,
-                };
-                response(state.to_value(), d)
             }
         }
     }
@@ -417,7 +460,7 @@ impl Robot {
         if items.is_empty() {
             return response(planned.to_value(), Diagnostics::new());
         }
-        let api = match self.inner.api(&format!("update chatbot {id}")) {
+        let api = match self.inner.api(&format!("update chatbot {}", q(&id))) {
             Ok(api) => api,
             Err(d) => return response(prior_value.clone(), d),
         };
@@ -443,7 +486,7 @@ impl Robot {
                 } else {
                     e.to_string()
                 };
-                d.error(format!("Could not update chatbot {id}"), detail);
+                d.error(format!("Could not update chatbot {}", q(&id)), detail);
                 response(prior_value.clone(), d)
             }
         }
@@ -451,24 +494,28 @@ impl Robot {
 
     async fn delete(&self, prior_value: &Value, prior: RobotState) -> ApplyResponse {
         let id = prior.user_id;
-        let api = match self.inner.api(&format!("delete chatbot {id}")) {
+        let api = match self.inner.api(&format!("delete chatbot {}", q(&id))) {
             Ok(api) => api,
             Err(d) => return response(prior_value.clone(), d),
         };
         log_debug!("provider", "deleting chatbot", user_id = id);
         let result = api.client.delete_robot(&id).await;
-        api.snapshot.invalidate().await;
         let err = match result {
-            Ok(()) => return response(Value::Null, Diagnostics::new()),
+            Ok(()) => {
+                api.snapshot.note_deleted(&id).await;
+                return response(Value::Null, Diagnostics::new());
+            }
             Err(e) => e,
         };
+        api.snapshot.invalidate().await;
         let mut d = Diagnostics::new();
-        let summary = format!("Could not delete chatbot {id}");
+        let summary = format!("Could not delete chatbot {}", q(&id));
         if matches!(err.kind, ErrorKind::InvalidInput | ErrorKind::NotFound) {
             // Already gone? Confirm with a fresh list, then call it done.
             match api.client.get_all_robots().await {
                 Ok(ids) if !ids.contains(&id) => {
                     log_debug!("provider", "chatbot already gone", user_id = id);
+                    api.snapshot.note_deleted(&id).await;
                     return response(Value::Null, Diagnostics::new());
                 }
                 Ok(_) => d.error(summary, err.to_string()),
@@ -507,13 +554,18 @@ fn response(new_state: Value, diagnostics: Diagnostics) -> ApplyResponse {
 
 fn unreadable(d: &mut Diagnostics, id: &str, code: i64, info: &str) {
     d.error(
-        format!("Could not read chatbot {id}"),
-        format!("Its profile could not be read (ResultCode {code}: {info})."),
+        format!("Could not read chatbot {}", q(id)),
+        format!(
+            "Its profile could not be read (ResultCode {code}: {}).",
+            q(info)
+        ),
     );
 }
 
-fn read_error(d: &mut Diagnostics, id: &str, e: &ChatError) {
-    d.error(format!("Could not read chatbot {id}"), e.to_string());
+fn read_error(d: &mut Diagnostics, api: &Api, id: &str, e: &ChatError) {
+    let subject = format!("chatbot {}", q(id));
+    let (summary, detail) = api.explain(&format!("Could not read {subject}"), &subject, e);
+    d.error(summary, detail);
 }
 
 #[async_trait::async_trait]
@@ -551,7 +603,7 @@ impl Resource for Robot {
         let view = match api.snapshot.get().await {
             Ok(view) => view,
             Err(e) => {
-                read_error(&mut d, &current.user_id, &e);
+                read_error(&mut d, &api, &current.user_id, &e);
                 return keep(d);
             }
         };
@@ -588,15 +640,26 @@ impl Resource for Robot {
         }
         let mut diags = check_config(&req.proposed_new_state);
         let (planned, requires_replace) = plan_change(&req.prior_state, &req.proposed_new_state);
-        if req.prior_state.is_null() && !diags.has_errors() {
+        let mut planned_private = req.prior_private.clone();
+        if let Some(prior) = RobotState::from_value(&req.prior_state) {
+            planned_private = holds_private(&prior.user_id);
+        } else if !diags.has_errors() {
             if let Some(id) = req.proposed_new_state.get(USER_ID).as_str() {
-                self.limit_warning(id, &mut diags).await;
+                if held(&req.prior_private) == Some(id) {
+                    diags.attr_error(
+                        USER_ID,
+                        format!("Cannot replace chatbot {} with itself", q(id)),
+                        self_replacement_detail(id),
+                    );
+                } else {
+                    self.check_create(id, &mut diags).await;
+                }
             }
         }
         PlanResponse {
             planned_state: planned,
             requires_replace,
-            planned_private: req.prior_private,
+            planned_private,
             diagnostics: diags,
         }
     }
@@ -617,7 +680,7 @@ impl Resource for Robot {
         let problems = user_id_problems(id);
         if !problems.is_empty() {
             d.error(
-                format!("Cannot import {id:?} as a chatbot"),
+                format!("Cannot import {} as a chatbot", q(id)),
                 format!(
                     "The import ID is the chatbot's UserID. {}",
                     problems.join(" ")
@@ -628,7 +691,7 @@ impl Resource for Robot {
                 diagnostics: d,
             };
         }
-        let api = match self.inner.api(&format!("import chatbot {id}")) {
+        let api = match self.inner.api(&format!("import chatbot {}", q(id))) {
             Ok(api) => api,
             Err(d) => {
                 return ImportResponse {
@@ -639,7 +702,7 @@ impl Resource for Robot {
         };
         let mut states = Vec::new();
         match api.snapshot.get().await {
-            Err(e) => read_error(&mut d, id, &e),
+            Err(e) => read_error(&mut d, &api, id, &e),
             Ok(view) => match view.get(id) {
                 Some(Entry::Profile(p)) => states.push(
                     RobotState {
@@ -650,11 +713,12 @@ impl Resource for Robot {
                 ),
                 Some(Entry::Unreadable { code, info }) => unreadable(&mut d, id, *code, info),
                 None => d.error(
-                    format!("Cannot import chatbot {id}"),
+                    format!("Cannot import chatbot {}", q(id)),
                     format!(
-                        "There is no active chatbot with UserID {id} in app {}. Check the \
+                        "There is no active chatbot with UserID {} in app {}. Check the \
                          UserID (and the provider's sdkappid), or create it with a \
                          tencentchat_robot resource instead.",
+                        q(id),
                         api.sdkappid
                     ),
                 ),
@@ -810,25 +874,21 @@ mod tests {
     }
 
     #[test]
-    fn taking_over_an_existing_chatbot_clears_only_left_out_fields() {
-        let old = profile(Some("old nick"), Some("http://old"), Some("old sig"));
-        let planned = profile(Some("new nick"), None, None);
-        let mut after_create = old.clone();
-        after_create.apply(&create_items(&planned));
-        assert_eq!(
-            after_create,
-            profile(Some("new nick"), Some("http://old"), Some("old sig"))
-        );
-        let items = profile_items(&after_create, &planned);
-        let tags: Vec<_> = items
-            .iter()
-            .map(|i| (i.tag.as_str(), i.value.as_str().unwrap()))
-            .collect();
-        assert_eq!(
-            tags,
-            [(wire::TAG_IMAGE, ""), (wire::TAG_SELF_SIGNATURE, "")]
-        );
-        assert!(create_items(&Profile::default()).is_empty());
+    fn a_self_replacement_is_told_from_a_create_by_its_private_data() {
+        assert!(self_replacement_detail("@RBT#x").contains("create_before_destroy"));
+        assert_eq!(held(&holds_private("@RBT#a b")), Some("@RBT#a b"));
+        assert_eq!(held(b""), None);
+        assert_eq!(held(b"other"), None);
+        let d = exists_detail(1400000000, "@RBT#zh ");
+        assert!(d.contains("active chatbot \"@RBT#zh \""), "{d}");
+        for needle in [
+            "`moved` block",
+            "untaint",
+            "id = \"@RBT#zh \"",
+            "terraform import",
+        ] {
+            assert!(d.contains(needle), "{needle} in {d}");
+        }
     }
 
     #[test]

@@ -207,15 +207,6 @@ impl<D: Directory> Snapshot<D> {
         Ok(View::assemble(ids, profiles))
     }
 
-    /// The current view if one is cached and fresh; never fetches.
-    pub async fn cached(&self) -> Option<Arc<View>> {
-        let slot = self.slot.lock().await;
-        match &slot.view {
-            Some((at, view)) if at.elapsed() < self.ttl => Some(view.clone()),
-            _ => None,
-        }
-    }
-
     /// A view for advice only (the plan-time limit warning): the fresh view if
     /// there is one, else the last view this process fetched even if its own
     /// creates and deletes invalidated it since, else a fetch shared with any
@@ -240,6 +231,31 @@ impl<D: Directory> Snapshot<D> {
     pub async fn invalidate(&self) {
         let mut slot = self.slot.lock().await;
         slot.view = None;
+    }
+
+    /// This process made `user_id` active with `profile`: the next reader fetches
+    /// again, and the view kept for [`Snapshot::hint`] lists it from now on.
+    pub async fn note_created(&self, user_id: &str, profile: &Profile) {
+        let mut slot = self.slot.lock().await;
+        slot.view = None;
+        if let Some(last) = &mut slot.last {
+            let view = Arc::make_mut(last);
+            view.robots.retain(|(id, _)| id != user_id);
+            view.robots
+                .push((user_id.to_string(), Entry::Profile(profile.clone())));
+        }
+    }
+
+    /// This process deleted `user_id` (or found it gone): the next reader fetches
+    /// again, and the view kept for [`Snapshot::hint`] no longer lists it, so a
+    /// replacement that deletes a chatbot and then makes it again is not taken
+    /// for a create of a chatbot that already exists.
+    pub async fn note_deleted(&self, user_id: &str) {
+        let mut slot = self.slot.lock().await;
+        slot.view = None;
+        if let Some(last) = &mut slot.last {
+            Arc::make_mut(last).robots.retain(|(id, _)| id != user_id);
+        }
     }
 
     /// Applies this process's own successful portrait_set to the cached view.
@@ -412,9 +428,7 @@ mod tests {
             .push(("@RBT#new".into(), Vec::new()));
         // Still cached.
         assert!(snap.get().await.unwrap().get("@RBT#new").is_none());
-        assert!(snap.cached().await.is_some());
         snap.invalidate().await;
-        assert!(snap.cached().await.is_none());
         assert!(snap.get().await.unwrap().get("@RBT#new").is_some());
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
 
@@ -453,6 +467,33 @@ mod tests {
         // Advice follows the newest fetch.
         snap.invalidate().await;
         assert_eq!(snap.hint().await.unwrap().len(), 4);
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn own_creates_and_deletes_patch_the_advice_view() {
+        let f = fake(2, Duration::ZERO);
+        let snap = Snapshot::new(f.clone());
+        assert_eq!(snap.hint().await.unwrap().len(), 2);
+        snap.note_deleted("@RBT#000").await;
+        let v = snap.hint().await.unwrap();
+        assert!(v.get("@RBT#000").is_none() && v.get("@RBT#001").is_some());
+        let p = Profile {
+            nick: Some("n".into()),
+            ..Default::default()
+        };
+        snap.note_created("@RBT#000", &p).await;
+        assert_eq!(
+            snap.hint().await.unwrap().get("@RBT#000"),
+            Some(&Entry::Profile(p))
+        );
+        assert_eq!(
+            f.list_calls.load(Ordering::SeqCst),
+            1,
+            "advice never refetched"
+        );
+        // Readers fetch afresh after either.
+        snap.get().await.unwrap();
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
     }
 

@@ -1,0 +1,280 @@
+//! A create never takes over a chatbot it did not make, end to end: a real
+//! Terraform drives the real provider against the simulator through the
+//! refactors and lifecycles that used to let a create "adopt" an existing
+//! chatbot while another address deleted it. After each scenario the app's
+//! chatbots (the simulator's inspection API) and the state agree.
+
+mod common;
+
+use common::{assert_contains, delta, squash, Sim, Terraform, Workspace};
+use std::collections::BTreeSet;
+use tencentchat::sim::Counters;
+
+const HEADER: &str = r#"terraform {
+  required_providers {
+    tencentchat = {
+      source  = "tencentchat/tencentchat"
+      version = "0.1.0"
+    }
+  }
+}
+
+provider "tencentchat" {}
+"#;
+
+/// Nothing was created, deleted or edited between two counter reads.
+fn assert_untouched(before: &Counters, after: &Counters, what: &str) {
+    for ep in ["create_robot", "delete_robot", "portrait_set"] {
+        assert_eq!(
+            delta(before, after, ep),
+            0,
+            "{what} must not call {ep} (before {before:?}, after {after:?})"
+        );
+    }
+}
+
+/// The UserIDs the state holds for `tencentchat_robot` objects, current and
+/// deposed alike.
+fn state_ids(ws: &Workspace) -> BTreeSet<String> {
+    let Ok(text) = std::fs::read_to_string(ws.dir().join("terraform.tfstate")) else {
+        return BTreeSet::new();
+    };
+    let state: serde_json::Value = serde_json::from_str(&text).expect("state is JSON");
+    let mut ids = BTreeSet::new();
+    for r in state["resources"].as_array().into_iter().flatten() {
+        if r["type"] != "tencentchat_robot" || r["mode"] != "managed" {
+            continue;
+        }
+        for inst in r["instances"].as_array().into_iter().flatten() {
+            if let Some(id) = inst["attributes"]["user_id"].as_str() {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+fn sim_ids(sim: &Sim) -> BTreeSet<String> {
+    sim.robot_ids().into_iter().collect()
+}
+
+fn assert_agree(sim: &Sim, ws: &Workspace, what: &str) {
+    assert_eq!(
+        sim_ids(sim),
+        state_ids(ws),
+        "{what}: the app's chatbots and the state disagree"
+    );
+}
+
+fn setup(tf: &Terraform, hcl: &str) -> (Sim, Workspace) {
+    let sim = Sim::start();
+    let ws = Workspace::new(tf, &sim);
+    ws.write_main(hcl);
+    ws.init();
+    (sim, ws)
+}
+
+#[test]
+fn count_to_for_each_without_moved_fails_at_plan() {
+    const T: &str = "count_to_for_each_without_moved_fails_at_plan";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let counted = format!(
+        "{HEADER}\nresource \"tencentchat_robot\" \"nm\" {{\n  count   = 3\n  \
+         user_id = \"@RBT#nm${{count.index}}\"\n  nick    = \"Bot ${{count.index}}\"\n}}\n"
+    );
+    let keyed_resource =
+        "\nresource \"tencentchat_robot\" \"nm\" {\n  for_each = toset([\"0\", \"1\", \"2\"])\n  \
+         user_id  = \"@RBT#nm${each.key}\"\n  nick     = \"Bot ${each.key}\"\n}\n";
+    let (sim, ws) = setup(&tf, &counted);
+    ws.apply();
+    assert_agree(&sim, &ws, "after the count apply");
+
+    // The refactor without `moved`: every new address would create a chatbot
+    // that the old addresses hold (and are about to delete). The plan refuses.
+    ws.write_main(&format!("{HEADER}{keyed_resource}"));
+    let before = sim.counters();
+    let plan = ws.plan_failing();
+    let all = squash(&plan.stderr);
+    for i in 0..3 {
+        assert_contains(
+            &plan.stderr,
+            &format!("Chatbot \"@RBT#nm{i}\" already exists"),
+            "the plan",
+        );
+    }
+    assert_contains(&all, "add a `moved` block", "the plan");
+    assert_contains(&all, "id = \"@RBT#nm0\"", "the plan's import block");
+    let apply = ws.apply_result();
+    assert_ne!(
+        apply.code,
+        0,
+        "the apply refuses too:\n{}",
+        apply.transcript()
+    );
+    assert_untouched(&before, &sim.counters(), "the refused plan and apply");
+    assert_eq!(sim.robot_ids().len(), 3);
+    assert_agree(&sim, &ws, "after the refused refactor");
+
+    // With `moved` blocks (Terraform 1.1+) the same refactor changes nothing.
+    if !tf.at_least(1, 1) {
+        common::skip(
+            T,
+            &format!(
+                "the `moved` half needs Terraform 1.1+ for moved blocks; this is {}",
+                tf.version_string()
+            ),
+        );
+        return;
+    }
+    let moved: String = (0..3)
+        .map(|i| {
+            format!(
+                "\nmoved {{\n  from = tencentchat_robot.nm[{i}]\n  to   = tencentchat_robot.nm[\"{i}\"]\n}}\n"
+            )
+        })
+        .collect();
+    ws.write_main(&format!("{HEADER}{keyed_resource}{moved}"));
+    let before = sim.counters();
+    let apply = ws.apply();
+    assert_contains(
+        &apply.stdout,
+        "0 added, 0 changed, 0 destroyed",
+        "the moved apply",
+    );
+    assert_untouched(&before, &sim.counters(), "the moved apply");
+    assert_eq!(ws.plan_detailed(&[]).code, 0, "the next plan is empty");
+    assert_contains(
+        &ws.state_show("tencentchat_robot.nm[\"2\"]"),
+        "\"@RBT#nm2\"",
+        "the moved state",
+    );
+    assert_agree(&sim, &ws, "after the moved refactor");
+}
+
+#[test]
+fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
+    const T: &str = "another_configuration_or_resource_with_the_same_user_id_fails_at_plan";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let first = format!(
+        "{HEADER}\nresource \"tencentchat_robot\" \"owner\" {{\n  user_id  = \"@RBT#shared\"\n  \
+         nick     = \"First\"\n  face_url = \"https://example.com/first.png\"\n}}\n"
+    );
+    let (sim, ws) = setup(&tf, &first);
+    ws.apply();
+    let owned = sim.robot("@RBT#shared").expect("created");
+
+    // A second configuration (its own state) with the same UserID.
+    let other = Workspace::new(&tf, &sim);
+    other.write_main(&format!(
+        "{HEADER}\nresource \"tencentchat_robot\" \"intruder\" {{\n  user_id = \"@RBT#shared\"\n  \
+         nick    = \"Second\"\n}}\n"
+    ));
+    other.init();
+    let before = sim.counters();
+    let plan = other.plan_failing();
+    assert_contains(
+        &plan.stderr,
+        "Chatbot \"@RBT#shared\" already exists",
+        "plan",
+    );
+    assert_contains(&plan.stderr, "tencentchat_robot.intruder", "plan");
+    assert_contains(
+        &plan.stderr,
+        "terraform import 'tencentchat_robot.NAME' '@RBT#shared'",
+        "plan",
+    );
+    assert_untouched(&before, &sim.counters(), "the second configuration's plan");
+    assert_eq!(
+        sim.robot("@RBT#shared").as_ref(),
+        Some(&owned),
+        "profile kept"
+    );
+    assert!(state_ids(&other).is_empty());
+
+    // A second resource in the same configuration.
+    ws.write_main(&format!(
+        "{first}\nresource \"tencentchat_robot\" \"twin\" {{\n  user_id = \"@RBT#shared\"\n}}\n"
+    ));
+    let plan = ws.plan_failing();
+    assert_contains(&plan.stderr, "tencentchat_robot.twin", "plan");
+    assert_contains(&plan.stderr, "already exists", "plan");
+    assert_untouched(&before, &sim.counters(), "the twin's plan");
+    assert_eq!(
+        sim.robot("@RBT#shared").as_ref(),
+        Some(&owned),
+        "profile kept"
+    );
+    assert_agree(&sim, &ws, "after the refused twin");
+    ws.write_main(&first);
+    assert_eq!(ws.plan_detailed(&[]).code, 0, "the owner still plans clean");
+
+    // The way the message points: import it into the second configuration.
+    let run = other.import("tencentchat_robot.intruder", "@RBT#shared");
+    assert_contains(&run.stdout, "Import successful", "import");
+    assert_eq!(
+        state_ids(&other),
+        BTreeSet::from(["@RBT#shared".to_string()])
+    );
+}
+
+#[test]
+fn replace_by_the_same_user_id_fails_at_plan_and_deletes_nothing() {
+    const T: &str = "replace_by_the_same_user_id_fails_at_plan_and_deletes_nothing";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let resource = |user_id: &str, lifecycle: &str| {
+        format!(
+            "{HEADER}\nresource \"tencentchat_robot\" \"r\" {{\n  user_id = \"{user_id}\"\n  \
+             nick    = \"Kept\"\n{lifecycle}}}\n"
+        )
+    };
+    let cbd = "  lifecycle {\n    create_before_destroy = true\n  }\n";
+    let (sim, ws) = setup(&tf, &resource("@RBT#cbd", cbd));
+    ws.apply();
+    let made = sim.robot("@RBT#cbd").expect("created");
+    let replace = |ws: &Workspace| {
+        ws.run([
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+            "-replace=tencentchat_robot.r",
+        ])
+    };
+
+    // With create_before_destroy the new chatbot would take over the old one,
+    // which would then be deleted; without it Terraform does not tell the
+    // provider which it is. Either way the plan refuses, and says why.
+    for lifecycle in [cbd, ""] {
+        ws.write_main(&resource("@RBT#cbd", lifecycle));
+        let before = sim.counters();
+        let run = replace(&ws);
+        assert_ne!(run.code, 0, "{}", run.transcript());
+        assert_contains(
+            &run.stderr,
+            "Cannot replace chatbot \"@RBT#cbd\" with itself",
+            "apply -replace",
+        );
+        assert_contains(&run.stderr, "same UserID", "apply -replace");
+        assert_contains(&run.stderr, "create_before_destroy", "apply -replace");
+        assert_untouched(&before, &sim.counters(), "the refused replacement");
+        assert_eq!(sim.robot("@RBT#cbd").as_ref(), Some(&made), "untouched");
+        assert_agree(&sim, &ws, "after the refused replacement");
+        assert_eq!(ws.plan_detailed(&[]).code, 0, "nothing left to do");
+    }
+
+    // A replacement that changes the UserID works with create_before_destroy.
+    ws.write_main(&resource("@RBT#cbd2", cbd));
+    let before = sim.counters();
+    ws.apply();
+    let after = sim.counters();
+    assert_eq!(delta(&before, &after, "create_robot"), 1);
+    assert_eq!(delta(&before, &after, "delete_robot"), 1);
+    assert_eq!(sim.robot_ids(), ["@RBT#cbd2"]);
+    assert_agree(&sim, &ws, "after the replacement");
+}
