@@ -519,6 +519,16 @@ fn wrong_credentials_fail_fast_naming_the_setting_without_echoing_secrets() {
             if !out.contains(w.expect) {
                 problems.push(format!("the error does not name {:?}", w.expect));
             }
+            // Every resource (and the data source) reports the failure, but the
+            // full explanation is given once; the others point to it in a line.
+            let full = out.matches(w.expect).count();
+            let pointers = out.matches("The same failure as reported for").count();
+            if full != 1 || pointers == 0 {
+                problems.push(format!(
+                    "the explanation is given {full} times with {pointers} pointers to it \
+                     (want once, and pointers from the other resources)"
+                ));
+            }
             for secret in [DEMO_SECRET_KEY, wrong_key, bad_sig] {
                 if out.contains(secret) {
                     problems.push(format!("a secret ({} chars) was echoed", secret.len()));

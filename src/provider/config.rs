@@ -474,6 +474,31 @@ impl Resolver<'_> {
             );
             return Slot::Invalid;
         }
+        if v.trim() != v {
+            let (origin, fix) = if from_block {
+                (
+                    format!("`{}`", s.attr),
+                    "If it is read from a file, `file()` keeps the file's final newline: \
+                     use `trimspace(file(\"...\"))`.",
+                )
+            } else {
+                (s.env.to_string(), "Remove it from the variable's value.")
+            };
+            self.error(
+                s,
+                &format!("Invalid {}", s.attr),
+                format!(
+                    "{origin} starts or ends with whitespace (a space, tab or newline), which \
+                     is never part of a {}. {fix}",
+                    if s.attr == SECRET_KEY.attr {
+                        "secret key"
+                    } else {
+                        "UserSig"
+                    }
+                ),
+            );
+            return Slot::Invalid;
+        }
         let secret = Secret::new(v);
         Slot::Known(if s.attr == SECRET_KEY.attr {
             Credentials::SecretKey(secret)
@@ -805,6 +830,42 @@ mod tests {
         assert!(r.diagnostics.0[0]
             .detail
             .starts_with("TENCENTCHAT_SECRET_KEY is empty"));
+    }
+
+    #[test]
+    fn surrounding_whitespace_in_a_secret_is_named_before_any_call() {
+        // The newline file() keeps, in the block: validate already says so.
+        let key = format!("{KEY}\n");
+        let r = run(
+            &block(&[
+                ("sdkappid", Value::Number(1.0)),
+                ("secret_key", Value::string(&key)),
+            ]),
+            &[],
+            Mode::Validate,
+        );
+        assert_eq!(errors_on(&r), [r#"Attribute("secret_key")"#]);
+        let detail = &r.diagnostics.0[0].detail;
+        assert!(
+            detail.starts_with("`secret_key` starts or ends with whitespace"),
+            "{detail}"
+        );
+        assert!(detail.contains("trimspace(file("), "{detail}");
+        assert_no_secret(&r, KEY);
+        // A pre-issued UserSig from the environment with a leading space.
+        let r = run(
+            &block(&[("sdkappid", Value::Number(1.0))]),
+            &[(
+                "TENCENTCHAT_USERSIG",
+                " eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwinFxQZQ8eKU7MSCgsy8dKBMRnFRvqFSLQCQHhGa",
+            )],
+            Mode::Configure,
+        );
+        assert_eq!(errors_on(&r), [r#"Attribute("usersig")"#]);
+        assert!(r.diagnostics.0[0]
+            .detail
+            .starts_with("TENCENTCHAT_USERSIG starts or ends with whitespace"));
+        assert!(r.settings.is_none());
     }
 
     #[test]

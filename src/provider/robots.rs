@@ -3,6 +3,7 @@
 //! snapshot as `tencentchat_robot`, so it costs no extra calls in a refresh.
 
 use super::snapshot::{Entry, View};
+use super::words::q;
 use super::Inner;
 use crate::chat::wire::{MAX_ROBOTS_PER_APP, ROBOT_PREFIX};
 use crate::tfproto::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
@@ -172,10 +173,11 @@ impl DataSource for Robots {
                 for (id, entry) in &view.robots {
                     if let (Entry::Unreadable { code, info }, true) = (entry, wanted(id)) {
                         d.warning(
-                            format!("Profile of chatbot {id} not readable"),
+                            format!("Profile of chatbot {} not readable", q(id)),
                             format!(
                                 "Its nick, face_url and self_signature are listed as null \
-                                 (ResultCode {code}: {info})."
+                                 (ResultCode {code}: {}).",
+                                q(info)
                             ),
                         );
                     }
@@ -183,7 +185,12 @@ impl DataSource for Robots {
                 (state(api.sdkappid, prefix.as_str(), &view), d)
             }
             Err(e) => {
-                d.error("Could not list chatbots", e.to_string());
+                let (summary, detail) = api.explain(
+                    "Could not list chatbots",
+                    &format!("the {TYPE_NAME} data source"),
+                    &e,
+                );
+                d.error(summary, detail);
                 (Value::Null, d)
             }
         }
