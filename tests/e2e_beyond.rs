@@ -395,11 +395,79 @@ output "slots_left" {{
     let plan = ws.plan_detailed(&[]);
     assert_eq!(plan.code, 2, "{}", plan.transcript());
     let all = format!("{}{}", plan.stdout, plan.stderr);
-    assert_contains(&all, "Warning: Chatbot limit reached", "the plan");
+    assert_contains(
+        &all,
+        "Warning: Chatbot \"@RBT#one_too_many\" would exceed the app's limit",
+        "the plan",
+    );
     assert_contains(&all, "with tencentchat_robot.extra", "the plan");
-    assert_contains(&all, "already has 20 chatbots", "the plan");
+    assert_contains(&all, "App 1400000000 has 20 active chatbots", "the plan");
+    assert_contains(&all, "it would have 21, more than the 20", "the plan");
     assert_contains(&all, "slots_left = 0", "the plan");
     assert_contains(&all, "1 to add, 0 to change, 0 to destroy", "the plan");
     let after = sim.counters();
     assert_eq!(delta(&before, &after, "create_robot"), 0);
+}
+
+#[test]
+fn a_plan_that_overfills_an_app_warns_on_the_creates_past_the_limit() {
+    const T: &str = "a_plan_that_overfills_an_app_warns_on_the_creates_past_the_limit";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let ws = Workspace::new(&tf, &sim);
+    // for_each over key => UserID, so a changed UserID replaces that instance.
+    let bots = |ids: &[(String, String)]| {
+        let pairs: Vec<String> = ids.iter().map(|(k, v)| format!("{k:?} = {v:?}")).collect();
+        format!(
+            "{REQUIRED_PROVIDERS}\nprovider \"tencentchat\" {{}}\n\n\
+             resource \"tencentchat_robot\" \"r\" {{\n  for_each = {{ {} }}\n  \
+             user_id  = each.value\n}}\n",
+            pairs.join(", ")
+        )
+    };
+    let warned = |run: &common::Run| {
+        common::squash(&format!("{}{}", run.stdout, run.stderr))
+            .matches("would exceed the app's limit")
+            .count()
+    };
+    // 22 creates in an empty app: the two planned past the limit warn, and the
+    // plan still succeeds.
+    let ids: Vec<(String, String)> = (0..22)
+        .map(|i| (format!("b{i:02}"), format!("@RBT#b{i:02}")))
+        .collect();
+    ws.write_main(&bots(&ids));
+    ws.init();
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert_contains(
+        &plan.stdout,
+        "22 to add, 0 to change, 0 to destroy",
+        "the plan",
+    );
+    assert_eq!(warned(&plan), 2, "{}", plan.transcript());
+    assert_contains(
+        &plan.stdout,
+        "with the 22 creates and 0 destroys",
+        "the plan",
+    );
+
+    // A full app of 20 whose plan replaces two of them (new UserIDs): a
+    // replacement is a destroy and a create, so nothing warns.
+    ws.write_main(&bots(&ids[..20]));
+    ws.apply();
+    assert_eq!(sim.robot_ids().len(), 20);
+    let mut renamed = ids[..20].to_vec();
+    renamed[0].1 = "@RBT#c00".into();
+    renamed[1].1 = "@RBT#c01".into();
+    ws.write_main(&bots(&renamed));
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert_contains(
+        &plan.stdout,
+        "2 to add, 0 to change, 2 to destroy",
+        "the plan",
+    );
+    assert_eq!(warned(&plan), 0, "{}", plan.transcript());
 }

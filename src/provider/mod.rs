@@ -77,6 +77,8 @@ pub(crate) struct Api {
     pub secret_key: Option<Secret>,
     /// The message of the last failure explained in full, and for whom.
     first_report: std::sync::Mutex<Option<(String, String)>>,
+    /// The creates and destroys planned so far in this process.
+    pub plans: std::sync::Mutex<robot::PlanTally>,
 }
 
 impl Api {
@@ -228,6 +230,7 @@ impl tfproto::Provider for TencentChat {
                         Credentials::UserSig(_) => None,
                     },
                     first_report: Default::default(),
+                    plans: Default::default(),
                 })));
             }
             Err(e) => {

@@ -15,6 +15,7 @@ use crate::tfproto::{
     ApplyRequest, ApplyResponse, AttrPath, Attribute, Diagnostics, ImportResponse, PlanRequest,
     PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
 };
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
@@ -186,9 +187,35 @@ fn create_request(state: &RobotState) -> CreateRobotRequest {
     }
 }
 
-/// True when the app's other active chatbots already fill the limit.
-pub(crate) fn limit_full<'a>(active: impl IntoIterator<Item = &'a str>, user_id: &str) -> bool {
-    active.into_iter().filter(|id| *id != user_id).count() >= MAX_ROBOTS_PER_APP
+/// What the plans this process has answered do to its app's chatbots. Every
+/// create and destroy of one app in a plan passes through one provider process
+/// (Terraform asks the provider to plan destroys too), so counting them here
+/// lets a plan that would overfill the app say so on the creates that do it.
+/// Sets, not counters: Terraform re-plans each create during apply, and a
+/// chatbot this process made meanwhile is in the list as well.
+#[derive(Debug, Default)]
+pub(crate) struct PlanTally {
+    creates: BTreeSet<String>,
+    destroys: BTreeSet<String>,
+}
+
+impl PlanTally {
+    fn create(&mut self, user_id: &str) {
+        self.creates.insert(user_id.to_string());
+    }
+
+    fn destroy(&mut self, user_id: &str) {
+        self.destroys.insert(user_id.to_string());
+    }
+
+    /// How many chatbots the app would have: those `active`, plus the planned
+    /// creates, less the planned destroys.
+    fn projected<'a>(&self, active: impl IntoIterator<Item = &'a str>) -> usize {
+        let mut all: BTreeSet<&str> = active.into_iter().collect();
+        all.extend(self.creates.iter().map(String::as_str));
+        all.retain(|id| !self.destroys.contains(*id));
+        all.len()
+    }
 }
 
 fn limit_detail(sdkappid: u64) -> String {
@@ -274,18 +301,29 @@ impl Robot {
                         format!("Chatbot {} already exists", q(user_id)),
                         exists_detail(api.sdkappid, user_id),
                     );
-                } else if limit_full(view.robots.iter().map(|(id, _)| id.as_str()), user_id) {
-                    diags.attr_warning(
-                        USER_ID,
-                        "Chatbot limit reached",
-                        format!(
-                            "{} Creating {} succeeds only if another chatbot of the app \
-                             is deleted earlier in the same apply (a replacement or a removal \
-                             in this plan may do that).",
-                            limit_detail(api.sdkappid),
-                            q(user_id)
-                        ),
-                    );
+                } else {
+                    let active = || view.robots.iter().map(|(id, _)| id.as_str());
+                    let mut tally = api.plans.lock().unwrap_or_else(|p| p.into_inner());
+                    tally.create(user_id);
+                    let projected = tally.projected(active());
+                    if projected > MAX_ROBOTS_PER_APP {
+                        diags.attr_warning(
+                            USER_ID,
+                            format!("Chatbot {} would exceed the app's limit", q(user_id)),
+                            format!(
+                                "App {} has {} active chatbots; with the {} creates and {} \
+                                 destroys of its chatbots planned so far it would have \
+                                 {projected}, more than the {MAX_ROBOTS_PER_APP} one app may \
+                                 have, so creating {} fails at apply unless other chatbots of \
+                                 the app are deleted first.",
+                                api.sdkappid,
+                                view.len(),
+                                tally.creates.len(),
+                                tally.destroys.len(),
+                                q(user_id)
+                            ),
+                        );
+                    }
                 }
             }
             Err(e) if e.kind == ErrorKind::Auth => {
@@ -631,6 +669,14 @@ impl Resource for Robot {
 
     async fn plan(&self, req: PlanRequest) -> PlanResponse {
         if req.proposed_new_state.is_null() {
+            if let (Some(prior), Conn::Ready(api)) =
+                (RobotState::from_value(&req.prior_state), self.inner.conn())
+            {
+                api.plans
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .destroy(&prior.user_id);
+            }
             return PlanResponse {
                 planned_state: Value::Null,
                 requires_replace: Vec::new(),
@@ -645,14 +691,24 @@ impl Resource for Robot {
             planned_private = holds_private(&prior.user_id);
         } else if !diags.has_errors() {
             if let Some(id) = req.proposed_new_state.get(USER_ID).as_str() {
-                if held(&req.prior_private) == Some(id) {
-                    diags.attr_error(
+                match held(&req.prior_private) {
+                    Some(old) if old == id => diags.attr_error(
                         USER_ID,
                         format!("Cannot replace chatbot {} with itself", q(id)),
                         self_replacement_detail(id),
-                    );
-                } else {
-                    self.check_create(id, &mut diags).await;
+                    ),
+                    // The create half of a replacement: the destroy half goes
+                    // with it, so a replacement never counts against the limit.
+                    Some(old) => {
+                        if let Conn::Ready(api) = self.inner.conn() {
+                            api.plans
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .destroy(old);
+                        }
+                        self.check_create(id, &mut diags).await;
+                    }
+                    None => self.check_create(id, &mut diags).await,
                 }
             }
         }
@@ -939,12 +995,24 @@ mod tests {
     }
 
     #[test]
-    fn limit_counts_other_robots_only() {
+    fn the_tally_projects_creates_and_destroys_once_each() {
         let ids: Vec<String> = (0..20).map(|i| format!("@RBT#{i}")).collect();
         let refs = || ids.iter().map(String::as_str);
-        assert!(limit_full(refs(), "@RBT#new"));
-        assert!(!limit_full(refs(), "@RBT#3"));
-        assert!(!limit_full(refs().take(19), "@RBT#new"));
+        let mut t = PlanTally::default();
+        assert_eq!(t.projected(refs()), 20);
+        t.create("@RBT#new");
+        assert_eq!(t.projected(refs()), 21);
+        // Planned again (the re-plan during apply), or made meanwhile: once.
+        t.create("@RBT#new");
+        let mut made = ids.clone();
+        made.push("@RBT#new".into());
+        assert_eq!(t.projected(made.iter().map(String::as_str)), 21);
+        // A replacement is a destroy and a create: no change.
+        t.destroy("@RBT#0");
+        t.create("@RBT#0b");
+        assert_eq!(t.projected(refs()), 21);
+        t.destroy("@RBT#1");
+        assert_eq!(t.projected(refs()), 20);
         assert!(limit_detail(1400000000).contains("already has 20 chatbots"));
     }
 
