@@ -128,11 +128,13 @@ async fn run(args: &[String]) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::Api(format!("the profile of {id} could not be read")))?;
             let mut out = serde_json::Map::new();
             for (field, tag) in FIELDS {
+                // Absent and "" both mean "not set", as the provider reads a profile.
                 let value = profile
                     .profile_item
                     .iter()
                     .find(|i| i.tag == tag)
                     .map(|i| i.value.clone())
+                    .filter(|v| v != "")
                     .unwrap_or(serde_json::Value::Null);
                 out.insert(field.to_string(), value);
             }

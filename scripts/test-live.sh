@@ -123,7 +123,8 @@ echo "== Terraform"
 tf="$(find_terraform)" || exit 1
 tf_version="$(terraform_version "$tf")"
 echo "$tf: $tf_version"
-tf_minor="$(sed -n 's/^Terraform v1\.\([0-9]*\)\..*/\1/p' <<<"$tf_version")"
+read -r tf_major tf_minor < <(sed -nE 's/^[A-Za-z]+ v([0-9]+)\.([0-9]+)\..*/\1 \2/p' <<<"$tf_version") || true
+import_blocks() { [[ -n "${tf_major:-}" ]] && ((tf_major > 1 || (tf_major == 1 && tf_minor >= 5))); }
 
 echo "== room in the app"
 free="$(live free)" || {
@@ -373,7 +374,7 @@ check "after import the plan is empty" test "$rc" = 0
 expected=("$a" "$c" "$d")
 
 # --- Import with an import {} block (Terraform 1.5+) ---------------------------------------
-if [[ -n "$tf_minor" ]] && ((tf_minor >= 5)); then
+if import_blocks; then
     live create "$e" "Imported E"
     write_config 5
     tfrun apply-import-block -- apply -input=false -auto-approve
