@@ -204,7 +204,7 @@ if tfrun init -- init -input=false; then
     pass "terraform init installs the provider from the local mirror"
 else
     fail "terraform init installs the provider from the local mirror"
-    echo "0 passed, $failed failed"
+    echo "$passed passed, $failed failed"
     exit 1
 fi
 tfrun bad-provider -- plan -input=false
