@@ -8,7 +8,9 @@
 #   1. test-live.sh refuses to start (too little room) and creates nothing;
 #   2. test-live.sh --sweep deletes the 16 leftovers and nothing else;
 #   3. test-live.sh passes, leaves the other chatbot as it was, and the API calls it
-#      counted from its logs are exactly those the simulator counted.
+#      counted from its logs are exactly those the simulator counted;
+#   4. with every portrait_set failing, it reports failures, exits non-zero and
+#      still leaves nothing behind.
 # Only this harness looks at the simulator's /__sim/ API; test-live.sh never does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,7 +104,20 @@ tail -n 1 "$work/live.out" | grep -qE '^[0-9]+ passed, 0 failed(, [0-9]+ skipped
 counted="$(sed -n 's/^API calls this run: .*(\([0-9]*\) in all)$/\1/p' "$work/live.out")"
 [[ "$counted" == "$((after - before))" ]] ||
     die "test-live.sh counted ${counted:-no} API calls; the simulator saw $((after - before))"
-echo "API calls of the live run: $counted, as the simulator counted them"
+summary="$(tail -n 1 "$work/live.out")"
+
+echo "== 4. a live run that meets a broken API reports it and still cleans up"
+# Every portrait_set fails with 40001 (a permanent error): the drift repair, the
+# update and the out-of-band edit cannot work.
+curl -fsS -X POST "$url/__sim/faults" -d '{"endpoint":"portrait_set","error_code":40001}' >/dev/null
+rc=0
+live >"$work/broken.out" 2>&1 || rc=$?
+curl -fsS -X DELETE "$url/__sim/faults" >/dev/null
+grep -E '^(FAIL|[0-9]+ passed)' "$work/broken.out" | sed 's/^/    (as expected) /'
+((rc != 0)) || die "test-live.sh exited 0 although portrait_set always failed"
+tail -n 1 "$work/broken.out" | grep -qE '^[0-9]+ passed, [1-9][0-9]* failed(, [0-9]+ skipped)?$' ||
+    die "the summary line does not count the failures"
+[[ "$(robot_ids)" == "$other" ]] || die "the failed run left: $(robot_ids)"
 
 # test-live.sh recognises a UserSig in a log by its shape; every UserSig the
 # simulator verified has that shape, so the scan would have caught a leak.
@@ -111,4 +126,4 @@ sigs = json.load(sys.stdin)
 assert sigs and all(re.fullmatch(r"eJ[A-Za-z0-9*_-]{80,}", s) for s in sigs), "a UserSig test-live.sh would not recognise"
 print(f"{len(sigs)} UserSig(s) seen by the simulator, each of the shape test-live.sh scans for")' ||
     die "test-live.sh's UserSig pattern misses a real UserSig"
-echo "test-live-sim: ok"
+echo "test-live-sim: ok: the live run: $summary, $counted API calls (as the simulator counted them)"

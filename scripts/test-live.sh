@@ -304,15 +304,23 @@ listed_are() { # listed_are ID...: this run's active chatbots, in any order
     }
 }
 
+# saved_plan NAME LEVEL WHAT PHRASE PLANNED APPLIED: plan -out=NAME.tfplan must show
+# PHRASE and the PLANNED counts; applying that very file must report APPLIED.
+saved_plan() {
+    local name="$1" level="$2" what="$3" phrase="$4" planned="$5" applied="$6"
+    tfrun "plan-$name" "$level" -- plan -input=false -out="$name.tfplan"
+    rc=$?
+    check "plan: $what" eval '[[ $rc == 0 ]] && contains "$last_out" "$phrase" && contains "$last_out" "$planned"'
+    tfrun "apply-$name" "$level" -- apply -input=false "$name.tfplan"
+    rc=$?
+    check "apply of the saved plan: $what" eval '[[ $rc == 0 ]] && contains "$last_out" "$applied"'
+}
+
 write_config 1
-tfrun plan-create TRACE -- plan -input=false -out=create.tfplan
-rc=$?
-check "plan -out for two chatbots" eval '[[ $rc == 0 ]] && contains "$last_out" "2 to add, 0 to change, 0 to destroy"'
+saved_plan create TRACE "two chatbots created with profiles" \
+    "tencentchat_robot.a will be created" "2 to add, 0 to change, 0 to destroy" "2 added, 0 changed, 0 destroyed"
 tfrun show-plan -- show -json create.tfplan >/dev/null || true
 cp "$last_out" "$work/plan.json"
-tfrun apply-create TRACE -- apply -input=false create.tfplan
-rc=$?
-check "apply of the saved plan creates both" eval '[[ $rc == 0 ]] && contains "$last_out" "2 added, 0 changed, 0 destroyed"'
 check "the API shows A's full profile" profile_is "$a" \
     '{"face_url":"https://example.com/tfacc/a.png","nick":"Live A","self_signature":"created by scripts/test-live.sh"}'
 check "the API shows B with only a nick" profile_is "$b" '{"face_url":null,"nick":"Live B","self_signature":null}'
@@ -341,25 +349,15 @@ check "the API shows B again" profile_is "$b" '{"face_url":null,"nick":"Live B",
 
 # --- In-place update (and a cleared field) --------------------------------------------
 write_config 2
-tfrun plan-update -- plan -input=false -out=update.tfplan
-rc=$?
-check "a profile change is planned in place" \
-    eval '[[ $rc == 0 ]] && contains "$last_out" "updated in-place" && contains "$last_out" "0 to add, 1 to change, 0 to destroy"'
-tfrun apply-update -- apply -input=false update.tfplan
-rc=$?
-check "apply updates A in place" eval '[[ $rc == 0 ]] && contains "$last_out" "0 added, 1 changed, 0 destroyed"'
+saved_plan update debug "a profile change updates A in place" \
+    "updated in-place" "0 to add, 1 to change, 0 to destroy" "0 added, 1 changed, 0 destroyed"
 check "the API shows the new signature and face_url cleared" profile_is "$a" \
     '{"face_url":null,"nick":"Live A","self_signature":"updated in place by scripts/test-live.sh"}'
 
 # --- Replacement: a new user_id --------------------------------------------------------
 write_config 3
-tfrun plan-replace -- plan -input=false -out=replace.tfplan
-rc=$?
-check "a user_id change is planned as a replacement" \
-    eval '[[ $rc == 0 ]] && contains "$last_out" "must be replaced" && contains "$last_out" "1 to add, 0 to change, 1 to destroy"'
-tfrun apply-replace -- apply -input=false replace.tfplan
-rc=$?
-check "apply replaces B by C" eval '[[ $rc == 0 ]] && contains "$last_out" "1 added, 0 changed, 1 destroyed"'
+saved_plan replace debug "a user_id change replaces B by C" \
+    "must be replaced" "1 to add, 0 to change, 1 to destroy" "1 added, 0 changed, 1 destroyed"
 check "the API shows A and C, not B" listed_are "$a" "$c"
 
 # --- Import by ID of a chatbot made through the API -------------------------------------
