@@ -60,7 +60,8 @@ if [[ "$mode" == sweep ]]; then
     trap 'rm -rf "$work"' EXIT
     test_prefix="$(live test-prefix)" || exit 1
     echo "== chatbots whose UserID starts with $test_prefix"
-    mapfile -t leftovers < <(live list "$test_prefix") || exit 1
+    listed="$(live list "$test_prefix")" || exit 1
+    mapfile -t leftovers < <(sed '/^$/d' <<<"$listed")
     if ((${#leftovers[@]} == 0)); then
         echo "(none)"
         exit 0
@@ -162,36 +163,24 @@ tfrun() {
     shift
     step=$((step + 1))
     last_out="$work/logs/$(printf '%02d' $step)-$name.out"
-    local log="$work/logs/$(printf '%02d' $step)-$name.log" rc=0
-    if [[ "$level" == TRACE ]]; then
-        (cd "$ws" && TF_LOG=TRACE TF_LOG_PATH="$log" "$tf" "$1" -no-color "${@:2}") >"$last_out" 2>&1 || rc=$?
-    else
-        (cd "$ws" && TF_LOG_PROVIDER="$level" TF_LOG_PATH="$log" "$tf" "$1" -no-color "${@:2}") >"$last_out" 2>&1 || rc=$?
-    fi
+    local log="$work/logs/$(printf '%02d' $step)-$name.log" rc=0 which=TF_LOG_PROVIDER
+    [[ "$level" == TRACE ]] && which=TF_LOG # Terraform's own lines too
+    (cd "$ws" && env "$which=$level" TF_LOG_PATH="$log" "$tf" "$1" -no-color "${@:2}") >"$last_out" 2>&1 || rc=$?
     return $rc
 }
 
-provider_block='terraform {
+required_providers='terraform {
   required_providers {
     tencentchat = {
       source = "tencentchat/tencentchat"
     }
   }
 }
-
-provider "tencentchat" {}
 '
 
 # --- Bad input is rejected at plan, before any API call -----------------------------
 cat >"$ws/main.tf" <<EOF
-terraform {
-  required_providers {
-    tencentchat = {
-      source = "tencentchat/tencentchat"
-    }
-  }
-}
-
+$required_providers
 provider "tencentchat" {
   calls_per_second = 0
 }
@@ -232,7 +221,9 @@ write_config() { # the configuration of each stage; $1 = stage
     [[ "$stage" -ge 2 ]] && sig="updated in place by scripts/test-live.sh" && face=""
     [[ "$stage" -ge 3 ]] && b_id="$c"
     {
-        echo "$provider_block"
+        echo "$required_providers"
+        echo 'provider "tencentchat" {}'
+        echo
         cat <<EOF
 resource "tencentchat_robot" "a" {
   user_id        = "$a"

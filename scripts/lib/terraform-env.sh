@@ -33,7 +33,8 @@ RC
 }
 
 # find_terraform: $TERRAFORM, else `terraform` on PATH, else Terraform 1.0.3 fetched
-# into .tools/ (scripts/fetch-terraform.sh). Prints its path; fails if it does not run.
+# into .tools/ (scripts/fetch-terraform.sh). Prints its absolute path; fails if it
+# does not run.
 find_terraform() {
     local tf="${TERRAFORM:-}"
     if [[ -z "$tf" ]]; then
@@ -41,6 +42,15 @@ find_terraform() {
             echo "no terraform on PATH; fetching Terraform 1.0.3" >&2
             tf="$(scripts/fetch-terraform.sh)"
         }
+    fi
+    # An absolute path, so it still works from another directory.
+    if [[ "$tf" != */* ]]; then
+        tf="$(command -v "$tf")" || {
+            echo "$TERRAFORM is not on PATH" >&2
+            return 1
+        }
+    elif [[ "$tf" != /* ]]; then
+        tf="$PWD/$tf"
     fi
     CHECKPOINT_DISABLE=1 "$tf" version >/dev/null 2>&1 || {
         echo "$tf does not run" >&2
