@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
+source scripts/lib/terraform-env.sh
 
 # Colour only on a terminal; Terraform likewise.
 if [[ -t 1 ]]; then
@@ -36,7 +37,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-version="$(grep -m1 '^version *=' Cargo.toml | sed 's/^version *= *"\(.*\)"/\1/')"
+version="$(provider_version)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
 step "Building terraform-provider-tencentchat and tencentchat-sim (cargo build)"
@@ -68,38 +69,11 @@ fi
 say "listening on $url (pid $sim_pid)"
 
 step "Installing the provider into a filesystem mirror under .tools/"
-mirror="$root/.tools/mirror"
-pkg="$mirror/registry.terraform.io/tencentchat/tencentchat/$version/linux_amd64"
-mkdir -p "$pkg"
-cp "$provider_bin" "$pkg/terraform-provider-tencentchat_v$version"
-cat >"$work/terraformrc" <<RC
-provider_installation {
-  filesystem_mirror {
-    path    = "$mirror"
-    include = ["registry.terraform.io/tencentchat/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/tencentchat/*"]
-  }
-}
-RC
-say "$pkg/terraform-provider-tencentchat_v$version"
+say "$(install_provider_mirror "$provider_bin" "$root/.tools/mirror" "$work/terraformrc")"
 
 step "Finding Terraform"
-tf="${TERRAFORM:-}"
-if [[ -z "$tf" ]]; then
-    if tf="$(command -v terraform)"; then
-        :
-    else
-        say "no terraform on PATH; fetching Terraform 1.0.3"
-        tf="$(scripts/fetch-terraform.sh)"
-    fi
-fi
-tf_version="$(CHECKPOINT_DISABLE=1 "$tf" version 2>/dev/null)" || {
-    echo "$tf does not run" >&2
-    exit 1
-}
-say "$tf: ${tf_version%%$'\n'*}"
+tf="$(find_terraform)"
+say "$tf: $(terraform_version "$tf")"
 
 # The provider reads its settings from the environment, as a user's shell would.
 unset TENCENTCHAT_USERSIG TENCENTCHAT_REGION TENCENTCHAT_IDENTIFIER TF_CLI_ARGS TF_DATA_DIR TF_WORKSPACE

@@ -42,6 +42,12 @@ echo "== end-to-end suites again with Terraform 1.0.3"
 TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts \
     --test e2e_provider_config --test e2e_debug --test e2e_reliability --test bad_input --test e2e_no_takeover
 
+# The live acceptance run (scripts/test-live.sh), against a simulator started as a
+# separate process and named only through the TENCENTCHAT_* variables.
+echo "== scripts/test-live-sim.sh (the live acceptance run against the simulator)"
+scripts/test-live-sim.sh >"$PWD/target/test-live-sim.log" 2>&1 || { cat "$PWD/target/test-live-sim.log"; exit 1; }
+tail -n 1 "$PWD/target/test-live-sim.log"
+
 # The README's first command, exactly as a newcomer runs it (once per Terraform).
 echo "== scripts/demo.sh (the newcomer's first command)"
 scripts/demo.sh >"$PWD/target/demo.log" 2>&1 || { cat "$PWD/target/demo.log"; exit 1; }

@@ -56,6 +56,26 @@ impl TencentChat {
     }
 }
 
+/// The client settings an empty `provider "tencentchat" {}` block would get from
+/// `env` (the `TENCENTCHAT_*` variables), checked by the very rules the provider
+/// applies, for tools that must talk to the same app (scripts/tencentchat-live.rs).
+/// An error lists every problem, one sentence each, naming the variable.
+pub fn client_config_from_env(
+    env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+) -> Result<crate::chat::ClientConfig, String> {
+    let resolved = config::resolve(&Value::Null, &env, Mode::Configure);
+    match resolved.settings {
+        Some(settings) if !resolved.diagnostics.has_errors() => settings.client_config(),
+        _ => Err(resolved
+            .diagnostics
+            .0
+            .iter()
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("\n")),
+    }
+}
+
 /// How far configuration got.
 #[derive(Clone)]
 pub(crate) enum Conn {
@@ -284,5 +304,37 @@ mod tests {
         assert!(d.has_errors());
         assert!(matches!(p.inner.conn(), Conn::NotConfigured));
         assert!(p.validate(&cfg).await.has_errors());
+    }
+
+    #[test]
+    fn client_config_from_env_follows_the_provider_rules() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let cfg = client_config_from_env(env(&[
+            ("TENCENTCHAT_SDKAPPID", "1400000000"),
+            ("TENCENTCHAT_SECRET_KEY", "key-never-shown"),
+            ("TENCENTCHAT_ENDPOINT", "http://127.0.0.1:9/"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.sdkappid, 1400000000);
+        assert_eq!(cfg.identifier, "administrator");
+        assert_eq!(
+            cfg.endpoint,
+            crate::chat::Endpoint::Url("http://127.0.0.1:9".into())
+        );
+        let err = client_config_from_env(env(&[
+            ("TENCENTCHAT_SECRET_KEY", "key-never-shown"),
+            ("TENCENTCHAT_REGION", "mars"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("TENCENTCHAT_SDKAPPID"), "{err}");
+        assert!(err.contains("TENCENTCHAT_REGION"), "{err}");
+        assert!(!err.contains("key-never-shown"), "{err}");
     }
 }
