@@ -71,9 +71,11 @@ pub(crate) fn function(s: &Signature) -> proto::Function {
     }
 }
 
+/// Terraform shows the text after `Invalid value for "NAME" parameter: ` and ends
+/// it with a full stop of its own, so ours is dropped.
 pub(crate) fn function_error(e: &FunctionError) -> proto::FunctionError {
     proto::FunctionError {
-        text: e.text.clone(),
+        text: e.text.trim_end().trim_end_matches('.').to_string(),
         function_argument: e.argument.map(|i| i as i64),
     }
 }

@@ -1612,7 +1612,7 @@ mod tests {
         assert_eq!(m.functions[0].name, "greet");
 
         // No ConfigureProvider before any of these calls.
-        let mut call = |name: &str, args: Vec<Value>| {
+        let call = |name: &str, args: Vec<Value>| {
             let arguments = args.iter().map(|a| dv(a, &Type::String).unwrap()).collect();
             let mut client = h.client.clone();
             let name = name.to_string();
