@@ -433,6 +433,23 @@ fn function_pages_match_the_signatures() {
 }
 
 #[test]
+fn guides_embed_their_runnable_examples() {
+    let mut problems = check_examples(
+        "docs/guides/adopting-existing-chatbots.md",
+        &["examples/adopt-existing/main.tf"],
+    );
+    problems.extend(check_examples(
+        "docs/guides/testing-offline.md",
+        &[
+            "examples/testing/main.tf",
+            "examples/testing/tests/chatbots.tftest.hcl",
+            "examples/testing/tests/unit.tftest.hcl",
+        ],
+    ));
+    assert_no_problems(problems);
+}
+
+#[test]
 fn every_resource_and_data_source_has_a_page() {
     let p = TencentChat::new();
     let mut missing = Vec::new();

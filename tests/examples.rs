@@ -114,6 +114,10 @@ fn the_expected_examples_exist() {
         "functions/usersig_claims/function.tf",
         "quickstart/main.tf",
         "two-apps/main.tf",
+        "adopt-existing/main.tf",
+        "testing/main.tf",
+        "testing/tests/chatbots.tftest.hcl",
+        "testing/tests/unit.tftest.hcl",
     ] {
         assert!(root.join(file).is_file(), "examples/{file} is missing");
     }
@@ -299,4 +303,84 @@ fn two_apps_example_manages_both_apps() {
     ws.destroy();
     assert!(sim.robots_of(STAGING).is_empty());
     assert!(sim.robots_of(PRODUCTION).is_empty());
+}
+
+/// The one command of `docs/guides/testing-offline.md`, as written:
+/// `tencentchat-sim --exec terraform test` in `examples/testing/`. The workspace
+/// has no `TENCENTCHAT_*` settings: they come from the simulator. Its state file
+/// then shows the chatbots the runs created, all deleted again by the teardown.
+/// The unit tests (mock provider) also pass with no simulator at all.
+#[test]
+fn testing_example_passes_terraform_test_under_the_simulator() {
+    const T: &str = "testing_example_passes_terraform_test_under_the_simulator";
+    // The module calls provider functions (1.8+); mock providers need 1.7.
+    let Some(tf) = Terraform::for_test_at_least(T, 1, 8, "provider-defined functions") else {
+        return;
+    };
+    let ws = Workspace::bare(&tf);
+    ws.copy_dir_from(&examples_dir().join("testing"));
+    ws.init();
+    let state = ws.dir().join("sim-state.json");
+    let out = ws
+        .command_of(
+            Path::new(env!("CARGO_BIN_EXE_tencentchat-sim")),
+            [
+                "--state-file".as_ref(),
+                state.as_os_str(),
+                "--exec".as_ref(),
+                tf.path.as_os_str(),
+                "test".as_ref(),
+                "-no-color".as_ref(),
+            ],
+        )
+        .output()
+        .expect("running tencentchat-sim --exec terraform test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "tencentchat-sim --exec terraform test failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    for run in [
+        "creates_one_chatbot_per_team",
+        "renaming_a_nick_is_an_in_place_update",
+        "rejects_a_bad_team_name",
+        "user_ids_follow_team_names",
+        "a_long_team_name_is_refused",
+    ] {
+        common::assert_contains(&stdout, &format!("run \"{run}\"... pass"), "terraform test");
+    }
+    common::assert_contains(&stdout, "Success! 5 passed, 0 failed.", "terraform test");
+    assert!(
+        stderr.starts_with("tencentchat-sim listening on http://127.0.0.1:"),
+        "the simulator's banner goes to stderr: {stderr}"
+    );
+
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("the simulator's state file"))
+            .expect("state file is JSON");
+    let robots = saved["apps"]["1400000000"]["robots"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no robots in {saved}"));
+    let mut made: Vec<(&str, bool)> = robots
+        .iter()
+        .map(|r| {
+            (
+                r["user_id"].as_str().unwrap(),
+                r["active"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    made.sort();
+    assert_eq!(made, [("@RBT#sales", false), ("@RBT#support", false)]);
+
+    let unit = ws
+        .run(["test", "-no-color", "-filter=tests/unit.tftest.hcl"])
+        .expect_success();
+    common::assert_contains(
+        &unit.stdout,
+        "Success! 2 passed, 0 failed.",
+        "terraform test",
+    );
 }

@@ -24,6 +24,8 @@ use config::{EnvLookup, Mode};
 use snapshot::Snapshot;
 use std::sync::{Arc, RwLock};
 
+pub use config::env_vars;
+
 /// The provider's version, as Terraform sees it in logs and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
