@@ -134,7 +134,7 @@ fn functions_in_outputs_and_checks_match_the_official_vectors() {
     let fresh = tencentchat::chat::usersig::generate("any-key", 1_400_000_000, "ops", now, 3600);
     let names = ["helpdesk", "a b~", &"x".repeat(27)];
 
-    let ws = Workspace::bare(&tf);
+    let mut ws = Workspace::bare(&tf);
     ws.write_file("versions.tf", REQUIRED_PROVIDERS);
     ws.write_main(CONFIG);
     let vars = json!({
@@ -146,8 +146,22 @@ fn functions_in_outputs_and_checks_match_the_official_vectors() {
     ws.init();
 
     // Plan: the unknown argument gives an unknown result; the checks are judged.
+    // Traced, to show that no UserSig reaches a log (ours or Terraform's).
+    let log = ws.dir().join("trace.log");
+    ws.set_env("TF_LOG", "trace");
+    ws.set_env("TF_LOG_PATH", &log.to_string_lossy());
     ws.run(["plan", "-no-color", "-input=false", "-out=tfplan"])
         .expect_success();
+    ws.unset_env("TF_LOG");
+    ws.unset_env("TF_LOG_PATH");
+    let trace = std::fs::read_to_string(&log).expect("the trace log");
+    assert!(trace.contains("CallFunction"), "no provider call traced");
+    let secrets: Vec<String> = vectors
+        .iter()
+        .map(|v| v.0.clone())
+        .chain([fresh.clone()])
+        .collect();
+    common::assert_no_secret("the TF_LOG=trace log", &trace, &secrets);
     let show = ws.run(["show", "-json", "tfplan"]).expect_success();
     let plan: Value = serde_json::from_str(&show.stdout).expect("show -json is JSON");
     let later = &plan["output_changes"]["later"];
