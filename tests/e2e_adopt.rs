@@ -63,6 +63,21 @@ fn assert_no_writes(sim: &Sim, before: &tencentchat::sim::Counters, what: &str) 
     }
 }
 
+/// One `terraform apply` that must import `n` chatbots and write nothing; the
+/// simulator's counters from before it.
+fn adopt(ws: &Workspace, sim: &Sim, n: usize) -> tencentchat::sim::Counters {
+    let before = sim.counters();
+    let apply = ws.apply();
+    for line in [
+        format!("Plan: {n} to import, 0 to add, 0 to change, 0 to destroy."),
+        format!("{n} imported, 0 added, 0 changed, 0 destroyed"),
+    ] {
+        assert_contains(&apply.stdout, &line, "apply");
+    }
+    assert_no_writes(sim, &before, &format!("adopting {n} chatbots"));
+    before
+}
+
 #[test]
 fn one_apply_adopts_every_chatbot_made_elsewhere_and_changes_nothing() {
     const T: &str = "one_apply_adopts_every_chatbot_made_elsewhere_and_changes_nothing";
@@ -74,16 +89,11 @@ fn one_apply_adopts_every_chatbot_made_elsewhere_and_changes_nothing() {
     let profiles = sim.robots();
     assert_eq!(profiles.len(), 5);
 
-    // Only a prefix: the two shop chatbots, nothing else.
+    // Only a prefix: the two shop chatbots, nothing else. (This workspace is not
+    // used again, so the one below may adopt the same two.)
     let mut shop = adopt_workspace(&tf, &sim);
     shop.set_env("TF_VAR_prefix", "@RBT#shop_");
-    let before = sim.counters();
-    let apply = shop.apply();
-    assert_contains(
-        &apply.stdout,
-        "2 imported, 0 added, 0 changed, 0 destroyed",
-        "apply",
-    );
+    adopt(&shop, &sim, 2);
     assert_eq!(
         state_list(&shop),
         [
@@ -92,17 +102,10 @@ fn one_apply_adopts_every_chatbot_made_elsewhere_and_changes_nothing() {
             addr("@RBT#shop_refunds"),
         ]
     );
-    assert_no_writes(&sim, &before, "adopting a prefix");
 
     // Everything, in one apply.
     let all = adopt_workspace(&tf, &sim);
-    let before = sim.counters();
-    let apply = all.apply();
-    assert_contains(
-        &apply.stdout,
-        "5 imported, 0 added, 0 changed, 0 destroyed",
-        "apply",
-    );
+    let before = adopt(&all, &sim, 5);
     let mut expected: Vec<String> = profiles
         .iter()
         .map(|r| addr(r["user_id"].as_str().unwrap()))
@@ -110,7 +113,6 @@ fn one_apply_adopts_every_chatbot_made_elsewhere_and_changes_nothing() {
     expected.push("data.tencentchat_robots.existing".into());
     expected.sort();
     assert_eq!(state_list(&all), expected);
-    assert_no_writes(&sim, &before, "adopting every chatbot");
     assert_eq!(sim.robots(), profiles, "adoption changed a profile");
     // Profiles in state are the app's, unset fields null.
     let shown = all.state_show(&addr("@RBT#shop_orders"));

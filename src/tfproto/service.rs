@@ -1215,7 +1215,27 @@ mod tests {
         assert_eq!(m.resources[0].type_name, "test_thing");
         assert_eq!(m.data_sources[0].type_name, "test_info");
         assert_eq!(m.ephemeral_resources[0].type_name, "test_token");
+        assert_eq!(m.functions[0].name, "greet");
         assert!(m.server_capabilities.unwrap().plan_destroy);
+
+        // Functions: Terraform reads signatures from the schema; GetFunctions agrees.
+        let f = &s.functions["greet"];
+        assert_eq!(f.parameters.len(), 1);
+        assert_eq!(f.parameters[0].name, "name");
+        assert_eq!(f.parameters[0].r#type, br#""string""#);
+        assert!(!f.parameters[0].allow_null_value && !f.parameters[0].allow_unknown_values);
+        assert_eq!(
+            f.r#return.as_ref().unwrap().r#type,
+            br#"["object",{"greeting":"string","length":"number"}]"#
+        );
+        assert_eq!(f.summary, "Greets.");
+        let g = h
+            .client
+            .get_functions(proto::get_functions::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(g.functions, s.functions);
     }
 
     #[tokio::test]
@@ -1578,39 +1598,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn functions_are_described_and_called_without_configuration() {
-        let mut h = start().await;
-        let s = h
-            .client
-            .get_provider_schema(proto::get_provider_schema::Request {})
-            .await
-            .unwrap()
-            .into_inner();
-        let f = &s.functions["greet"];
-        assert_eq!(f.parameters.len(), 1);
-        assert_eq!(f.parameters[0].name, "name");
-        assert_eq!(f.parameters[0].r#type, br#""string""#);
-        assert!(!f.parameters[0].allow_null_value && !f.parameters[0].allow_unknown_values);
-        assert_eq!(
-            f.r#return.as_ref().unwrap().r#type,
-            br#"["object",{"greeting":"string","length":"number"}]"#
-        );
-        assert_eq!(f.summary, "Greets.");
-        let g = h
-            .client
-            .get_functions(proto::get_functions::Request {})
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(g.functions, s.functions);
-        let m = h
-            .client
-            .get_metadata(proto::get_metadata::Request {})
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(m.functions[0].name, "greet");
-
+    async fn functions_are_called_without_configuration() {
+        let h = start().await;
         // No ConfigureProvider before any of these calls.
         let call = |name: &str, args: Vec<Value>| {
             let arguments = args.iter().map(|a| dv(a, &Type::String).unwrap()).collect();
