@@ -161,6 +161,20 @@ mod tests {
     }
 
     #[test]
+    fn usersig_claims_survives_extreme_claims() {
+        for (time, expire) in [(0, 0), (u64::MAX, u64::MAX), (253_402_300_799, 1)] {
+            let sig = usersig::generate("key", u64::from(u32::MAX), "a", time, expire);
+            let v = claims(&sig).unwrap();
+            assert!(v.get("expires_at").as_str().unwrap().ends_with('Z'));
+        }
+        let sig = usersig::generate("key", 1, "a", 253_402_300_799, 1);
+        assert_eq!(
+            claims(&sig).unwrap().get("issued_at").as_str(),
+            Some("9999-12-31T23:59:59Z")
+        );
+    }
+
+    #[test]
     fn usersig_claims_errors_name_argument_one_and_hide_the_value() {
         let sig = usersig::generate("key", 1_400_000_000, "administrator", 1_700_000_000, 60);
         for bad in [
