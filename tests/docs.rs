@@ -4,12 +4,15 @@
 //! attribute documented, in the right section (Required / Optional / Read-Only),
 //! with the right type label, and no bullet for an attribute the schema lacks.
 //! The "Example Usage" blocks must be the files under `examples/`, verbatim.
+//! Function pages (`docs/functions/`) are checked the same way against each
+//! function's signature: summary, the `## Signature` line, the numbered
+//! `## Arguments` (name, type, description, in order) and an object result's fields.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use tencentchat::provider::TencentChat;
-use tencentchat::tfproto::{Provider, Schema, Type};
+use tencentchat::tfproto::{Provider, Schema, Signature, Type};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -210,6 +213,123 @@ fn check_examples(page_path: &str, examples: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The type as a signature line writes it: `string`, `list(string)`, `object`.
+fn cty_name(ty: &Type) -> String {
+    match ty {
+        Type::String => "string".into(),
+        Type::Number => "number".into(),
+        Type::Bool => "bool".into(),
+        Type::List(t) => format!("list({})", cty_name(t)),
+        Type::Set(t) => format!("set({})", cty_name(t)),
+        Type::Map(t) => format!("map({})", cty_name(t)),
+        Type::Object(_) => "object".into(),
+    }
+}
+
+/// The lines of section `## heading` (up to the next `## `).
+fn section<'a>(page: &'a str, heading: &str) -> Vec<&'a str> {
+    let mut lines = page
+        .lines()
+        .skip_while(|l| l.trim_end() != format!("## {heading}"));
+    lines.next();
+    lines.take_while(|l| !l.starts_with("## ")).collect()
+}
+
+/// `- `name` (Label) description` or `1. `name` (Label) description` → its parts.
+fn item(line: &str) -> Option<(&str, &str, &str)> {
+    let rest = line.split_once("`")?.1;
+    let (name, rest) = rest.split_once('`')?;
+    let (label, description) = rest.strip_prefix(" (")?.split_once(')')?;
+    Some((name, label, description.trim()))
+}
+
+/// Checks a function page against the function's signature; returns every problem.
+fn check_function_text(page_path: &str, page: &str, name: &str, sig: &Signature) -> Vec<String> {
+    let mut problems = Vec::new();
+    let summary = page
+        .lines()
+        .skip_while(|l| !l.starts_with("description:"))
+        .nth(1)
+        .map(str::trim)
+        .unwrap_or_default();
+    if summary != sig.summary {
+        problems.push(format!(
+            "{page_path}: front-matter description {summary:?} is not the summary {:?}",
+            sig.summary
+        ));
+    }
+    let line = format!(
+        "{name}({}) {}",
+        sig.parameters
+            .iter()
+            .map(|p| format!("{} {}", p.name, cty_name(&p.ty)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        cty_name(&sig.returns)
+    );
+    if !section(page, "Signature").iter().any(|l| l.trim() == line) {
+        problems.push(format!(
+            "{page_path}: `## Signature` lacks the line `{line}`"
+        ));
+    }
+    let args: Vec<&str> = section(page, "Arguments")
+        .into_iter()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    if args.len() != sig.parameters.len() {
+        problems.push(format!(
+            "{page_path}: {} arguments documented, the signature has {}",
+            args.len(),
+            sig.parameters.len()
+        ));
+    }
+    for (i, (l, p)) in args.iter().zip(&sig.parameters).enumerate() {
+        let want = (p.name.as_str(), type_label(&p.ty), p.description.as_str());
+        match item(l) {
+            Some((n, label, d))
+                if (n, label.to_string(), d) == (want.0, want.1.clone(), want.2) => {}
+            _ => problems.push(format!(
+                "{page_path}: argument {} should read `{}. `{}` ({}) {}`",
+                i + 1,
+                i + 1,
+                want.0,
+                want.1,
+                want.2
+            )),
+        }
+    }
+    if let Type::Object(fields) = &sig.returns {
+        let documented: Vec<(String, String)> = section(page, "Return Type")
+            .into_iter()
+            .filter_map(|l| l.strip_prefix("- ").and_then(item))
+            .map(|(n, label, _)| (n.to_string(), label.to_string()))
+            .collect();
+        let wanted: Vec<(String, String)> = fields
+            .iter()
+            .map(|(f, t)| (f.clone(), type_label(t)))
+            .collect();
+        let mut a = documented.clone();
+        let mut b = wanted.clone();
+        a.sort();
+        b.sort();
+        if a != b {
+            problems.push(format!(
+                "{page_path}: `## Return Type` documents {documented:?}, the result has {wanted:?}"
+            ));
+        }
+    }
+    problems
+}
+
+fn function_signature(name: &str) -> Signature {
+    TencentChat::new()
+        .functions()
+        .into_iter()
+        .find(|f| f.name() == name)
+        .unwrap_or_else(|| panic!("the provider has no function {name}"))
+        .signature()
+}
+
 fn resource_schema(name: &str) -> Schema {
     let p = TencentChat::new();
     p.resources()
@@ -293,6 +413,43 @@ fn usersig_page_matches_the_ephemeral_resource_schema() {
 }
 
 #[test]
+fn function_pages_match_the_signatures() {
+    let mut problems = Vec::new();
+    for f in TencentChat::new().functions() {
+        let name = f.name();
+        let page = format!("docs/functions/{name}.md");
+        problems.extend(check_function_text(
+            &page,
+            &read(&page),
+            name,
+            &function_signature(name),
+        ));
+        problems.extend(check_examples(
+            &page,
+            &[&format!("examples/functions/{name}/function.tf")],
+        ));
+    }
+    assert_no_problems(problems);
+}
+
+#[test]
+fn guides_embed_their_runnable_examples() {
+    let mut problems = check_examples(
+        "docs/guides/adopting-existing-chatbots.md",
+        &["examples/adopt-existing/main.tf"],
+    );
+    problems.extend(check_examples(
+        "docs/guides/testing-offline.md",
+        &[
+            "examples/testing/main.tf",
+            "examples/testing/tests/chatbots.tftest.hcl",
+            "examples/testing/tests/unit.tftest.hcl",
+        ],
+    ));
+    assert_no_problems(problems);
+}
+
+#[test]
 fn every_resource_and_data_source_has_a_page() {
     let p = TencentChat::new();
     let mut missing = Vec::new();
@@ -313,6 +470,12 @@ fn every_resource_and_data_source_has_a_page() {
     for e in p.ephemeral_resources() {
         let short = e.type_name().trim_start_matches("tencentchat_");
         let page = format!("docs/ephemeral-resources/{short}.md");
+        if !repo_root().join(&page).is_file() {
+            missing.push(page);
+        }
+    }
+    for f in p.functions() {
+        let page = format!("docs/functions/{}.md", f.name());
         if !repo_root().join(&page).is_file() {
             missing.push(page);
         }
@@ -383,6 +546,47 @@ mod checker {
         let p = check_text(&GOOD.replace("Read-Only:\n\n- `user_id`", "Read-Only:\n\n- `uid`"));
         assert!(p.iter().any(|m| m.contains("field `user_id`")), "{p:?}");
         assert!(p.iter().any(|m| m.contains("`robots.uid`")), "{p:?}");
+    }
+
+    fn signature() -> Signature {
+        Signature {
+            summary: "Greets.".into(),
+            description: String::new(),
+            parameters: vec![tencentchat::tfproto::Parameter::new(
+                "who",
+                Type::String,
+                "Who.",
+            )],
+            returns: Type::Object(vec![("text".into(), Type::String)]),
+        }
+    }
+
+    const FUNCTION: &str = "---\ndescription: |-\n  Greets.\n---\n\n## Signature\n\n```text\ngreet(who string) object\n```\n\n## Arguments\n\n1. `who` (String) Who.\n\n## Return Type\n\n- `text` (String) The text.\n";
+
+    fn check_function(text: &str) -> Vec<String> {
+        check_function_text("f.md", text, "greet", &signature())
+    }
+
+    #[test]
+    fn function_checker_accepts_a_matching_page_and_catches_drift() {
+        assert_eq!(check_function(FUNCTION), Vec::<String>::new());
+        for (from, to, problem) in [
+            ("  Greets.", "  Waves.", "front-matter"),
+            ("greet(who string)", "greet(whom string)", "Signature"),
+            (
+                "1. `who` (String) Who.",
+                "1. `who` (Number) Who.",
+                "argument 1",
+            ),
+            ("1. `who` (String) Who.\n", "", "0 arguments"),
+            ("- `text` (String)", "- `txt` (String)", "Return Type"),
+        ] {
+            let p = check_function(&FUNCTION.replace(from, to));
+            assert!(
+                p.iter().any(|m| m.contains(problem)),
+                "{from} → {to}: {p:?}"
+            );
+        }
     }
 
     #[test]

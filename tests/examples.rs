@@ -62,6 +62,45 @@ fn tf_text(dir: &Path) -> String {
     text
 }
 
+/// The newest Terraform feature an example's `.tf` files use, as (major, minor,
+/// feature), or None when Terraform 1.0 reads it.
+fn newest_feature(text: &str) -> Option<(u32, u32, &'static str)> {
+    let mut import_blocks = text.split("\nimport {").skip(1);
+    let needs = [
+        (
+            text.lines().any(|l| l.starts_with("ephemeral \"")),
+            (1, 10, "ephemeral resources"),
+        ),
+        (
+            text.contains("provider::"),
+            (1, 8, "provider-defined functions"),
+        ),
+        (
+            import_blocks.any(|b| b.split("\n}").next().unwrap_or("").contains("for_each")),
+            (1, 7, "import blocks with for_each"),
+        ),
+        (
+            text.lines().any(|l| l.starts_with("import {")),
+            (1, 5, "import blocks"),
+        ),
+    ];
+    needs
+        .into_iter()
+        .find(|(used, _)| *used)
+        .map(|(_, need)| need)
+}
+
+#[test]
+fn feature_detection_finds_the_newest_need() {
+    assert_eq!(newest_feature("resource \"a\" \"b\" {}\n"), None);
+    let import = "import {\n  to = a.b\n  id = \"x\"\n}\n";
+    assert_eq!(newest_feature(import).map(|n| n.1), Some(5));
+    let each = "x\nimport {\n  for_each = local.m\n  to = a.b[each.key]\n}\n";
+    assert_eq!(newest_feature(each).map(|n| n.1), Some(7));
+    let f = format!("{each}output \"o\" {{ value = provider::p::f(1) }}\n");
+    assert_eq!(newest_feature(&f).map(|n| n.1), Some(8));
+}
+
 #[test]
 fn the_expected_examples_exist() {
     let root = examples_dir();
@@ -71,8 +110,14 @@ fn the_expected_examples_exist() {
         "resources/tencentchat_robot/import.sh",
         "data-sources/tencentchat_robots/data-source.tf",
         "ephemeral-resources/tencentchat_usersig/ephemeral-resource.tf",
+        "functions/robot_user_id/function.tf",
+        "functions/usersig_claims/function.tf",
         "quickstart/main.tf",
         "two-apps/main.tf",
+        "adopt-existing/main.tf",
+        "testing/main.tf",
+        "testing/tests/chatbots.tftest.hcl",
+        "testing/tests/unit.tftest.hcl",
     ] {
         assert!(root.join(file).is_file(), "examples/{file} is missing");
     }
@@ -85,21 +130,43 @@ fn examples_are_formatted() {
         return;
     };
     let ws = Workspace::bare(&tf);
-    let dir = examples_dir();
-    let run = ws.run([
-        "fmt".as_ref(),
-        "-check".as_ref(),
-        "-recursive".as_ref(),
-        "-diff".as_ref(),
-        "-no-color".as_ref(),
-        dir.as_os_str(),
-    ]);
-    assert_eq!(
-        run.code,
-        0,
-        "examples/ is not `terraform fmt`-clean:\n{}",
-        run.transcript()
-    );
+    // Before 1.8, Terraform cannot even parse `provider::` function calls: check
+    // the other directories one by one and say which were left out.
+    let dirs = if tf.at_least(1, 8) {
+        vec![examples_dir()]
+    } else {
+        let (old, new): (Vec<_>, Vec<_>) = example_dirs()
+            .into_iter()
+            .partition(|d| !tf_text(d).contains("provider::"));
+        for d in new {
+            common::skip(
+                T,
+                &format!(
+                    "{} calls provider-defined functions, which Terraform {} cannot parse",
+                    d.strip_prefix(examples_dir()).unwrap_or(&d).display(),
+                    tf.version_string()
+                ),
+            );
+        }
+        old
+    };
+    for dir in dirs {
+        let run = ws.run([
+            "fmt".as_ref(),
+            "-check".as_ref(),
+            "-recursive".as_ref(),
+            "-diff".as_ref(),
+            "-no-color".as_ref(),
+            dir.as_os_str(),
+        ]);
+        assert_eq!(
+            run.code,
+            0,
+            "{} is not `terraform fmt`-clean:\n{}",
+            dir.display(),
+            run.transcript()
+        );
+    }
 }
 
 #[test]
@@ -114,17 +181,20 @@ fn every_example_initialises_and_validates() {
     let dirs = example_dirs();
     assert!(dirs.len() >= 5, "examples found: {dirs:?}");
     for dir in dirs {
-        // `ephemeral` blocks exist from Terraform 1.10 on; older releases reject them.
-        if !tf.at_least(1, 10) && tf_text(&dir).lines().any(|l| l.starts_with("ephemeral \"")) {
-            common::skip(
-                T,
-                &format!(
-                    "{} uses ephemeral resources (Terraform 1.10+); this is {}",
-                    dir.strip_prefix(examples_dir()).unwrap_or(&dir).display(),
-                    tf.version_string()
-                ),
-            );
-            continue;
+        // Newer language features (ephemeral blocks, provider functions, import
+        // blocks) are refused by older releases.
+        if let Some((major, minor, feature)) = newest_feature(&tf_text(&dir)) {
+            if !tf.at_least(major, minor) {
+                common::skip(
+                    T,
+                    &format!(
+                        "{} uses {feature} (Terraform {major}.{minor}+); this is {}",
+                        dir.strip_prefix(examples_dir()).unwrap_or(&dir).display(),
+                        tf.version_string()
+                    ),
+                );
+                continue;
+            }
         }
         let ws = Workspace::new(&tf, &sim);
         ws.copy_dir_from(&dir);
@@ -233,4 +303,84 @@ fn two_apps_example_manages_both_apps() {
     ws.destroy();
     assert!(sim.robots_of(STAGING).is_empty());
     assert!(sim.robots_of(PRODUCTION).is_empty());
+}
+
+/// The one command of `docs/guides/testing-offline.md`, as written:
+/// `tencentchat-sim --exec terraform test` in `examples/testing/`. The workspace
+/// has no `TENCENTCHAT_*` settings: they come from the simulator. Its state file
+/// then shows the chatbots the runs created, all deleted again by the teardown.
+/// The unit tests (mock provider) also pass with no simulator at all.
+#[test]
+fn testing_example_passes_terraform_test_under_the_simulator() {
+    const T: &str = "testing_example_passes_terraform_test_under_the_simulator";
+    // The module calls provider functions (1.8+); mock providers need 1.7.
+    let Some(tf) = Terraform::for_test_at_least(T, 1, 8, "provider-defined functions") else {
+        return;
+    };
+    let ws = Workspace::bare(&tf);
+    ws.copy_dir_from(&examples_dir().join("testing"));
+    ws.init();
+    let state = ws.dir().join("sim-state.json");
+    let out = ws
+        .command_of(
+            Path::new(env!("CARGO_BIN_EXE_tencentchat-sim")),
+            [
+                "--state-file".as_ref(),
+                state.as_os_str(),
+                "--exec".as_ref(),
+                tf.path.as_os_str(),
+                "test".as_ref(),
+                "-no-color".as_ref(),
+            ],
+        )
+        .output()
+        .expect("running tencentchat-sim --exec terraform test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "tencentchat-sim --exec terraform test failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    for run in [
+        "creates_one_chatbot_per_team",
+        "renaming_a_nick_is_an_in_place_update",
+        "rejects_a_bad_team_name",
+        "user_ids_follow_team_names",
+        "a_long_team_name_is_refused",
+    ] {
+        common::assert_contains(&stdout, &format!("run \"{run}\"... pass"), "terraform test");
+    }
+    common::assert_contains(&stdout, "Success! 5 passed, 0 failed.", "terraform test");
+    assert!(
+        stderr.starts_with("tencentchat-sim listening on http://127.0.0.1:"),
+        "the simulator's banner goes to stderr: {stderr}"
+    );
+
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("the simulator's state file"))
+            .expect("state file is JSON");
+    let robots = saved["apps"]["1400000000"]["robots"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no robots in {saved}"));
+    let mut made: Vec<(&str, bool)> = robots
+        .iter()
+        .map(|r| {
+            (
+                r["user_id"].as_str().unwrap(),
+                r["active"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    made.sort();
+    assert_eq!(made, [("@RBT#sales", false), ("@RBT#support", false)]);
+
+    let unit = ws
+        .run(["test", "-no-color", "-filter=tests/unit.tftest.hcl"])
+        .expect_success();
+    common::assert_contains(
+        &unit.stdout,
+        "Success! 2 passed, 0 failed.",
+        "terraform test",
+    );
 }

@@ -1267,3 +1267,50 @@ async fn concurrent_changes_all_reach_the_state_file() {
     }
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
+
+/// `--exec`: the command runs with the first app's provider settings and no other
+/// `TENCENTCHAT_*` variable, stdout is the command's alone, the simulator stops
+/// when the command ends, and the command's status is the simulator's.
+#[cfg(unix)]
+#[tokio::test]
+async fn binary_exec_runs_one_command_against_it_and_stops_with_its_status() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tencentchat-sim"))
+        .args([
+            "--app",
+            &format!("{OTHER_APP}:exec-test-key:ops,administrator"),
+            "--exec",
+            "sh",
+            "-c",
+            "env | grep ^TENCENTCHAT_ | sort; exit 7",
+        ])
+        .env("TENCENTCHAT_USERSIG", "from-the-shell")
+        .env("TENCENTCHAT_REGION", "tokyo")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let url = stderr
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("tencentchat-sim listening on "))
+        .unwrap_or_else(|| panic!("no banner on stderr: {stderr}"))
+        .to_string();
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            format!("TENCENTCHAT_ENDPOINT={url}"),
+            "TENCENTCHAT_IDENTIFIER=ops".to_string(),
+            "TENCENTCHAT_SDKAPPID=".to_string() + &OTHER_APP.to_string(),
+            "TENCENTCHAT_SECRET_KEY=exec-test-key".to_string(),
+        ]
+    );
+    // Stopped with the command: nothing listens there any more.
+    assert!(reqwest::get(format!("{url}/__sim/apps")).await.is_err());
+
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_tencentchat-sim"))
+        .args(["--exec", "/nonexistent/command"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(127));
+}

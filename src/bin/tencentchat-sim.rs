@@ -1,7 +1,15 @@
-//! `tencentchat-sim`: serves the simulated Chat REST API until SIGINT/SIGTERM.
+//! `tencentchat-sim`: serves the simulated Chat REST API until SIGINT/SIGTERM, or,
+//! with `--exec COMMAND…`, for as long as COMMAND runs.
 //!
 //! The first stdout line is `tencentchat-sim listening on http://127.0.0.1:PORT`;
 //! tests and scripts parse it. Logs go to stderr as hclog JSON.
+//!
+//! `--exec` exists so that one command can start the simulator, run something
+//! against it (`terraform test`) and stop it, on every exit path, with the
+//! command's exit status, and without a shell, a PID file or a port to pick:
+//! the simulator is the command's parent, so it cannot outlive it or leak. The
+//! command gets the provider's `TENCENTCHAT_*` settings for the first app and no
+//! other `TENCENTCHAT_*` variable, so it can never reach a real app by accident.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -9,10 +17,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tencentchat::log::{set_min_level, Level};
 use tencentchat::log_info;
+use tencentchat::provider::env_vars;
 use tencentchat::sim::{self, App, SimConfig};
 
 const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
                        [--config FILE.json] [--state-file FILE] [--calls-per-second N] [--quiet]
+                       [--exec COMMAND [ARGS...]]
 
   --listen             address to serve on (default 127.0.0.1:0, a free port)
   --app                an app to serve (repeatable); admins default to `administrator`
@@ -21,6 +31,11 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
   --state-file         keep robots and profiles in FILE across restarts
   --calls-per-second   per endpoint per app before error 60007 (default 200)
   --quiet              log warnings and errors only
+  --exec COMMAND...    run COMMAND (every argument after --exec) against the simulator,
+                       then stop and exit with its status. COMMAND gets
+                       TENCENTCHAT_ENDPOINT, _SDKAPPID, _SECRET_KEY and _IDENTIFIER for
+                       the first app (and no other TENCENTCHAT_* variable); the
+                       simulator prints to stderr and logs only warnings.
 
 With no --app and no --config, serves the demo app (SDKAppID 1400000000).";
 
@@ -28,6 +43,8 @@ struct Options {
     listen: SocketAddr,
     config: SimConfig,
     quiet: bool,
+    /// `--exec`: the command and its arguments.
+    exec: Vec<String>,
 }
 
 fn parse_app(spec: &str) -> Result<App, String> {
@@ -66,6 +83,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut state_file: Option<PathBuf> = None;
     let mut calls_per_second: Option<u32> = None;
     let mut quiet = false;
+    let mut exec = Vec::new();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -96,6 +114,12 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
                 );
             }
             "--quiet" => quiet = true,
+            "--exec" => {
+                exec = args.by_ref().collect();
+                if exec.is_empty() {
+                    return Err("--exec needs a command".into());
+                }
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -131,8 +155,64 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     Ok(Options {
         listen,
         config,
-        quiet,
+        quiet: quiet || !exec.is_empty(),
+        exec,
     })
+}
+
+/// `--exec`: runs the command with the simulator's settings in its environment and
+/// returns its exit status (128 + signal when a signal ended it, 127 when it could
+/// not be started). SIGINT reaches the command from the terminal; the simulator
+/// keeps serving until the command has finished with it.
+async fn run_exec(command: &[String], url: &str, app: Option<&App>) -> ExitCode {
+    let mut cmd = tokio::process::Command::new(&command[0]);
+    cmd.args(&command[1..]);
+    for (_, var) in env_vars() {
+        cmd.env_remove(var);
+    }
+    let mut settings = vec![("endpoint", url.to_string())];
+    if let Some(app) = app {
+        settings.push(("sdkappid", app.sdkappid.to_string()));
+        settings.push(("secret_key", app.secret_key.clone()));
+        settings.push(("identifier", app.admins[0].clone()));
+    }
+    for (attr, value) in settings {
+        if let Some((_, var)) = env_vars().find(|(a, _)| *a == attr) {
+            cmd.env(var, value);
+        }
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tencentchat-sim: cannot run {:?}: {e}", command[0]);
+            return ExitCode::from(127);
+        }
+    };
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status,
+            // The terminal sends SIGINT to the command too; let it wind down.
+            _ = tokio::signal::ctrl_c() => continue,
+        }
+    };
+    match status {
+        Ok(s) => match s.code() {
+            Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            None => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::process::ExitStatusExt as _;
+                    ExitCode::from(128u8.saturating_add(s.signal().unwrap_or(0) as u8))
+                }
+                #[cfg(not(unix))]
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("tencentchat-sim: waiting for {:?}: {e}", command[0]);
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn stopped() {
@@ -186,7 +266,12 @@ async fn main() -> ExitCode {
         }
     };
     {
-        let mut out = std::io::stdout().lock();
+        // With --exec, stdout belongs to the command.
+        let mut out: Box<dyn std::io::Write> = if options.exec.is_empty() {
+            Box::new(std::io::stdout().lock())
+        } else {
+            Box::new(std::io::stderr().lock())
+        };
         let _ = writeln!(out, "tencentchat-sim listening on {}", running.url);
         for app in &apps {
             let key = if *app == App::demo() {
@@ -205,6 +290,11 @@ async fn main() -> ExitCode {
             let _ = writeln!(out, "  state file {}", path.display());
         }
         let _ = out.flush();
+    }
+    if !options.exec.is_empty() {
+        let code = run_exec(&options.exec, &running.url, apps.first()).await;
+        running.shutdown().await;
+        return code;
     }
     log_info!("sim", "listening", url = running.url);
     stopped().await;
@@ -254,5 +344,15 @@ mod tests {
         assert!(parse(&["--app", "1:k", "--app", "1:j"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--listen"]).is_err());
+        assert!(o.exec.is_empty());
+    }
+
+    #[test]
+    fn exec_takes_every_argument_after_it() {
+        let o = parse(&["--app", "5:k", "--exec", "terraform", "test", "--quiet=no"]).unwrap();
+        assert_eq!(o.exec, ["terraform", "test", "--quiet=no"]);
+        assert_eq!(o.config.apps[0].sdkappid, 5);
+        assert!(o.quiet, "--exec logs warnings only");
+        assert!(parse(&["--exec"]).is_err());
     }
 }

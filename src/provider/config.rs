@@ -58,6 +58,24 @@ const CALLS_PER_SECOND: Setting = Setting {
     env: "TENCENTCHAT_CALLS_PER_SECOND",
 };
 
+/// Every provider attribute with its environment variable, as `(attr, variable)`:
+/// for tools that set up a provider's environment (`tencentchat-sim --exec`).
+pub fn env_vars() -> impl Iterator<Item = (&'static str, &'static str)> {
+    [
+        SDKAPPID,
+        IDENTIFIER,
+        SECRET_KEY,
+        USERSIG,
+        REGION,
+        ENDPOINT,
+        REQUEST_TIMEOUT,
+        MAX_RETRIES,
+        CALLS_PER_SECOND,
+    ]
+    .into_iter()
+    .map(|s| (s.attr, s.env))
+}
+
 const DEFAULT_IDENTIFIER: &str = "administrator";
 const DEFAULT_REGION: &str = "china";
 const MAX_IDENTIFIER_BYTES: usize = 32;

@@ -1,6 +1,6 @@
 //! The Tencent Cloud Chat provider: its block, `tencentchat_robot`,
-//! `tencentchat_robots` and the ephemeral `tencentchat_usersig`, on top of
-//! `chat::Client`.
+//! `tencentchat_robots`, the ephemeral `tencentchat_usersig` and the functions
+//! `usersig_claims` and `robot_user_id`, on top of `chat::Client`.
 //!
 //! Shared state lives in [`Inner`]: how the provider was configured (not yet, with
 //! values still unknown, or ready with a client) and, once ready, the read
@@ -9,6 +9,7 @@
 //! value); secrets never appear in diagnostics or logs.
 
 mod config;
+mod functions;
 mod robot;
 mod robots;
 mod snapshot;
@@ -18,11 +19,13 @@ mod words;
 
 use crate::chat::{ChatError, Client, Credentials, Secret};
 use crate::tfproto::{
-    self, ClientInfo, DataSource, Diagnostics, EphemeralResource, Resource, Schema, Value,
+    self, ClientInfo, DataSource, Diagnostics, EphemeralResource, Function, Resource, Schema, Value,
 };
 use config::{EnvLookup, Mode};
 use snapshot::Snapshot;
 use std::sync::{Arc, RwLock};
+
+pub use config::env_vars;
 
 /// The provider's version, as Terraform sees it in logs and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -189,6 +192,10 @@ impl tfproto::Provider for TencentChat {
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
         vec![Arc::new(usersig::UserSig::new(self.inner.clone()))]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        functions::all()
     }
 
     async fn validate(&self, config: &Value) -> Diagnostics {

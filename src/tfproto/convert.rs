@@ -1,8 +1,9 @@
 //! Our schema and diagnostic types → their `tfplugin6` wire messages.
 
 use super::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
+use super::function::{FunctionError, Signature};
 use super::proto;
-use super::schema::{Attribute, Schema};
+use super::schema::{Attribute, Schema, Type};
 
 /// A schema as Terraform expects it: one block of attributes, Markdown
 /// descriptions, attribute types as cty JSON.
@@ -20,11 +21,16 @@ pub(crate) fn schema(s: &Schema) -> proto::Schema {
     }
 }
 
+/// A cty type as the JSON bytes the wire carries.
+fn cty(t: &Type) -> Vec<u8> {
+    // Serialising a serde_json::Value cannot fail.
+    serde_json::to_vec(&t.to_cty_json()).unwrap_or_default()
+}
+
 fn attribute(a: &Attribute) -> proto::schema::Attribute {
     proto::schema::Attribute {
         name: a.name.clone(),
-        // Serialising a serde_json::Value cannot fail.
-        r#type: serde_json::to_vec(&a.ty.to_cty_json()).unwrap_or_default(),
+        r#type: cty(&a.ty),
         nested_type: None,
         description: a.description.clone(),
         required: a.required,
@@ -34,6 +40,43 @@ fn attribute(a: &Attribute) -> proto::schema::Attribute {
         description_kind: proto::StringKind::Markdown as i32,
         deprecated: false,
         write_only: false,
+    }
+}
+
+/// A function's signature. Parameters refuse null and unknown values: Terraform
+/// then reports a null argument itself and answers an unknown result for an
+/// unknown one without calling the provider.
+pub(crate) fn function(s: &Signature) -> proto::Function {
+    proto::Function {
+        parameters: s
+            .parameters
+            .iter()
+            .map(|p| proto::function::Parameter {
+                name: p.name.clone(),
+                r#type: cty(&p.ty),
+                allow_null_value: false,
+                allow_unknown_values: false,
+                description: p.description.clone(),
+                description_kind: proto::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(proto::function::Return {
+            r#type: cty(&s.returns),
+        }),
+        summary: s.summary.clone(),
+        description: s.description.clone(),
+        description_kind: proto::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+/// Terraform shows the text after `Invalid value for "NAME" parameter: ` and ends
+/// it with a full stop of its own, so ours is dropped.
+pub(crate) fn function_error(e: &FunctionError) -> proto::FunctionError {
+    proto::FunctionError {
+        text: e.text.trim_end().trim_end_matches('.').to_string(),
+        function_argument: e.argument.map(|i| i as i64),
     }
 }
 
@@ -74,7 +117,6 @@ pub(crate) fn diagnostics(d: &Diagnostics) -> Vec<proto::Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfproto::schema::Type;
     use proto::attribute_path::step::Selector;
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! Owns: decoding and encoding `DynamicValue` (MessagePack and JSON, with null and
 //! unknown), converting [`Schema`]s to the wire, converting [`Diagnostics`] to the
-//! wire with attribute paths, and dispatching each RPC to the right resource or data
-//! source by type name. Knows nothing of Tencent: the provider code implements the
-//! traits here.
+//! wire with attribute paths, and dispatching each RPC to the right resource, data
+//! source or function by name. Knows nothing of Tencent: the provider code
+//! implements the traits here.
 
 pub mod codec;
 mod convert;
 pub mod diag;
+pub mod function;
 pub mod schema;
 mod service;
 pub mod value;
@@ -20,6 +21,7 @@ pub mod proto {
 }
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use function::{Function, FunctionError, Parameter, Signature};
 pub use schema::{Attribute, Schema, Type};
 pub use service::{server, ProviderService};
 pub use value::Value;
@@ -42,6 +44,10 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        Vec::new()
+    }
+    /// Provider-defined functions (Terraform 1.8+); they never see the configuration.
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
         Vec::new()
     }
     /// Static checks of the provider block (values may be unknown).

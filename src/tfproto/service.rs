@@ -17,8 +17,12 @@
 //! - UpgradeResourceState calls [`Resource::upgrade`] only for states written with
 //!   an older schema version; attributes the current schema lacks are then dropped.
 //!   A state from a newer version is an error.
-//! - Functions, resource identity and moves are not offered: empty answers or an
-//!   error diagnostic.
+//! - Function signatures go out in GetProviderSchema (Terraform reads them there)
+//!   and in GetFunctions. CallFunction needs no configuration; it checks the
+//!   argument count, refuses a null argument by position, and answers an unknown
+//!   result when an argument is not wholly known, without calling the function.
+//! - Resource identity and moves are not offered: empty answers or an error
+//!   diagnostic.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,8 +33,9 @@ use super::codec::{self, CodecError};
 use super::convert;
 use super::proto;
 use super::{
-    ApplyRequest, ClientInfo, DataSource, Diagnostic, Diagnostics, EphemeralResource, PlanRequest,
-    Provider, ReadRequest, Resource, Schema, Severity, Type, Value,
+    ApplyRequest, ClientInfo, DataSource, Diagnostic, Diagnostics, EphemeralResource, Function,
+    FunctionError, PlanRequest, Provider, ReadRequest, Resource, Schema, Severity, Signature, Type,
+    Value,
 };
 
 type RpcResult<T> = Result<Response<T>, Status>;
@@ -73,6 +78,7 @@ pub struct ProviderService<P> {
     resources: HashMap<&'static str, Entry<dyn Resource>>,
     data_sources: HashMap<&'static str, Entry<dyn DataSource>>,
     ephemerals: HashMap<&'static str, Entry<dyn EphemeralResource>>,
+    functions: HashMap<&'static str, (Arc<dyn Function>, Signature)>,
     schema_response: proto::get_provider_schema::Response,
     metadata_response: proto::get_metadata::Response,
 }
@@ -121,12 +127,27 @@ impl<P: Provider> ProviderService<P> {
             |type_name| proto::get_metadata::EphemeralMetadata { type_name },
         );
 
+        let mut functions = HashMap::new();
+        for f in provider.functions() {
+            let signature = f.signature();
+            schema_response
+                .functions
+                .insert(f.name().to_string(), convert::function(&signature));
+            metadata_response
+                .functions
+                .push(proto::get_metadata::FunctionMetadata {
+                    name: f.name().to_string(),
+                });
+            functions.insert(f.name(), (f, signature));
+        }
+
         ProviderService {
             provider_ty: provider_schema.object_type(),
             provider,
             resources,
             data_sources,
             ephemerals,
+            functions,
             schema_response,
             metadata_response,
         }
@@ -326,6 +347,43 @@ macro_rules! value_or_return {
             }
         }
     };
+}
+
+/// Decodes the arguments of a call against `sig` and calls `f`. Positions in
+/// errors are zero-based on the wire; Terraform shows them as the argument at fault.
+fn call(
+    f: &dyn Function,
+    sig: &Signature,
+    args: &[proto::DynamicValue],
+) -> Result<Value, FunctionError> {
+    if args.len() != sig.parameters.len() {
+        return Err(FunctionError::general(format!(
+            "{} takes {} argument(s); {} were given.",
+            f.name(),
+            sig.parameters.len(),
+            args.len()
+        )));
+    }
+    let mut values = Vec::with_capacity(args.len());
+    for (i, (dv, p)) in args.iter().zip(&sig.parameters).enumerate() {
+        // The codec's message names a path inside the value, never the value.
+        let v = decode(Some(dv), &p.ty).map_err(|e| {
+            FunctionError::argument(i, format!("Argument `{}` could not be read: {e}.", p.name))
+        })?;
+        if v.is_null() {
+            return Err(FunctionError::argument(
+                i,
+                format!("Argument `{}` must not be null.", p.name),
+            ));
+        }
+        values.push(v);
+    }
+    // Terraform does not send unknown values to parameters that refuse them; should
+    // one arrive anyway, the result is simply not known yet.
+    if !values.iter().all(Value::is_wholly_known) {
+        return Ok(Value::Unknown);
+    }
+    f.call(&values)
 }
 
 // ---------------------------------------------------------------------------
@@ -760,7 +818,10 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         _req: Request<proto::get_functions::Request>,
     ) -> RpcResult<proto::get_functions::Response> {
         start("GetFunctions", "");
-        ok(Default::default())
+        ok(proto::get_functions::Response {
+            functions: self.schema_response.functions.clone(),
+            diagnostics: Vec::new(),
+        })
     }
 
     async fn call_function(
@@ -769,12 +830,39 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
     ) -> RpcResult<proto::call_function::Response> {
         let req = req.into_inner();
         start("CallFunction", &req.name);
+        let (result, error) = match self.functions.get(req.name.as_str()) {
+            None => (
+                None,
+                Some(FunctionError::general(format!(
+                    "This provider defines no function named \"{}\".",
+                    req.name
+                ))),
+            ),
+            Some((f, sig)) => match call(f.as_ref(), sig, &req.arguments) {
+                Ok(v) => match encode(&v, &sig.returns) {
+                    Ok(dv) => (Some(dv), None),
+                    Err(e) => (
+                        None,
+                        Some(FunctionError::general(format!(
+                            "The function produced an invalid result: {e}. This is a bug in \
+                             the provider; please report it."
+                        ))),
+                    ),
+                },
+                Err(e) => (None, Some(e)),
+            },
+        };
+        if let Some(e) = &error {
+            log_debug!(
+                "tfproto",
+                "function returned an error",
+                function = req.name,
+                argument = e.argument.map_or(-1, |i| i as i64)
+            );
+        }
         ok(proto::call_function::Response {
-            result: None,
-            error: Some(proto::FunctionError {
-                text: format!("This provider defines no function named \"{}\".", req.name),
-                function_argument: None,
-            }),
+            result,
+            error: error.as_ref().map(convert::function_error),
         })
     }
 
@@ -821,6 +909,9 @@ mod tests {
         }
         fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
             vec![Arc::new(Token)]
+        }
+        fn functions(&self) -> Vec<Arc<dyn Function>> {
+            vec![Arc::new(Greet)]
         }
         async fn validate(&self, config: &Value) -> Diagnostics {
             let mut d = Diagnostics::new();
@@ -998,6 +1089,42 @@ mod tests {
         }
     }
 
+    /// `greet(name string) -> {greeting string, length number}`; an empty name is
+    /// an error on argument 0, and the name "bug" yields a result of the wrong type.
+    struct Greet;
+
+    fn greet_ty() -> Type {
+        Type::Object(vec![
+            ("greeting".into(), Type::String),
+            ("length".into(), Type::Number),
+        ])
+    }
+
+    impl Function for Greet {
+        fn name(&self) -> &'static str {
+            "greet"
+        }
+        fn signature(&self) -> Signature {
+            Signature {
+                summary: "Greets.".into(),
+                description: "Greets `name`.".into(),
+                parameters: vec![crate::tfproto::Parameter::new("name", Type::String, "Who.")],
+                returns: greet_ty(),
+            }
+        }
+        fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
+            let name = args[0].as_str().unwrap();
+            match name {
+                "" => Err(FunctionError::argument(0, "name is empty")),
+                "bug" => Ok(Value::object([("length", Value::string("x"))])),
+                _ => Ok(Value::object([
+                    ("greeting", Value::string(format!("hi {name}"))),
+                    ("length", Value::Number(name.len() as f64)),
+                ])),
+            }
+        }
+    }
+
     // Harness: the real generated server on a loopback port, the generated client.
 
     struct Harness {
@@ -1088,7 +1215,27 @@ mod tests {
         assert_eq!(m.resources[0].type_name, "test_thing");
         assert_eq!(m.data_sources[0].type_name, "test_info");
         assert_eq!(m.ephemeral_resources[0].type_name, "test_token");
+        assert_eq!(m.functions[0].name, "greet");
         assert!(m.server_capabilities.unwrap().plan_destroy);
+
+        // Functions: Terraform reads signatures from the schema; GetFunctions agrees.
+        let f = &s.functions["greet"];
+        assert_eq!(f.parameters.len(), 1);
+        assert_eq!(f.parameters[0].name, "name");
+        assert_eq!(f.parameters[0].r#type, br#""string""#);
+        assert!(!f.parameters[0].allow_null_value && !f.parameters[0].allow_unknown_values);
+        assert_eq!(
+            f.r#return.as_ref().unwrap().r#type,
+            br#"["object",{"greeting":"string","length":"number"}]"#
+        );
+        assert_eq!(f.summary, "Greets.");
+        let g = h
+            .client
+            .get_functions(proto::get_functions::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(g.functions, s.functions);
     }
 
     #[tokio::test]
@@ -1451,7 +1598,58 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn ephemeral_functions_move_identity_stop() {
+    async fn functions_are_called_without_configuration() {
+        let h = start().await;
+        // No ConfigureProvider before any of these calls.
+        let call = |name: &str, args: Vec<Value>| {
+            let arguments = args.iter().map(|a| dv(a, &Type::String).unwrap()).collect();
+            let mut client = h.client.clone();
+            let name = name.to_string();
+            async move {
+                client
+                    .call_function(proto::call_function::Request { name, arguments })
+                    .await
+                    .unwrap()
+                    .into_inner()
+            }
+        };
+        let r = call("greet", vec![Value::string("ann")]).await;
+        assert!(r.error.is_none(), "{:?}", r.error);
+        let v = value(r.result, &greet_ty());
+        assert_eq!(v.get("greeting").as_str(), Some("hi ann"));
+        assert_eq!(v.get("length"), &Value::Number(3.0));
+
+        let e = call("greet", vec![Value::string("")]).await.error.unwrap();
+        assert_eq!(
+            (e.text.as_str(), e.function_argument),
+            ("name is empty", Some(0))
+        );
+
+        let e = call("greet", vec![Value::Null]).await.error.unwrap();
+        assert_eq!(e.function_argument, Some(0));
+        assert!(e.text.contains("`name` must not be null"), "{}", e.text);
+
+        let r = call("greet", vec![Value::Unknown]).await;
+        assert!(r.error.is_none());
+        assert!(value(r.result, &greet_ty()).is_unknown());
+
+        let e = call("greet", vec![]).await.error.unwrap();
+        assert_eq!(e.function_argument, None);
+        assert!(e.text.contains("takes 1 argument"), "{}", e.text);
+
+        let e = call("greet", vec![Value::string("bug")])
+            .await
+            .error
+            .unwrap();
+        assert!(e.text.contains("bug in the provider"), "{}", e.text);
+
+        let e = call("f", vec![]).await.error.unwrap();
+        assert!(e.text.contains("\"f\""), "{}", e.text);
+        assert!(h.seen.lock().unwrap().is_none(), "never configured");
+    }
+
+    #[tokio::test]
+    async fn ephemeral_move_identity_stop() {
         let mut h = start().await;
         let r = h
             .client
@@ -1487,23 +1685,6 @@ mod tests {
             .into_inner();
         assert_eq!(errors(&r.diagnostics), vec!["wrong private: "]);
 
-        let f = h
-            .client
-            .get_functions(proto::get_functions::Request {})
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(f.functions.is_empty());
-        let c = h
-            .client
-            .call_function(proto::call_function::Request {
-                name: "f".into(),
-                arguments: vec![],
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(c.error.unwrap().text.contains("\"f\""));
         let m = h
             .client
             .move_resource_state(proto::move_resource_state::Request {

@@ -771,7 +771,17 @@ impl Workspace {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = Command::new(&self.tf.path);
+        self.command_of(&self.tf.path, args)
+    }
+
+    /// `program ARGS…` in the same set-up as [`Workspace::command`]: for a program
+    /// that runs Terraform itself (`tencentchat-sim --exec terraform …`).
+    pub fn command_of<I, S>(&self, program: &Path, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .current_dir(self.dir())
             .stdin(Stdio::null())
