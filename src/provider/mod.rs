@@ -10,6 +10,7 @@
 
 mod config;
 mod functions;
+mod profile;
 mod robot;
 mod robots;
 mod snapshot;
@@ -183,15 +184,19 @@ impl tfproto::Provider for TencentChat {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(robot::Robot::new(self.inner.clone()))]
+        vec![tfproto::resource(robot::Robot::new(self.inner.clone()))]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(robots::Robots::new(self.inner.clone()))]
+        vec![tfproto::data_source(robots::Robots::new(
+            self.inner.clone(),
+        ))]
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
-        vec![Arc::new(usersig::UserSig::new(self.inner.clone()))]
+        vec![tfproto::ephemeral(usersig::UserSig::new(
+            self.inner.clone(),
+        ))]
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {

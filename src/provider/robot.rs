@@ -5,72 +5,55 @@
 //! snapshot. A create whose outcome is unknown is checked before giving up, so a
 //! chatbot that was made is never left out of state.
 
+use super::profile::{self, PROFILE_FIELDS};
 use super::snapshot::{Entry, Profile};
 use super::validate::{profile_problems, user_id_problems};
 use super::words::{import_advice, q};
 use super::{Api, Conn, Inner};
-use crate::chat::wire::{self, CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP};
-use crate::chat::{ChatError, ErrorKind};
-use crate::tfproto::{
-    ApplyRequest, ApplyResponse, AttrPath, Attribute, Diagnostics, ImportResponse, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
+use crate::chat::wire::{
+    CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES, ROBOT_PREFIX,
 };
+use crate::chat::{ChatError, ErrorKind};
+use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
 
-const ID: &str = "id";
-const USER_ID: &str = "user_id";
-const NICK: &str = "nick";
-const FACE_URL: &str = "face_url";
-const SELF_SIGNATURE: &str = "self_signature";
+crate::model! {
+    /// A chatbot as Terraform holds it: its configuration, plan and state.
+    pub(crate) struct RobotModel in robot_attr {
+        id: String => computed("The chatbot's UserID (same as `user_id`)."),
+        user_id: String => required(format!(
+            "The chatbot's UserID: starts with `{ROBOT_PREFIX}`, has at least one character \
+             after it, at most {MAX_USER_ID_BYTES} bytes of printable ASCII. Changing it \
+             replaces the chatbot."
+        ))
+        .requires_replace()
+        .validate(check_user_id),
+        nick: String => optional(profile::by_attr(robot_attr::nick).description())
+            .validate(check_profile),
+        face_url: String => optional(profile::by_attr(robot_attr::face_url).description())
+            .validate(check_profile),
+        self_signature: String => optional(
+            profile::by_attr(robot_attr::self_signature).description()
+        )
+        .validate(check_profile),
+    }
+}
 
-/// Profile attributes with their Chat profile tags, in schema order.
-const PROFILE_ATTRS: [(&str, &str); 3] = [
-    (NICK, wire::TAG_NICK),
-    (FACE_URL, wire::TAG_IMAGE),
-    (SELF_SIGNATURE, wire::TAG_SELF_SIGNATURE),
-];
+use robot_attr::user_id as USER_ID;
 
-pub(crate) fn schema() -> Schema {
-    Schema::new(
-        "A Tencent Cloud Chat chatbot account (`@RBT#…`). Changing `user_id` replaces the \
-         chatbot; the profile fields are updated in place. An app may have at most 20 \
-         active chatbots.",
-        vec![
-            Attribute::computed(
-                ID,
-                Type::String,
-                "The chatbot's UserID (same as `user_id`).",
-            ),
-            Attribute::required(
-                USER_ID,
-                Type::String,
-                "The chatbot's UserID: starts with `@RBT#`, at most 32 bytes of printable \
-                 ASCII, with at least one character after the prefix. Changing it forces a \
-                 new chatbot.",
-            ),
-            Attribute::optional(
-                NICK,
-                Type::String,
-                "Display name (`Tag_Profile_IM_Nick`), 1-500 bytes. Leave it out to have none; \
-                 removing it clears the nickname.",
-            ),
-            Attribute::optional(
-                FACE_URL,
-                Type::String,
-                "URL of the profile photo (`Tag_Profile_IM_Image`), 1-500 bytes. Leave it out \
-                 to have none; removing it clears the photo.",
-            ),
-            Attribute::optional(
-                SELF_SIGNATURE,
-                Type::String,
-                "Status line (`Tag_Profile_IM_SelfSignature`), 1-500 bytes. Leave it out to \
-                 have none; removing it clears it.",
-            ),
-        ],
-    )
+fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
+    for p in user_id_problems(v.as_str().unwrap_or_default()) {
+        d.attr_error(name, format!("Invalid chatbot {name}"), p);
+    }
+}
+
+fn check_profile(name: &str, v: &Value, d: &mut Diagnostics) {
+    for p in profile_problems(name, v.as_str().unwrap_or_default()) {
+        d.attr_error(name, format!("Invalid {name}"), p);
+    }
 }
 
 /// A chatbot as stored in Terraform state, with every value known.
@@ -81,99 +64,42 @@ pub(crate) struct RobotState {
 }
 
 impl RobotState {
-    pub fn to_value(&self) -> Value {
-        Value::object([
-            (ID, Value::string(&self.user_id)),
-            (USER_ID, Value::string(&self.user_id)),
-            (NICK, Value::opt_string(self.profile.nick.as_deref())),
-            (
-                FACE_URL,
-                Value::opt_string(self.profile.face_url.as_deref()),
-            ),
-            (
-                SELF_SIGNATURE,
-                Value::opt_string(self.profile.self_signature.as_deref()),
-            ),
-        ])
+    pub fn to_model(&self) -> RobotModel {
+        let field = |f: &Option<String>| Field::from_option(f.clone());
+        RobotModel {
+            id: Field::Known(self.user_id.clone()),
+            user_id: Field::Known(self.user_id.clone()),
+            nick: field(&self.profile.nick),
+            face_url: field(&self.profile.face_url),
+            self_signature: field(&self.profile.self_signature),
+        }
     }
 
-    /// From a state or planned value; None when the UserID is not a known string.
+    /// From a state or planned model; None when the UserID is not known.
     /// Empty profile strings mean "none", as they do to the API.
-    pub fn from_value(v: &Value) -> Option<RobotState> {
-        let user_id = v
-            .get(USER_ID)
-            .as_str()
-            .or_else(|| v.get(ID).as_str())?
-            .to_string();
-        let field = |name: &str| {
-            v.get(name)
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
+    pub fn from_model(m: &RobotModel) -> Option<RobotState> {
+        let user_id = m.user_id.as_str().or_else(|| m.id.as_str())?.to_string();
+        let field = |f: &Field<String>| f.as_str().filter(|s| !s.is_empty()).map(str::to_string);
         Some(RobotState {
             user_id,
             profile: Profile {
-                nick: field(NICK),
-                face_url: field(FACE_URL),
-                self_signature: field(SELF_SIGNATURE),
+                nick: field(&m.nick),
+                face_url: field(&m.face_url),
+                self_signature: field(&m.self_signature),
             },
         })
     }
 }
 
-/// Every rule on the known values of a robot block, one diagnostic per problem.
-pub(crate) fn check_config(config: &Value) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    if let Some(id) = config.get(USER_ID).as_str() {
-        for p in user_id_problems(id) {
-            d.attr_error(USER_ID, "Invalid chatbot user_id", p);
-        }
-    }
-    for (attr, _) in PROFILE_ATTRS {
-        if let Some(v) = config.get(attr).as_str() {
-            for p in profile_problems(attr, v) {
-                d.attr_error(attr, format!("Invalid {attr}"), p);
-            }
-        }
-    }
-    d
-}
-
-/// The planned state and the paths forcing replacement, for a non-destroy plan.
-pub(crate) fn plan_change(prior: &Value, proposed: &Value) -> (Value, Vec<AttrPath>) {
-    let mut planned = proposed.clone();
-    let user_id = proposed.get(USER_ID).clone();
-    let id = match &user_id {
-        Value::String(_) => user_id.clone(),
-        _ => Value::Unknown,
-    };
-    planned.set(ID, id);
-    let mut replace = Vec::new();
-    if !prior.is_null() && prior.get(USER_ID) != &user_id {
-        replace.push(AttrPath::attr(USER_ID));
-    }
-    (planned, replace)
-}
-
 /// The portrait_set items that turn `prior` into `planned`: changed fields only,
 /// a removed field as "" (which clears it).
 pub(crate) fn profile_items(prior: &Profile, planned: &Profile) -> Vec<ProfileItem> {
-    let pairs = [
-        (&prior.nick, &planned.nick, wire::TAG_NICK),
-        (&prior.face_url, &planned.face_url, wire::TAG_IMAGE),
-        (
-            &prior.self_signature,
-            &planned.self_signature,
-            wire::TAG_SELF_SIGNATURE,
-        ),
-    ];
-    pairs
-        .into_iter()
-        .filter(|(old, new, _)| old != new)
-        .map(|(_, new, tag)| ProfileItem {
-            tag: tag.to_string(),
-            value: serde_json::Value::String(new.clone().unwrap_or_default()),
+    PROFILE_FIELDS
+        .iter()
+        .filter(|f| (f.get)(prior) != (f.get)(planned))
+        .map(|f| ProfileItem {
+            tag: f.tag.to_string(),
+            value: serde_json::Value::String((f.get)(planned).clone().unwrap_or_default()),
         })
         .collect()
 }
@@ -355,11 +281,11 @@ impl Robot {
         }
     }
 
-    async fn create(&self, planned: RobotState) -> ApplyResponse {
+    async fn create_robot(&self, planned: RobotState) -> Outcome<RobotModel> {
         let id = planned.user_id.clone();
         let api = match self.inner.api(&format!("create chatbot {}", q(&id))) {
             Ok(api) => api,
-            Err(d) => return response(Value::Null, d),
+            Err(d) => return Outcome::new(None, d),
         };
         let summary = format!("Could not create chatbot {}", q(&id));
         let mut d = Diagnostics::new();
@@ -374,7 +300,7 @@ impl Robot {
                     format!("Chatbot {} already exists", q(&id)),
                     exists_detail(api.sdkappid, &id),
                 );
-                return response(Value::Null, d);
+                return Outcome::new(None, d);
             }
             Ok(_) => {}
             Err(e) => {
@@ -386,7 +312,7 @@ impl Robot {
                         sentence(&e)
                     ),
                 );
-                return response(Value::Null, d);
+                return Outcome::new(None, d);
             }
         }
         log_debug!("provider", "creating chatbot", user_id = id);
@@ -394,7 +320,7 @@ impl Robot {
         let err = match result {
             Ok(()) => {
                 api.snapshot.note_created(&id, &planned.profile).await;
-                return response(planned.to_value(), d);
+                return Outcome::new(Some(planned.to_model()), d);
             }
             Err(e) => e,
         };
@@ -410,7 +336,7 @@ impl Robot {
                     summary,
                     format!("{}{code}", limit_detail(api.sdkappid)),
                 );
-                response(Value::Null, d)
+                Outcome::new(None, d)
             }
             ErrorKind::Transient => {
                 // The request may have landed: look before reporting nothing was
@@ -430,7 +356,7 @@ impl Robot {
                                 sentence(&err)
                             ),
                         );
-                        response(planned.to_value(), d)
+                        Outcome::new(Some(planned.to_model()), d)
                     }
                     Ok(_) => {
                         d.attr_error(
@@ -438,7 +364,7 @@ impl Robot {
                             summary,
                             format!("{} No chatbot was created.", sentence(&err)),
                         );
-                        response(Value::Null, d)
+                        Outcome::new(None, d)
                     }
                     Err(e2) => {
                         d.attr_error(
@@ -452,7 +378,7 @@ impl Robot {
                                 q(&id)
                             ),
                         );
-                        response(Value::Null, d)
+                        Outcome::new(None, d)
                     }
                 }
             }
@@ -468,21 +394,21 @@ impl Robot {
                         q(&id)
                     ),
                 );
-                response(Value::Null, d)
+                Outcome::new(None, d)
             }
             _ => {
                 d.attr_error(USER_ID, summary, err.to_string());
-                response(Value::Null, d)
+                Outcome::new(None, d)
             }
         }
     }
 
-    async fn update(
+    async fn update_robot(
         &self,
-        prior_value: &Value,
+        prior_model: RobotModel,
         prior: RobotState,
         planned: RobotState,
-    ) -> ApplyResponse {
+    ) -> Outcome<RobotModel> {
         let id = planned.user_id.clone();
         if prior.user_id != id {
             let mut d = Diagnostics::new();
@@ -492,15 +418,15 @@ impl Robot {
                 "Changing user_id replaces the chatbot; this update should never have been \
                  planned. This is a provider bug.",
             );
-            return response(prior_value.clone(), d);
+            return Outcome::new(Some(prior_model), d);
         }
         let items = profile_items(&prior.profile, &planned.profile);
         if items.is_empty() {
-            return response(planned.to_value(), Diagnostics::new());
+            return Outcome::new(Some(planned.to_model()), Diagnostics::new());
         }
         let api = match self.inner.api(&format!("update chatbot {}", q(&id))) {
             Ok(api) => api,
-            Err(d) => return response(prior_value.clone(), d),
+            Err(d) => return Outcome::new(Some(prior_model), d),
         };
         let tags: Vec<&str> = items.iter().map(|i| i.tag.as_str()).collect();
         log_debug!(
@@ -512,7 +438,7 @@ impl Robot {
         match api.client.portrait_set(&id, items.clone()).await {
             Ok(()) => {
                 api.snapshot.patch_profile(&id, &items).await;
-                response(planned.to_value(), Diagnostics::new())
+                Outcome::new(Some(planned.to_model()), Diagnostics::new())
             }
             Err(e) => {
                 let mut d = Diagnostics::new();
@@ -525,23 +451,27 @@ impl Robot {
                     e.to_string()
                 };
                 d.error(format!("Could not update chatbot {}", q(&id)), detail);
-                response(prior_value.clone(), d)
+                Outcome::new(Some(prior_model), d)
             }
         }
     }
 
-    async fn delete(&self, prior_value: &Value, prior: RobotState) -> ApplyResponse {
+    async fn delete_robot(
+        &self,
+        prior_model: RobotModel,
+        prior: RobotState,
+    ) -> Outcome<RobotModel> {
         let id = prior.user_id;
         let api = match self.inner.api(&format!("delete chatbot {}", q(&id))) {
             Ok(api) => api,
-            Err(d) => return response(prior_value.clone(), d),
+            Err(d) => return Outcome::new(Some(prior_model), d),
         };
         log_debug!("provider", "deleting chatbot", user_id = id);
         let result = api.client.delete_robot(&id).await;
         let err = match result {
             Ok(()) => {
                 api.snapshot.note_deleted(&id).await;
-                return response(Value::Null, Diagnostics::new());
+                return Outcome::new(None, Diagnostics::new());
             }
             Err(e) => e,
         };
@@ -554,7 +484,7 @@ impl Robot {
                 Ok(ids) if !ids.contains(&id) => {
                     log_debug!("provider", "chatbot already gone", user_id = id);
                     api.snapshot.note_deleted(&id).await;
-                    return response(Value::Null, Diagnostics::new());
+                    return Outcome::new(None, Diagnostics::new());
                 }
                 Ok(_) => d.error(summary, err.to_string()),
                 Err(e2) => d.error(
@@ -568,7 +498,7 @@ impl Robot {
         } else {
             d.error(summary, err.to_string());
         }
-        response(prior_value.clone(), d)
+        Outcome::new(Some(prior_model), d)
     }
 }
 
@@ -579,14 +509,6 @@ fn sentence(e: &ChatError) -> String {
         m.to_string()
     } else {
         format!("{m}.")
-    }
-}
-
-fn response(new_state: Value, diagnostics: Diagnostics) -> ApplyResponse {
-    ApplyResponse {
-        new_state,
-        private: Vec::new(),
-        diagnostics,
     }
 }
 
@@ -607,26 +529,21 @@ fn read_error(d: &mut Diagnostics, api: &Api, id: &str, e: &ChatError) {
 }
 
 #[async_trait::async_trait]
-impl Resource for Robot {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
+impl TypedResource for Robot {
+    type Model = RobotModel;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
+    fn description() -> String {
+        format!(
+            "A Tencent Cloud Chat chatbot account (`{ROBOT_PREFIX}…`). Changing `{USER_ID}` \
+             replaces the chatbot; the profile fields are updated in place. An app may have \
+             at most {MAX_ROBOTS_PER_APP} active chatbots."
+        )
     }
 
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        check_config(config)
-    }
-
-    async fn read(&self, req: ReadRequest) -> ReadResponse {
-        let keep = |diagnostics| ReadResponse {
-            new_state: req.current_state.clone(),
-            private: req.private.clone(),
-            diagnostics,
-        };
-        let Some(current) = RobotState::from_value(&req.current_state) else {
+    async fn read(&self, current_model: RobotModel) -> Outcome<RobotModel> {
+        let keep = |diagnostics| Outcome::new(Some(current_model.clone()), diagnostics);
+        let Some(current) = RobotState::from_model(&current_model) else {
             return keep(Diagnostics::new());
         };
         let api = match self.inner.conn() {
@@ -648,50 +565,45 @@ impl Resource for Robot {
         let new_state = match view.get(&current.user_id) {
             None => {
                 log_debug!("provider", "chatbot gone", user_id = current.user_id);
-                Value::Null
+                None
             }
-            Some(Entry::Profile(p)) => RobotState {
-                user_id: current.user_id.clone(),
-                profile: p.clone(),
-            }
-            .to_value(),
+            Some(Entry::Profile(p)) => Some(
+                RobotState {
+                    user_id: current.user_id.clone(),
+                    profile: p.clone(),
+                }
+                .to_model(),
+            ),
             Some(Entry::Unreadable { code, info }) => {
                 unreadable(&mut d, &current.user_id, *code, info);
                 return keep(d);
             }
         };
-        ReadResponse {
-            new_state,
-            private: req.private,
-            diagnostics: d,
-        }
+        Outcome::new(new_state, d)
     }
 
-    async fn plan(&self, req: PlanRequest) -> PlanResponse {
-        if req.proposed_new_state.is_null() {
-            if let (Some(prior), Conn::Ready(api)) =
-                (RobotState::from_value(&req.prior_state), self.inner.conn())
-            {
-                api.plans
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .destroy(&prior.user_id);
-            }
-            return PlanResponse {
-                planned_state: Value::Null,
-                requires_replace: Vec::new(),
-                planned_private: req.prior_private,
-                diagnostics: Diagnostics::new(),
-            };
+    async fn plan_destroy(&self, prior: RobotModel) -> Diagnostics {
+        if let (Some(prior), Conn::Ready(api)) = (RobotState::from_model(&prior), self.inner.conn())
+        {
+            api.plans
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .destroy(&prior.user_id);
         }
-        let mut diags = check_config(&req.proposed_new_state);
-        let (planned, requires_replace) = plan_change(&req.prior_state, &req.proposed_new_state);
-        let mut planned_private = req.prior_private.clone();
-        if let Some(prior) = RobotState::from_value(&req.prior_state) {
-            planned_private = holds_private(&prior.user_id);
+        Diagnostics::new()
+    }
+
+    async fn plan(&self, change: &mut PlanChange<RobotModel>, diags: &mut Diagnostics) {
+        // The id is the UserID, known as soon as the UserID is.
+        change.planned.id = match &change.planned.user_id {
+            Field::Known(id) => Field::Known(id.clone()),
+            _ => Field::Unknown,
+        };
+        if let Some(prior) = change.prior.as_ref().and_then(RobotState::from_model) {
+            change.planned_private = holds_private(&prior.user_id);
         } else if !diags.has_errors() {
-            if let Some(id) = req.proposed_new_state.get(USER_ID).as_str() {
-                match held(&req.prior_private) {
+            if let Some(id) = change.planned.user_id.as_str() {
+                match held(&change.prior_private) {
                     Some(old) if old == id => diags.attr_error(
                         USER_ID,
                         format!("Cannot replace chatbot {} with itself", q(id)),
@@ -706,32 +618,41 @@ impl Resource for Robot {
                                 .unwrap_or_else(|p| p.into_inner())
                                 .destroy(old);
                         }
-                        self.check_create(id, &mut diags).await;
+                        self.check_create(id, diags).await;
                     }
-                    None => self.check_create(id, &mut diags).await,
+                    None => self.check_create(id, diags).await,
                 }
             }
         }
-        PlanResponse {
-            planned_state: planned,
-            requires_replace,
-            planned_private,
-            diagnostics: diags,
+    }
+
+    async fn create(&self, planned: RobotModel) -> Outcome<RobotModel> {
+        match RobotState::from_model(&planned) {
+            Some(planned) => self.create_robot(planned).await,
+            None => Outcome::new(None, Diagnostics::new()),
         }
     }
 
-    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
-        let prior = RobotState::from_value(&req.prior_state);
-        let planned = RobotState::from_value(&req.planned_state);
-        match (prior, planned) {
-            (None, None) => response(Value::Null, Diagnostics::new()),
-            (Some(prior), None) => self.delete(&req.prior_state, prior).await,
-            (None, Some(planned)) => self.create(planned).await,
-            (Some(prior), Some(planned)) => self.update(&req.prior_state, prior, planned).await,
+    async fn update(&self, prior: RobotModel, planned: RobotModel) -> Outcome<RobotModel> {
+        match (
+            RobotState::from_model(&prior),
+            RobotState::from_model(&planned),
+        ) {
+            (Some(p), Some(n)) => self.update_robot(prior, p, n).await,
+            (Some(p), None) => self.delete_robot(prior, p).await,
+            (None, Some(n)) => self.create_robot(n).await,
+            (None, None) => Outcome::new(None, Diagnostics::new()),
         }
     }
 
-    async fn import(&self, id: &str) -> ImportResponse {
+    async fn delete(&self, prior: RobotModel) -> Outcome<RobotModel> {
+        match RobotState::from_model(&prior) {
+            Some(p) => self.delete_robot(prior, p).await,
+            None => Outcome::new(None, Diagnostics::new()),
+        }
+    }
+
+    async fn import(&self, id: &str) -> Outcome<RobotModel> {
         let mut d = Diagnostics::new();
         let problems = user_id_problems(id);
         if !problems.is_empty() {
@@ -742,55 +663,89 @@ impl Resource for Robot {
                     problems.join(" ")
                 ),
             );
-            return ImportResponse {
-                states: Vec::new(),
-                diagnostics: d,
-            };
+            return Outcome::new(None, d);
         }
         let api = match self.inner.api(&format!("import chatbot {}", q(id))) {
             Ok(api) => api,
-            Err(d) => {
-                return ImportResponse {
-                    states: Vec::new(),
-                    diagnostics: d,
-                }
-            }
+            Err(d) => return Outcome::new(None, d),
         };
-        let mut states = Vec::new();
+        let mut state = None;
         match api.snapshot.get().await {
             Err(e) => read_error(&mut d, &api, id, &e),
             Ok(view) => match view.get(id) {
-                Some(Entry::Profile(p)) => states.push(
-                    RobotState {
-                        user_id: id.to_string(),
-                        profile: p.clone(),
-                    }
-                    .to_value(),
-                ),
+                Some(Entry::Profile(p)) => {
+                    state = Some(
+                        RobotState {
+                            user_id: id.to_string(),
+                            profile: p.clone(),
+                        }
+                        .to_model(),
+                    )
+                }
                 Some(Entry::Unreadable { code, info }) => unreadable(&mut d, id, *code, info),
                 None => d.error(
                     format!("Cannot import chatbot {}", q(id)),
                     format!(
                         "There is no active chatbot with UserID {} in app {}. Check the \
                          UserID (and the provider's sdkappid), or create it with a \
-                         tencentchat_robot resource instead.",
+                         {TYPE_NAME} resource instead.",
                         q(id),
                         api.sdkappid
                     ),
                 ),
             },
         }
-        ImportResponse {
-            states,
-            diagnostics: d,
-        }
+        Outcome::new(state, d)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfproto::Severity;
+    use crate::chat::wire;
+    use crate::tfproto::{
+        ApplyRequest, AttrPath, Model, PlanRequest, ReadRequest, Resource, Schema, Severity, Type,
+    };
+    use robot_attr::{
+        face_url as FACE_URL, id as ID, nick as NICK, self_signature as SELF_SIGNATURE,
+    };
+
+    fn schema() -> Schema {
+        Schema::new(Robot::description(), RobotModel::attributes())
+    }
+
+    fn check_config(config: &Value) -> Diagnostics {
+        schema().validate(config)
+    }
+
+    fn to_value(s: &RobotState) -> Value {
+        s.to_model().to_value()
+    }
+
+    fn from_value(v: &Value) -> Option<RobotState> {
+        RobotState::from_model(&RobotModel::from_value(v))
+    }
+
+    /// The resource on a provider whose settings are not known yet: no API.
+    fn unconfigured() -> Arc<dyn Resource> {
+        crate::tfproto::resource(Robot::new(Arc::new(Inner {
+            env: Box::new(|_| None),
+            conn: std::sync::RwLock::new(Conn::Unknown(vec!["sdkappid"])),
+        })))
+    }
+
+    /// The planned state and the paths forcing replacement, for a non-destroy plan.
+    async fn plan_change(prior: &Value, proposed: &Value) -> (Value, Vec<AttrPath>) {
+        let r = unconfigured()
+            .plan(PlanRequest {
+                prior_state: prior.clone(),
+                proposed_new_state: proposed.clone(),
+                config: proposed.clone(),
+                prior_private: Vec::new(),
+            })
+            .await;
+        (r.planned_state, r.requires_replace)
+    }
 
     fn robot(id: Value, nick: Value, face: Value, sig: Value) -> Value {
         Value::object([
@@ -858,13 +813,12 @@ mod tests {
         assert!(ok.is_empty());
     }
 
-    #[test]
-    fn plan_sets_id_and_replaces_on_user_id_change() {
-        let prior = RobotState {
+    #[tokio::test]
+    async fn plan_sets_id_and_replaces_on_user_id_change() {
+        let prior = to_value(&RobotState {
             user_id: "@RBT#1".into(),
             profile: profile(Some("a"), None, None),
-        }
-        .to_value();
+        });
 
         // Create with a known user_id: id is known.
         let proposed = robot(
@@ -873,13 +827,13 @@ mod tests {
             Value::Null,
             Value::Null,
         );
-        let (planned, rr) = plan_change(&Value::Null, &proposed);
+        let (planned, rr) = plan_change(&Value::Null, &proposed).await;
         assert_eq!(planned, prior);
         assert!(rr.is_empty());
 
         // Create with an unknown user_id: id unknown, nothing else touched.
         let proposed = robot(Value::Unknown, Value::string("a"), Value::Null, Value::Null);
-        let (planned, rr) = plan_change(&Value::Null, &proposed);
+        let (planned, rr) = plan_change(&Value::Null, &proposed).await;
         assert!(planned.get(ID).is_unknown());
         assert_eq!(planned.get(NICK), &Value::string("a"));
         assert!(rr.is_empty());
@@ -887,18 +841,18 @@ mod tests {
         // In-place: nick changes, no replacement.
         let mut proposed = prior.clone();
         proposed.set(NICK, Value::string("b"));
-        let (planned, rr) = plan_change(&prior, &proposed);
+        let (planned, rr) = plan_change(&prior, &proposed).await;
         assert_eq!(planned, proposed);
         assert!(rr.is_empty());
 
         // user_id changes (or becomes unknown): replacement, id follows.
         let mut proposed = prior.clone();
         proposed.set(USER_ID, Value::string("@RBT#2"));
-        let (planned, rr) = plan_change(&prior, &proposed);
+        let (planned, rr) = plan_change(&prior, &proposed).await;
         assert_eq!(rr, [AttrPath::attr(USER_ID)]);
         assert_eq!(planned.get(ID), &Value::string("@RBT#2"));
         proposed.set(USER_ID, Value::Unknown);
-        let (planned, rr) = plan_change(&prior, &proposed);
+        let (planned, rr) = plan_change(&prior, &proposed).await;
         assert_eq!(rr, [AttrPath::attr(USER_ID)]);
         assert!(planned.get(ID).is_unknown());
     }
@@ -953,10 +907,10 @@ mod tests {
             user_id: "@RBT#7".into(),
             profile: profile(None, Some("https://img/x.png"), Some("sig")),
         };
-        let v = s.to_value();
+        let v = to_value(&s);
         assert_eq!(v.get(ID), &Value::string("@RBT#7"));
         assert!(v.get(NICK).is_null());
-        assert_eq!(RobotState::from_value(&v), Some(s.clone()));
+        assert_eq!(from_value(&v), Some(s.clone()));
 
         // From the API: absent tag and "" are both null.
         let from_api = Profile::from_items(&[
@@ -983,7 +937,7 @@ mod tests {
         );
 
         // An unknown user_id is not a usable state; an old state with only id is.
-        assert!(RobotState::from_value(&robot(
+        assert!(from_value(&robot(
             Value::Unknown,
             Value::Null,
             Value::Null,
@@ -991,7 +945,7 @@ mod tests {
         ))
         .is_none());
         let only_id = Value::object([(ID, Value::string("@RBT#9"))]);
-        assert_eq!(RobotState::from_value(&only_id).unwrap().user_id, "@RBT#9");
+        assert_eq!(from_value(&only_id).unwrap().user_id, "@RBT#9");
     }
 
     #[test]
@@ -1018,11 +972,7 @@ mod tests {
 
     #[tokio::test]
     async fn plan_without_api_validates_and_destroys() {
-        let inner = Arc::new(Inner {
-            env: Box::new(|_| None),
-            conn: std::sync::RwLock::new(Conn::Unknown(vec!["sdkappid"])),
-        });
-        let r = Robot::new(inner);
+        let r = unconfigured();
         let bad = robot(
             Value::string("@RBT#"),
             Value::Null,
@@ -1039,11 +989,10 @@ mod tests {
             .await;
         assert!(resp.diagnostics.has_errors());
 
-        let prior = RobotState {
+        let prior = to_value(&RobotState {
             user_id: "@RBT#1".into(),
             profile: Profile::default(),
-        }
-        .to_value();
+        });
         let resp = r
             .plan(PlanRequest {
                 prior_state: prior.clone(),

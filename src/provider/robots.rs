@@ -2,81 +2,66 @@
 //! prefix) with their profiles, and how many more the app can have. Reads the same
 //! snapshot as `tencentchat_robot`, so it costs no extra calls in a refresh.
 
+use super::profile;
+use super::robot::robot_attr;
 use super::snapshot::{Entry, View};
 use super::words::q;
 use super::Inner;
 use crate::chat::wire::{MAX_ROBOTS_PER_APP, ROBOT_PREFIX};
-use crate::tfproto::{Attribute, DataSource, Diagnostics, Schema, Type, Value};
+use crate::tfproto::{Diagnostics, Field, TypedDataSource, Value};
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robots";
 
-const ID: &str = "id";
-const PREFIX: &str = "prefix";
-const USER_IDS: &str = "user_ids";
-const ROBOTS: &str = "robots";
-const LIMIT: &str = "limit";
-const REMAINING: &str = "remaining";
-
-fn robot_object_type() -> Type {
-    Type::Object(
-        ["user_id", "nick", "face_url", "self_signature"]
-            .into_iter()
-            .map(|n| (n.to_string(), Type::String))
-            .collect(),
-    )
+crate::model! {
+    /// One chatbot of the listing.
+    pub(crate) struct ListedRobot in listed_attr {
+        user_id: String => computed("The chatbot's UserID."),
+        nick: String => computed(profile::by_attr(robot_attr::nick).listed_description()),
+        face_url: String => computed(
+            profile::by_attr(robot_attr::face_url).listed_description()
+        ),
+        self_signature: String => computed(
+            profile::by_attr(robot_attr::self_signature).listed_description()
+        ),
+    }
 }
 
-pub(crate) fn schema() -> Schema {
-    Schema::new(
-        "The active chatbots of the app, in the order the API lists them, with their \
-         profiles and the room left under the 20-chatbot limit.",
-        vec![
-            Attribute::computed(
-                ID,
-                Type::String,
-                "`<sdkappid>`, or `<sdkappid>/<prefix>` when `prefix` is set.",
-            ),
-            Attribute::optional(
-                PREFIX,
-                Type::String,
-                "Only list chatbots whose UserID starts with this (for example `@RBT#shop_`).",
-            ),
-            Attribute::computed(
-                USER_IDS,
-                Type::List(Box::new(Type::String)),
-                "UserIDs of the matching chatbots, in API order.",
-            ),
-            Attribute::computed(
-                ROBOTS,
-                Type::List(Box::new(robot_object_type())),
-                "The matching chatbots with their profiles: `user_id`, `nick`, `face_url`, \
-                 `self_signature` (null when unset).",
-            ),
-            Attribute::computed(
-                LIMIT,
-                Type::Number,
-                "The most chatbots an app may have (20).",
-            ),
-            Attribute::computed(
-                REMAINING,
-                Type::Number,
-                "How many more chatbots the app can have: 20 minus its active chatbots, \
-                 counting all of them regardless of `prefix`.",
-            ),
-        ],
-    )
+crate::model! {
+    /// The data source's configuration and state.
+    pub(crate) struct RobotsModel in robots_attr {
+        id: String => computed(
+            "Identifies this listing: the SDKAppID, followed by `/` and the prefix when one \
+             is given."
+        ),
+        prefix: String => optional(format!(
+            "Only list chatbots whose UserID starts with this string, for example \
+             `{ROBOT_PREFIX}support_`."
+        ))
+        .validate(check_prefix),
+        user_ids: Vec<String> => computed("UserIDs of the listed chatbots, in API order."),
+        robots: Vec<ListedRobot> => computed(
+            "The listed chatbots with their profiles, in the same order as `user_ids`."
+        ),
+        limit: f64 => computed(format!(
+            "The most chatbots an app can have ({MAX_ROBOTS_PER_APP})."
+        )),
+        remaining: f64 => computed(
+            "How many more chatbots the app can have: `limit` minus its active chatbots, \
+             counting all of them whatever the `prefix`."
+        ),
+    }
 }
 
 /// The data source's full state for a view of the app.
-pub(crate) fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> Value {
+pub(crate) fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> RobotsModel {
     let prefix = prefix.filter(|p| !p.is_empty());
     let matching: Vec<_> = view
         .robots
         .iter()
         .filter(|(id, _)| prefix.is_none_or(|p| id.starts_with(p)))
         .collect();
-    let user_ids = matching.iter().map(|(id, _)| Value::string(id)).collect();
+    let user_ids = matching.iter().map(|(id, _)| id.clone()).collect();
     let robots = matching
         .iter()
         .map(|(id, entry)| {
@@ -84,12 +69,12 @@ pub(crate) fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> Value {
                 Entry::Profile(p) => p.clone(),
                 Entry::Unreadable { .. } => Default::default(),
             };
-            Value::object([
-                ("user_id", Value::string(id)),
-                ("nick", Value::opt_string(p.nick)),
-                ("face_url", Value::opt_string(p.face_url)),
-                ("self_signature", Value::opt_string(p.self_signature)),
-            ])
+            ListedRobot {
+                user_id: Field::Known(id.clone()),
+                nick: Field::from_option(p.nick),
+                face_url: Field::from_option(p.face_url),
+                self_signature: Field::from_option(p.self_signature),
+            }
         })
         .collect();
     let id = match prefix {
@@ -97,32 +82,29 @@ pub(crate) fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> Value {
         None => sdkappid.to_string(),
     };
     let remaining = MAX_ROBOTS_PER_APP.saturating_sub(view.len());
-    Value::object([
-        (ID, Value::string(id)),
-        (PREFIX, Value::opt_string(prefix)),
-        (USER_IDS, Value::List(user_ids)),
-        (ROBOTS, Value::List(robots)),
-        (LIMIT, Value::Number(MAX_ROBOTS_PER_APP as f64)),
-        (REMAINING, Value::Number(remaining as f64)),
-    ])
+    RobotsModel {
+        id: Field::Known(id),
+        prefix: Field::from_option(prefix.map(str::to_string)),
+        user_ids: Field::Known(user_ids),
+        robots: Field::Known(robots),
+        limit: Field::Known(MAX_ROBOTS_PER_APP as f64),
+        remaining: Field::Known(remaining as f64),
+    }
 }
 
 /// A prefix that no chatbot UserID can start with matches nothing: say so.
-fn check_prefix(config: &Value) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    if let Some(p) = config.get(PREFIX).as_str() {
-        if !p.is_empty() && !p.starts_with(ROBOT_PREFIX) && !ROBOT_PREFIX.starts_with(p) {
-            d.attr_warning(
-                PREFIX,
-                "Prefix matches no chatbot",
-                format!(
-                    "Every chatbot UserID starts with \"{ROBOT_PREFIX}\", so the prefix {p:?} \
-                     matches none. Did you mean \"{ROBOT_PREFIX}{p}\"?"
-                ),
-            );
-        }
+fn check_prefix(name: &str, v: &Value, d: &mut Diagnostics) {
+    let p = v.as_str().unwrap_or_default();
+    if !p.is_empty() && !p.starts_with(ROBOT_PREFIX) && !ROBOT_PREFIX.starts_with(p) {
+        d.attr_warning(
+            name,
+            "Prefix matches no chatbot",
+            format!(
+                "Every chatbot UserID starts with \"{ROBOT_PREFIX}\", so the prefix {p:?} \
+                 matches none. Did you mean \"{ROBOT_PREFIX}{p}\"?"
+            ),
+        );
     }
-    d
 }
 
 pub(crate) struct Robots {
@@ -136,53 +118,53 @@ impl Robots {
 }
 
 #[async_trait::async_trait]
-impl DataSource for Robots {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
+impl TypedDataSource for Robots {
+    type Model = RobotsModel;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
+    fn description() -> String {
+        format!(
+            "The active chatbots of the app, in the order the API lists them, with their \
+             profiles and the room left under the {MAX_ROBOTS_PER_APP}-chatbot limit."
+        )
     }
 
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        check_prefix(config)
-    }
-
-    async fn read(&self, config: &Value) -> (Value, Diagnostics) {
-        let mut d = check_prefix(config);
-        let prefix = config.get(PREFIX);
-        if prefix.is_unknown() {
+    async fn read(&self, config: RobotsModel, d: &mut Diagnostics) -> Option<RobotsModel> {
+        if config.prefix.is_unknown() {
             d.attr_error(
-                PREFIX,
+                robots_attr::prefix,
                 "Prefix not known yet",
-                "The chatbots can only be listed once `prefix` is known.",
+                format!(
+                    "The chatbots can only be listed once `{}` is known.",
+                    robots_attr::prefix
+                ),
             );
-            return (Value::Null, d);
+            return None;
         }
+        let prefix = config.prefix.as_str();
         let api = match self.inner.api("list chatbots") {
             Ok(api) => api,
             Err(e) => {
                 d.extend(e);
-                return (Value::Null, d);
+                return None;
             }
         };
         match api.snapshot.get().await {
             Ok(view) => {
-                let wanted = |id: &str| prefix.as_str().is_none_or(|p| id.starts_with(p));
+                let wanted = |id: &str| prefix.is_none_or(|p| id.starts_with(p));
                 for (id, entry) in &view.robots {
                     if let (Entry::Unreadable { code, info }, true) = (entry, wanted(id)) {
                         d.warning(
                             format!("Profile of chatbot {} not readable", q(id)),
                             format!(
-                                "Its nick, face_url and self_signature are listed as null \
-                                 (ResultCode {code}: {}).",
+                                "Its {} are listed as null (ResultCode {code}: {}).",
+                                profile::attr_list(),
                                 q(info)
                             ),
                         );
                     }
                 }
-                (state(api.sdkappid, prefix.as_str(), &view), d)
+                Some(state(api.sdkappid, prefix, &view))
             }
             Err(e) => {
                 let (summary, detail) = api.explain(
@@ -191,7 +173,7 @@ impl DataSource for Robots {
                     &e,
                 );
                 d.error(summary, detail);
-                (Value::Null, d)
+                None
             }
         }
     }
@@ -201,7 +183,24 @@ impl DataSource for Robots {
 mod tests {
     use super::*;
     use crate::provider::snapshot::Profile;
-    use crate::tfproto::Schema;
+    use crate::tfproto::{Model, Schema};
+    use robots_attr::{
+        id as ID, limit as LIMIT, prefix as PREFIX, remaining as REMAINING, robots as ROBOTS,
+        user_ids as USER_IDS,
+    };
+
+    fn schema() -> Schema {
+        Schema::new(Robots::description(), RobotsModel::attributes())
+    }
+
+    /// The state as Terraform receives it.
+    fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> Value {
+        super::state(sdkappid, prefix, view).to_value()
+    }
+
+    fn check_prefix(config: &Value) -> Diagnostics {
+        schema().validate(config)
+    }
 
     fn view(ids: &[&str]) -> View {
         View {

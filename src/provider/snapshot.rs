@@ -56,11 +56,8 @@ impl Profile {
                 serde_json::Value::String(_) | serde_json::Value::Null => None,
                 other => Some(other.to_string()),
             };
-            match item.tag.as_str() {
-                wire::TAG_NICK => self.nick = value,
-                wire::TAG_IMAGE => self.face_url = value,
-                wire::TAG_SELF_SIGNATURE => self.self_signature = value,
-                _ => {}
+            if let Some(field) = super::profile::by_tag(&item.tag) {
+                *(field.get_mut)(self) = value;
             }
         }
     }

@@ -10,60 +10,83 @@
 use super::validate::is_printable_ascii;
 use super::{Conn, Inner};
 use crate::chat::usersig;
-use crate::tfproto::{
-    Attribute, Diagnostics, EphemeralResource, OpenResponse, Schema, Type, Value,
-};
+use crate::chat::wire::MAX_USER_ID_BYTES;
+use crate::tfproto::{Diagnostics, Field, TypedEphemeral, Value};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_usersig";
-
-const USER_ID: &str = "user_id";
-const EXPIRE_SECONDS: &str = "expire_seconds";
-const USERSIG: &str = "usersig";
-const EXPIRES_AT: &str = "expires_at";
 
 /// One day, as Tencent's console and SDK samples use for a default.
 pub(crate) const DEFAULT_EXPIRE_SECONDS: u64 = 86_400;
 /// 180 days: the longest validity Tencent's own UserSig tools issue. Longer-lived
 /// credentials defeat the point of a short-lived one, so the provider refuses them.
 pub(crate) const MAX_EXPIRE_SECONDS: u64 = 15_552_000;
-/// Chat UserIDs are at most 32 bytes.
-const MAX_USER_ID_BYTES: usize = 32;
 
-pub(crate) fn schema() -> Schema {
-    Schema::new(
-        "A UserSig (Chat API signature) computed locally from the provider's `secret_key`. \
-         It is an ephemeral value: Terraform never stores it in a plan or state. Needs \
-         Terraform 1.10 or later, and a provider configured with `secret_key` (not `usersig`).",
-        vec![
-            Attribute::optional_computed(
-                USER_ID,
-                Type::String,
-                "The account to sign for: 1 to 32 bytes of printable ASCII. Defaults to the \
-                 provider's `identifier`.",
+/// Whole days in `seconds`, as words: "180 days", "one day".
+fn days(seconds: u64) -> String {
+    match seconds / 86_400 {
+        1 => "one day".to_string(),
+        n => format!("{n} days"),
+    }
+}
+
+crate::model! {
+    /// The ephemeral resource's arguments and result.
+    pub(crate) struct UserSigModel in usersig_attr {
+        user_id: String => optional_computed(format!(
+            "The account to sign for: 1 to {MAX_USER_ID_BYTES} bytes of printable ASCII. \
+             Defaults to the provider's `identifier`."
+        ))
+        .validate(check_user_id),
+        expire_seconds: f64 => optional_computed(format!(
+            "How long the UserSig is valid, in seconds: a whole number from 1 to \
+             {MAX_EXPIRE_SECONDS} ({}). Defaults to `{DEFAULT_EXPIRE_SECONDS}` ({}).",
+            days(MAX_EXPIRE_SECONDS),
+            days(DEFAULT_EXPIRE_SECONDS)
+        ))
+        .validate(check_expire_seconds),
+        usersig: String => computed(
+            "The UserSig. Pass it on, for example to another `tencentchat` provider \
+             block's `usersig`."
+        )
+        .sensitive(),
+        expires_at: String => computed(
+            "When the UserSig stops being accepted, in RFC 3339 (UTC), for example \
+             `2025-01-02T03:04:05Z`."
+        ),
+    }
+}
+
+fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
+    let id = v.as_str().unwrap_or_default();
+    if id.is_empty() || id.len() > MAX_USER_ID_BYTES || !is_printable_ascii(id) {
+        d.attr_error(
+            name,
+            format!("Invalid {name}"),
+            format!(
+                "`{name}` must be a Chat UserID: 1 to {MAX_USER_ID_BYTES} bytes of printable \
+                 ASCII (got {id:?}). Leave it out to sign for the provider's `identifier`."
             ),
-            Attribute::optional_computed(
-                EXPIRE_SECONDS,
-                Type::Number,
-                "How long the UserSig is valid, in seconds: a whole number from 1 to \
-                 15552000 (180 days). Defaults to 86400 (one day).",
+        );
+    }
+}
+
+fn check_expire_seconds(name: &str, v: &Value, d: &mut Diagnostics) {
+    match v.as_f64() {
+        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= MAX_EXPIRE_SECONDS as f64 => {}
+        n => d.attr_error(
+            name,
+            format!("Invalid {name}"),
+            format!(
+                "`{name}` must be a whole number of seconds from 1 to {MAX_EXPIRE_SECONDS} \
+                 ({}){}. Leave it out for {DEFAULT_EXPIRE_SECONDS} ({}).",
+                days(MAX_EXPIRE_SECONDS),
+                n.map(|n| format!(", got {n}")).unwrap_or_default(),
+                days(DEFAULT_EXPIRE_SECONDS)
             ),
-            Attribute::computed(
-                USERSIG,
-                Type::String,
-                "The UserSig. Pass it on, for example to another `tencentchat` provider \
-                 block's `usersig`.",
-            )
-            .sensitive(),
-            Attribute::computed(
-                EXPIRES_AT,
-                Type::String,
-                "When the UserSig stops being accepted, in RFC 3339 (UTC), for example \
-                 `2025-01-02T03:04:05Z`.",
-            ),
-        ],
-    )
+        ),
+    }
 }
 
 pub(crate) struct UserSig {
@@ -76,80 +99,14 @@ impl UserSig {
     }
 }
 
-/// The configured arguments, each `None` when unset (null).
-struct Args {
-    user_id: Option<String>,
-    expire_seconds: Option<u64>,
-}
-
-/// Checks the known arguments; returns them when valid and wholly known.
-fn check(config: &Value, d: &mut Diagnostics) -> Option<Args> {
-    let mut known = true;
-    let user_id = match config.get(USER_ID) {
-        Value::Null => None,
-        Value::Unknown => {
-            known = false;
-            None
-        }
-        v => {
-            let id = v.as_str().unwrap_or_default();
-            if id.is_empty() || id.len() > MAX_USER_ID_BYTES || !is_printable_ascii(id) {
-                d.attr_error(
-                    USER_ID,
-                    "Invalid user_id",
-                    format!(
-                        "`{USER_ID}` must be a Chat UserID: 1 to {MAX_USER_ID_BYTES} bytes of \
-                         printable ASCII (got {id:?}). Leave it out to sign for the provider's \
-                         `identifier`."
-                    ),
-                );
-            }
-            Some(id.to_string())
-        }
-    };
-    let expire_seconds = match config.get(EXPIRE_SECONDS) {
-        Value::Null => None,
-        Value::Unknown => {
-            known = false;
-            None
-        }
-        v => match v.as_f64() {
-            Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= MAX_EXPIRE_SECONDS as f64 => {
-                Some(n as u64)
-            }
-            n => {
-                d.attr_error(
-                    EXPIRE_SECONDS,
-                    "Invalid expire_seconds",
-                    format!(
-                        "`{EXPIRE_SECONDS}` must be a whole number of seconds from 1 to \
-                         {MAX_EXPIRE_SECONDS} (180 days){}. Leave it out for \
-                         {DEFAULT_EXPIRE_SECONDS} (one day).",
-                        n.map(|n| format!(", got {n}")).unwrap_or_default()
-                    ),
-                );
-                None
-            }
-        },
-    };
-    (known && !d.has_errors()).then_some(Args {
-        user_id,
-        expire_seconds,
-    })
-}
-
 /// A result whose computed attributes are not known yet (plan with unknown inputs).
-fn unknown_result(config: &Value) -> Value {
-    let keep = |name: &str| match config.get(name) {
-        Value::Null => Value::Unknown,
-        v => v.clone(),
-    };
-    Value::object([
-        (USER_ID, keep(USER_ID)),
-        (EXPIRE_SECONDS, keep(EXPIRE_SECONDS)),
-        (USERSIG, Value::Unknown),
-        (EXPIRES_AT, Value::Unknown),
-    ])
+fn unknown_result(config: UserSigModel) -> UserSigModel {
+    UserSigModel {
+        user_id: config.user_id.or_unknown(),
+        expire_seconds: config.expire_seconds.or_unknown(),
+        usersig: Field::Unknown,
+        expires_at: Field::Unknown,
+    }
 }
 
 fn unix_now() -> u64 {
@@ -160,58 +117,54 @@ fn unix_now() -> u64 {
 }
 
 #[async_trait::async_trait]
-impl EphemeralResource for UserSig {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
+impl TypedEphemeral for UserSig {
+    type Model = UserSigModel;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
+    fn description() -> String {
+        "A UserSig (Chat API signature) computed locally from the provider's `secret_key`. \
+         It is an ephemeral value: Terraform never stores it in a plan or state. Needs \
+         Terraform 1.10 or later, and a provider configured with `secret_key` (not `usersig`)."
+            .to_string()
     }
 
-    fn schema(&self) -> Schema {
-        schema()
-    }
-
-    async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = Diagnostics::new();
-        check(config, &mut d);
-        d
-    }
-
-    async fn open(&self, config: &Value) -> OpenResponse {
-        let mut diagnostics = Diagnostics::new();
-        let respond = |result: Value, diagnostics: Diagnostics| OpenResponse {
-            result,
-            private: Vec::new(),
-            renew_at: None,
-            diagnostics,
-        };
-        let Some(args) = check(config, &mut diagnostics) else {
-            let result = if diagnostics.has_errors() {
-                Value::Null
-            } else {
-                unknown_result(config)
-            };
-            return respond(result, diagnostics);
-        };
+    async fn open(&self, config: UserSigModel, d: &mut Diagnostics) -> Option<UserSigModel> {
+        if config.user_id.is_unknown() || config.expire_seconds.is_unknown() {
+            return Some(unknown_result(config));
+        }
         let api = match self.inner.conn() {
             // Only at plan time: the provider block depends on something not yet applied.
-            Conn::Unknown(_) => return respond(unknown_result(config), diagnostics),
+            Conn::Unknown(_) => return Some(unknown_result(config)),
             _ => match self.inner.api("compute a UserSig") {
                 Ok(api) => api,
-                Err(d) => return respond(Value::Null, d),
+                Err(e) => {
+                    d.extend(e);
+                    return None;
+                }
             },
         };
         let Some(key) = api.secret_key.as_ref() else {
-            diagnostics.error(
+            d.error(
                 "No secret key to sign with",
-                "tencentchat_usersig computes UserSigs from the app's secret key, but this \
-                 provider is configured with a pre-issued `usersig` (TENCENTCHAT_USERSIG) \
-                 instead. Configure the provider this ephemeral resource uses with \
-                 `secret_key` (or TENCENTCHAT_SECRET_KEY), or use the pre-issued UserSig \
-                 directly.",
+                format!(
+                    "{TYPE_NAME} computes UserSigs from the app's secret key, but this \
+                     provider is configured with a pre-issued `usersig` (TENCENTCHAT_USERSIG) \
+                     instead. Configure the provider this ephemeral resource uses with \
+                     `secret_key` (or TENCENTCHAT_SECRET_KEY), or use the pre-issued UserSig \
+                     directly."
+                ),
             );
-            return respond(Value::Null, diagnostics);
+            return None;
         };
-        let user_id = args.user_id.unwrap_or_else(|| api.identifier.clone());
-        let expire = args.expire_seconds.unwrap_or(DEFAULT_EXPIRE_SECONDS);
+        let user_id = config
+            .user_id
+            .known()
+            .cloned()
+            .unwrap_or_else(|| api.identifier.clone());
+        let expire = config
+            .expire_seconds
+            .known()
+            .map_or(DEFAULT_EXPIRE_SECONDS, |&n| n as u64);
         let now = unix_now();
         let sig = usersig::generate(key.expose(), api.sdkappid, &user_id, now, expire);
         let expires_at = crate::log::rfc3339_seconds(now.saturating_add(expire));
@@ -221,15 +174,12 @@ impl EphemeralResource for UserSig {
             user_id = user_id,
             expires_at = expires_at
         );
-        respond(
-            Value::object([
-                (USER_ID, Value::string(user_id)),
-                (EXPIRE_SECONDS, Value::Number(expire as f64)),
-                (USERSIG, Value::string(sig)),
-                (EXPIRES_AT, Value::string(expires_at)),
-            ]),
-            diagnostics,
-        )
+        Some(UserSigModel {
+            user_id: Field::Known(user_id),
+            expire_seconds: Field::Known(expire as f64),
+            usersig: Field::Known(sig),
+            expires_at: Field::Known(expires_at),
+        })
     }
 }
 
@@ -237,7 +187,15 @@ impl EphemeralResource for UserSig {
 mod tests {
     use super::*;
     use crate::provider::TencentChat;
-    use crate::tfproto::{ClientInfo, Provider as _};
+    use crate::tfproto::{ClientInfo, EphemeralResource, Model, Provider as _, Schema};
+    use usersig_attr::{
+        expire_seconds as EXPIRE_SECONDS, expires_at as EXPIRES_AT, user_id as USER_ID,
+        usersig as USERSIG,
+    };
+
+    fn schema() -> Schema {
+        Schema::new(UserSig::description(), UserSigModel::attributes())
+    }
 
     const KEY: &str = "unit-test-secret-key-for-usersig";
     const APP: u64 = 1_400_000_123;

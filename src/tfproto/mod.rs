@@ -10,8 +10,10 @@ pub mod codec;
 mod convert;
 pub mod diag;
 pub mod function;
+pub mod model;
 pub mod schema;
 mod service;
+pub mod typed;
 pub mod value;
 
 /// Types and service stubs generated from `proto/tfplugin6.proto`.
@@ -22,8 +24,13 @@ pub mod proto {
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
-pub use schema::{Attribute, Schema, Type};
+pub use model::{Field, FieldType, Model};
+pub use schema::{Attribute, Schema, Type, Validator};
 pub use service::{server, ProviderService};
+pub use typed::{
+    data_source, ephemeral, resource, Outcome, PlanChange, TypedDataSource, TypedEphemeral,
+    TypedResource,
+};
 pub use value::Value;
 
 use std::sync::Arc;

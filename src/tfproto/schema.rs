@@ -1,6 +1,9 @@
 //! Schemas as provider code declares them; converted to `tfplugin6.Schema` by the
 //! service layer (attribute types go out as cty JSON).
 
+use super::diag::Diagnostics;
+use super::value::Value;
+
 /// A cty type.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Type {
@@ -36,8 +39,13 @@ impl Type {
     }
 }
 
+/// A rule on one attribute's value, declared with the attribute: called with the
+/// attribute's name and its value when that value is known and not null, it adds
+/// one diagnostic per problem (pointing at the attribute) to the list.
+pub type Validator = fn(name: &str, value: &Value, diags: &mut Diagnostics);
+
 /// One attribute of a block.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Attribute {
     pub name: String,
     pub ty: Type,
@@ -47,6 +55,25 @@ pub struct Attribute {
     pub optional: bool,
     pub computed: bool,
     pub sensitive: bool,
+    /// A change of this attribute replaces the object (resources only); the
+    /// service's plan reports it, as a `RequiresReplace` plan modifier would.
+    pub requires_replace: bool,
+    /// Checked at validate and plan on known values, in declaration order.
+    pub validators: Vec<Validator>,
+    /// The fields of an object (or of a collection's objects), with their
+    /// descriptions, for the docs; the wire carries only the type.
+    pub nested: Vec<Attribute>,
+}
+
+/// Equal when everything Terraform or the docs see is equal (validators are code).
+impl PartialEq for Attribute {
+    fn eq(&self, o: &Self) -> bool {
+        (&self.name, &self.ty, &self.description, &self.nested)
+            == (&o.name, &o.ty, &o.description, &o.nested)
+            && [self.required, self.optional, self.computed, self.sensitive]
+                == [o.required, o.optional, o.computed, o.sensitive]
+            && self.requires_replace == o.requires_replace
+    }
 }
 
 impl Attribute {
@@ -59,6 +86,9 @@ impl Attribute {
             optional: false,
             computed: false,
             sensitive: false,
+            requires_replace: false,
+            validators: Vec::new(),
+            nested: Vec::new(),
         }
     }
     pub fn required(name: &str, ty: Type, description: &str) -> Self {
@@ -91,6 +121,21 @@ impl Attribute {
         self.sensitive = true;
         self
     }
+    /// Changing the value replaces the object.
+    pub fn requires_replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+    /// Adds a rule on the value.
+    pub fn validate(mut self, v: Validator) -> Self {
+        self.validators.push(v);
+        self
+    }
+    /// Documents the fields of the objects this attribute holds.
+    pub fn with_nested(mut self, fields: Vec<Attribute>) -> Self {
+        self.nested = fields;
+        self
+    }
 }
 
 /// A schema: version (for state upgrades) and its top-level block of attributes.
@@ -102,7 +147,7 @@ pub struct Schema {
 }
 
 impl Schema {
-    pub fn new(description: &str, attributes: Vec<Attribute>) -> Self {
+    pub fn new(description: impl Into<String>, attributes: Vec<Attribute>) -> Self {
         Schema {
             version: 0,
             description: description.into(),
@@ -112,6 +157,20 @@ impl Schema {
 
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Every attribute's validators on the known, non-null values of `config`.
+    pub fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        for a in &self.attributes {
+            let v = config.get(&a.name);
+            if !v.is_null() && v.is_wholly_known() {
+                for check in &a.validators {
+                    check(&a.name, v, &mut d);
+                }
+            }
+        }
+        d
     }
 
     /// The object type of a value of this block.

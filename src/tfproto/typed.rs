@@ -1,0 +1,304 @@
+//! The rules every resource, data source and ephemeral resource shares, written
+//! once, over typed models ([`Model`]). A type implements only what is its own:
+//! [`TypedResource`] its create, read, update, delete and import (plus optional
+//! plan and validate steps); [`TypedDataSource`] its read; [`TypedEphemeral`] its
+//! open. [`resource`], [`data_source`] and [`ephemeral`] register one.
+//!
+//! What the adapters here own (after terraform-plugin-framework's server):
+//! - validate: every attribute's declared validators on known values, then the
+//!   type's own checks;
+//! - plan: a destroy plans null (the type only hears of it); otherwise the
+//!   validators run, attributes declared `requires_replace` that change are
+//!   reported, and computed attributes the configuration leaves null are unknown
+//!   when the object is new (create or replacement), before the type's own step;
+//! - apply: one ApplyResourceChange dispatched to create, update or delete by
+//!   which of prior and planned state are null;
+//! - import: one ID, at most one object;
+//! - the shape of every response (private data passed through on read, none
+//!   written on apply).
+
+use std::sync::Arc;
+
+use super::diag::{AttrPath, Diagnostics};
+use super::model::Model;
+use super::schema::Schema;
+use super::value::Value;
+use super::{
+    ApplyRequest, ApplyResponse, DataSource, EphemeralResource, ImportResponse, OpenResponse,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
+};
+
+/// The outcome of a read, create, update or delete: the object's state (`None`:
+/// there is none, it is gone) and what to tell the user.
+pub struct Outcome<M> {
+    pub state: Option<M>,
+    pub diagnostics: Diagnostics,
+}
+
+impl<M> Outcome<M> {
+    pub fn new(state: Option<M>, diagnostics: Diagnostics) -> Self {
+        Outcome { state, diagnostics }
+    }
+}
+
+/// A plan being made for a create or an update, handed to
+/// [`TypedResource::plan`] after the shared rules have run.
+pub struct PlanChange<M> {
+    /// `None` on create.
+    pub prior: Option<M>,
+    /// The planned state so far; the type may fill in what it knows.
+    pub planned: M,
+    /// The private data Terraform passed with the plan (the prior's, or the
+    /// previous plan's on the create half of a replacement).
+    pub prior_private: Vec<u8>,
+    /// What goes back as the planned private data; starts as `prior_private`.
+    pub planned_private: Vec<u8>,
+}
+
+/// A managed resource type over a model.
+#[async_trait::async_trait]
+pub trait TypedResource: Send + Sync + 'static {
+    type Model: Model + Send + Sync + 'static;
+    const TYPE_NAME: &'static str;
+    /// The schema's description (Markdown).
+    fn description() -> String;
+    /// Checks beyond the attributes' own validators.
+    async fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+    /// The type's own step of a create or update plan.
+    async fn plan(&self, _change: &mut PlanChange<Self::Model>, _diags: &mut Diagnostics) {}
+    /// Told of a planned destroy (the plan itself is always null).
+    async fn plan_destroy(&self, _prior: Self::Model) -> Diagnostics {
+        Diagnostics::new()
+    }
+    async fn read(&self, current: Self::Model) -> Outcome<Self::Model>;
+    async fn create(&self, planned: Self::Model) -> Outcome<Self::Model>;
+    async fn update(&self, prior: Self::Model, planned: Self::Model) -> Outcome<Self::Model>;
+    /// On success the outcome's state is `None`.
+    async fn delete(&self, prior: Self::Model) -> Outcome<Self::Model>;
+    /// The object `id` names, when it exists.
+    async fn import(&self, id: &str) -> Outcome<Self::Model>;
+}
+
+/// A data source type over a model.
+#[async_trait::async_trait]
+pub trait TypedDataSource: Send + Sync + 'static {
+    type Model: Model + Send + Sync + 'static;
+    const TYPE_NAME: &'static str;
+    fn description() -> String;
+    async fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+    /// The full state for `config`, or `None` when it could not be read; called
+    /// after the validators, whose diagnostics are in `diags`.
+    async fn read(&self, config: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+}
+
+/// An ephemeral resource type over a model whose result needs no renewal.
+#[async_trait::async_trait]
+pub trait TypedEphemeral: Send + Sync + 'static {
+    type Model: Model + Send + Sync + 'static;
+    const TYPE_NAME: &'static str;
+    fn description() -> String;
+    async fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+    /// The result for a configuration that passed the validators; `None` for null.
+    async fn open(&self, config: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+}
+
+/// A typed type with its schema built once.
+struct Typed<T> {
+    imp: T,
+    schema: Schema,
+}
+
+impl<T> Typed<T> {
+    fn new<M: Model>(imp: T, description: String) -> Self {
+        Typed {
+            imp,
+            schema: Schema::new(description, M::attributes()),
+        }
+    }
+}
+
+/// Registers a resource type.
+pub fn resource<T: TypedResource>(imp: T) -> Arc<dyn Resource> {
+    Arc::new(Typed::new::<T::Model>(imp, T::description()))
+}
+
+/// Registers a data source type.
+pub fn data_source<T: TypedDataSource>(imp: T) -> Arc<dyn DataSource> {
+    Arc::new(Typed::new::<T::Model>(imp, T::description()))
+}
+
+/// Registers an ephemeral resource type.
+pub fn ephemeral<T: TypedEphemeral>(imp: T) -> Arc<dyn EphemeralResource> {
+    Arc::new(Typed::new::<T::Model>(imp, T::description()))
+}
+
+fn state<M: Model>(m: Option<M>) -> Value {
+    m.map_or(Value::Null, |m| m.to_value())
+}
+
+fn model<M: Model>(v: &Value) -> Option<M> {
+    (!v.is_null()).then(|| M::from_value(v))
+}
+
+#[async_trait::async_trait]
+impl<T: TypedResource> Resource for Typed<T> {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        self.schema.clone()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = self.schema.validate(config);
+        self.imp
+            .validate(&T::Model::from_value(config), &mut d)
+            .await;
+        d
+    }
+
+    async fn read(&self, req: ReadRequest) -> ReadResponse {
+        let Some(current) = model(&req.current_state) else {
+            return ReadResponse {
+                new_state: Value::Null,
+                private: req.private,
+                diagnostics: Diagnostics::new(),
+            };
+        };
+        let out = self.imp.read(current).await;
+        ReadResponse {
+            new_state: state(out.state),
+            private: req.private,
+            diagnostics: out.diagnostics,
+        }
+    }
+
+    async fn plan(&self, req: PlanRequest) -> PlanResponse {
+        if req.proposed_new_state.is_null() {
+            let diagnostics = match model(&req.prior_state) {
+                Some(prior) => self.imp.plan_destroy(prior).await,
+                None => Diagnostics::new(),
+            };
+            return PlanResponse {
+                planned_state: Value::Null,
+                requires_replace: Vec::new(),
+                planned_private: req.prior_private,
+                diagnostics,
+            };
+        }
+        let mut d = self.schema.validate(&req.proposed_new_state);
+        let mut planned = req.proposed_new_state.clone();
+        let mut requires_replace = Vec::new();
+        if !req.prior_state.is_null() {
+            for a in self.schema.attributes.iter().filter(|a| a.requires_replace) {
+                if req.prior_state.get(&a.name) != req.proposed_new_state.get(&a.name) {
+                    requires_replace.push(AttrPath::attr(&a.name));
+                }
+            }
+        }
+        if req.prior_state.is_null() || !requires_replace.is_empty() {
+            for a in self.schema.attributes.iter().filter(|a| a.computed) {
+                if req.config.get(&a.name).is_null() {
+                    planned.set(&a.name, Value::Unknown);
+                }
+            }
+        }
+        let mut change = PlanChange {
+            prior: model(&req.prior_state),
+            planned: T::Model::from_value(&planned),
+            planned_private: req.prior_private.clone(),
+            prior_private: req.prior_private,
+        };
+        self.imp.plan(&mut change, &mut d).await;
+        PlanResponse {
+            planned_state: change.planned.to_value(),
+            requires_replace,
+            planned_private: change.planned_private,
+            diagnostics: d,
+        }
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        let out = match (model(&req.prior_state), model(&req.planned_state)) {
+            (None, None) => Outcome::new(None, Diagnostics::new()),
+            (Some(prior), None) => self.imp.delete(prior).await,
+            (None, Some(planned)) => self.imp.create(planned).await,
+            (Some(prior), Some(planned)) => self.imp.update(prior, planned).await,
+        };
+        ApplyResponse {
+            new_state: state(out.state),
+            private: Vec::new(),
+            diagnostics: out.diagnostics,
+        }
+    }
+
+    async fn import(&self, id: &str) -> ImportResponse {
+        let out = self.imp.import(id).await;
+        ImportResponse {
+            states: out.state.iter().map(Model::to_value).collect(),
+            diagnostics: out.diagnostics,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: TypedDataSource> DataSource for Typed<T> {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        self.schema.clone()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = self.schema.validate(config);
+        self.imp
+            .validate(&T::Model::from_value(config), &mut d)
+            .await;
+        d
+    }
+
+    async fn read(&self, config: &Value) -> (Value, Diagnostics) {
+        let mut d = self.schema.validate(config);
+        let out = self.imp.read(T::Model::from_value(config), &mut d).await;
+        (state(out), d)
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: TypedEphemeral> EphemeralResource for Typed<T> {
+    fn type_name(&self) -> &'static str {
+        T::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        self.schema.clone()
+    }
+
+    async fn validate(&self, config: &Value) -> Diagnostics {
+        let mut d = self.schema.validate(config);
+        self.imp
+            .validate(&T::Model::from_value(config), &mut d)
+            .await;
+        d
+    }
+
+    async fn open(&self, config: &Value) -> OpenResponse {
+        let mut diagnostics = self.schema.validate(config);
+        let model = T::Model::from_value(config);
+        self.imp.validate(&model, &mut diagnostics).await;
+        let result = if diagnostics.has_errors() {
+            None
+        } else {
+            self.imp.open(model, &mut diagnostics).await
+        };
+        OpenResponse {
+            result: state(result),
+            private: Vec::new(),
+            renew_at: None,
+            diagnostics,
+        }
+    }
+}
