@@ -12,7 +12,9 @@ use super::validate::user_id_problems;
 use crate::chat::usersig;
 use crate::chat::wire::{MAX_USER_ID_BYTES, ROBOT_PREFIX};
 use crate::log::rfc3339_seconds;
-use crate::tfproto::{Function, FunctionError, Parameter, Signature, Type, Value};
+use crate::tfproto::{
+    Field, FieldType, Function, FunctionError, Model, Parameter, Signature, Type, Value,
+};
 
 pub(crate) const USERSIG_CLAIMS: &str = "usersig_claims";
 pub(crate) const ROBOT_USER_ID: &str = "robot_user_id";
@@ -28,15 +30,19 @@ pub(crate) fn all() -> Vec<std::sync::Arc<dyn Function>> {
 /// `usersig_claims(usersig string)`: what a UserSig says about itself.
 pub(crate) struct UserSigClaims;
 
-/// The fields of the object `usersig_claims` returns, with their types.
-fn claims_type() -> Type {
-    Type::Object(vec![
-        ("identifier".into(), Type::String),
-        ("sdkappid".into(), Type::Number),
-        ("issued_at".into(), Type::String),
-        ("expires_at".into(), Type::String),
-        ("expire_seconds".into(), Type::Number),
-    ])
+crate::model! {
+    /// The object `usersig_claims` returns.
+    pub(crate) struct Claims in claims_attr {
+        identifier: String => computed("The account the UserSig was made for."),
+        sdkappid: f64 => computed("The app it was made for."),
+        issued_at: String => computed(
+            "When it was made, RFC 3339 in UTC, for example `2023-11-14T22:13:20Z`."
+        ),
+        expires_at: String => computed("When it stops being accepted, RFC 3339 in UTC."),
+        expire_seconds: f64 => computed(
+            "How long it is valid from `issued_at`, in seconds."
+        ),
+    }
 }
 
 impl Function for UserSigClaims {
@@ -61,7 +67,7 @@ impl Function for UserSigClaims {
                 Type::String,
                 "The UserSig to decode (base64 with `*-_`, as Tencent issues it).",
             )],
-            returns: claims_type(),
+            returns: Claims::ty(),
         }
     }
 
@@ -76,16 +82,14 @@ impl Function for UserSigClaims {
                 ),
             )
         })?;
-        Ok(Value::object([
-            ("identifier", Value::string(&info.identifier)),
-            ("sdkappid", Value::Number(info.sdkappid as f64)),
-            ("issued_at", Value::string(rfc3339_seconds(info.time))),
-            (
-                "expires_at",
-                Value::string(rfc3339_seconds(info.expires_at())),
-            ),
-            ("expire_seconds", Value::Number(info.expire as f64)),
-        ]))
+        Ok(Claims {
+            identifier: Field::Known(info.identifier.clone()),
+            sdkappid: Field::Known(info.sdkappid as f64),
+            issued_at: Field::Known(rfc3339_seconds(info.time)),
+            expires_at: Field::Known(rfc3339_seconds(info.expires_at())),
+            expire_seconds: Field::Known(info.expire as f64),
+        }
+        .to_value())
     }
 }
 
