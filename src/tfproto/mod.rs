@@ -9,6 +9,7 @@
 pub mod codec;
 mod convert;
 pub mod diag;
+pub mod docs;
 pub mod function;
 pub mod model;
 pub mod schema;
