@@ -38,6 +38,9 @@ use super::{
     Value,
 };
 
+/// Problems answering a request: they become the response's diagnostics.
+type Refusal = Vec<proto::Diagnostic>;
+
 type RpcResult<T> = Result<Response<T>, Status>;
 
 /// Largest message accepted or sent; states and schemas are far smaller, but a
@@ -61,23 +64,61 @@ struct Entry<T: ?Sized> {
     ty: Type,
 }
 
-impl<T: ?Sized> Entry<T> {
-    fn new(imp: Arc<T>, schema: &Schema) -> Self {
-        Entry {
-            imp,
-            version: schema.version,
-            ty: schema.object_type(),
-        }
+/// The types of one kind (resources, data sources or ephemeral resources) by name.
+struct Registry<T: ?Sized> {
+    /// "resource", "data source", "ephemeral resource": for messages.
+    kind: &'static str,
+    entries: HashMap<&'static str, Entry<T>>,
+}
+
+impl<T: ?Sized> Registry<T> {
+    /// The type `name`, or an "unknown type" refusal.
+    fn get(&self, name: &str) -> Result<&Entry<T>, Refusal> {
+        self.entries.get(name).ok_or_else(|| {
+            log_debug!(
+                "tfproto",
+                "unknown type name",
+                kind = self.kind,
+                type_name = name
+            );
+            vec![convert::diagnostic(&error_diag(
+                &format!("Unknown {} type", self.kind),
+                format!("This provider has no {} type named \"{name}\".", self.kind),
+                None,
+            ))]
+        })
     }
 }
+
+/// What every kind of type has: a name, a schema and static checks.
+#[async_trait::async_trait]
+trait Kind: Send + Sync {
+    fn describe(&self) -> (&'static str, Schema);
+    async fn check(&self, config: &Value) -> Diagnostics;
+}
+
+macro_rules! kinds {
+    ($($t:ident),*) => {$(
+        #[async_trait::async_trait]
+        impl Kind for dyn $t {
+            fn describe(&self) -> (&'static str, Schema) {
+                (self.type_name(), self.schema())
+            }
+            async fn check(&self, config: &Value) -> Diagnostics {
+                self.validate(config).await
+            }
+        }
+    )*};
+}
+kinds!(Resource, DataSource, EphemeralResource);
 
 /// Implements `tfplugin6.Provider` for a [`Provider`].
 pub struct ProviderService<P> {
     provider: P,
     provider_ty: Type,
-    resources: HashMap<&'static str, Entry<dyn Resource>>,
-    data_sources: HashMap<&'static str, Entry<dyn DataSource>>,
-    ephemerals: HashMap<&'static str, Entry<dyn EphemeralResource>>,
+    resources: Registry<dyn Resource>,
+    data_sources: Registry<dyn DataSource>,
+    ephemerals: Registry<dyn EphemeralResource>,
     functions: HashMap<&'static str, (Arc<dyn Function>, Signature)>,
     schema_response: proto::get_provider_schema::Response,
     metadata_response: proto::get_metadata::Response,
@@ -104,40 +145,38 @@ impl<P: Provider> ProviderService<P> {
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
-
+        let s = &mut schema_response;
+        let m = &mut metadata_response;
         let resources = register(
+            "resource",
             provider.resources(),
-            |r| (r.type_name(), r.schema()),
-            &mut schema_response.resource_schemas,
-            &mut metadata_response.resources,
+            (&mut s.resource_schemas, &mut m.resources),
             |type_name| proto::get_metadata::ResourceMetadata { type_name },
         );
         let data_sources = register(
+            "data source",
             provider.data_sources(),
-            |d| (d.type_name(), d.schema()),
-            &mut schema_response.data_source_schemas,
-            &mut metadata_response.data_sources,
+            (&mut s.data_source_schemas, &mut m.data_sources),
             |type_name| proto::get_metadata::DataSourceMetadata { type_name },
         );
         let ephemerals = register(
+            "ephemeral resource",
             provider.ephemeral_resources(),
-            |e| (e.type_name(), e.schema()),
-            &mut schema_response.ephemeral_resource_schemas,
-            &mut metadata_response.ephemeral_resources,
+            (
+                &mut s.ephemeral_resource_schemas,
+                &mut m.ephemeral_resources,
+            ),
             |type_name| proto::get_metadata::EphemeralMetadata { type_name },
         );
 
         let mut functions = HashMap::new();
         for f in provider.functions() {
             let signature = f.signature();
-            schema_response
-                .functions
+            s.functions
                 .insert(f.name().to_string(), convert::function(&signature));
-            metadata_response
-                .functions
-                .push(proto::get_metadata::FunctionMetadata {
-                    name: f.name().to_string(),
-                });
+            m.functions.push(proto::get_metadata::FunctionMetadata {
+                name: f.name().to_string(),
+            });
             functions.insert(f.name(), (f, signature));
         }
 
@@ -154,24 +193,23 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
-/// Registers one kind of type (resources, data sources or ephemeral resources):
-/// each one's converted schema goes into `schemas` and its name into `metadata`
-/// (in the provider's order), and the returned map finds it by type name.
-fn register<T: ?Sized, M>(
+/// Registers one kind of type: each one's converted schema goes into the
+/// schema response and its name into the metadata (in the provider's order).
+fn register<T: ?Sized + Kind, M>(
+    kind: &'static str,
     items: Vec<Arc<T>>,
-    describe: impl Fn(&T) -> (&'static str, Schema),
-    schemas: &mut HashMap<String, proto::Schema>,
-    metadata: &mut Vec<M>,
+    (schemas, metadata): (&mut HashMap<String, proto::Schema>, &mut Vec<M>),
     metadata_entry: impl Fn(String) -> M,
-) -> HashMap<&'static str, Entry<T>> {
+) -> Registry<T> {
     let mut entries = HashMap::new();
-    for item in items {
-        let (name, schema) = describe(&item);
+    for imp in items {
+        let (name, schema) = imp.describe();
         schemas.insert(name.to_string(), convert::schema(&schema));
         metadata.push(metadata_entry(name.to_string()));
-        entries.insert(name, Entry::new(item, &schema));
+        let (version, ty) = (schema.version, schema.object_type());
+        entries.insert(name, Entry { imp, version, ty });
     }
-    entries
+    Registry { kind, entries }
 }
 
 // ---------------------------------------------------------------------------
@@ -185,6 +223,11 @@ fn decode(dv: Option<&proto::DynamicValue>, ty: &Type) -> Result<Value, CodecErr
         Some(d) if !d.json.is_empty() => codec::decode_json(&d.json, ty),
         _ => Ok(Value::Null),
     }
+}
+
+/// A request value, or a refusal naming `what` could not be read.
+fn decode_as(dv: &Option<proto::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Refusal> {
+    decode(dv.as_ref(), ty).map_err(|e| decode_error(what, &e))
 }
 
 fn encode(v: &Value, ty: &Type) -> Result<proto::DynamicValue, CodecError> {
@@ -204,7 +247,7 @@ fn error_diag(summary: &str, detail: String, e: Option<&CodecError>) -> Diagnost
 }
 
 /// A request value Terraform sent that we could not read.
-fn decode_error(what: &str, e: &CodecError) -> Vec<proto::Diagnostic> {
+fn decode_error(what: &str, e: &CodecError) -> Refusal {
     vec![convert::diagnostic(&error_diag(
         &format!("Invalid {what}"),
         format!("The provider could not decode the {what} sent by Terraform: {e}."),
@@ -212,10 +255,10 @@ fn decode_error(what: &str, e: &CodecError) -> Vec<proto::Diagnostic> {
     ))]
 }
 
-/// A value the provider code produced that does not fit its schema (a provider bug).
 /// `v` encoded for the wire; when the provider produced a value its schema
-/// cannot carry, an error diagnostic in `diags` and `fallback` instead (the
-/// request's own state where keeping it stops Terraform losing the object).
+/// cannot carry (a provider bug), an error diagnostic in `diags` and `fallback`
+/// instead (the request's own state where keeping it stops Terraform losing
+/// the object).
 fn encode_or(
     v: &Value,
     ty: &Type,
@@ -240,15 +283,7 @@ fn encode_error(what: &str, e: &CodecError) -> proto::Diagnostic {
     ))
 }
 
-fn unknown_type(kind: &str, name: &str) -> Vec<proto::Diagnostic> {
-    vec![convert::diagnostic(&error_diag(
-        &format!("Unknown {kind} type"),
-        format!("This provider has no {kind} type named \"{name}\"."),
-        None,
-    ))]
-}
-
-fn unsupported(summary: &str, detail: &str) -> Vec<proto::Diagnostic> {
+fn unsupported(summary: &str, detail: &str) -> Refusal {
     vec![convert::diagnostic(&error_diag(
         summary,
         detail.to_string(),
@@ -256,21 +291,65 @@ fn unsupported(summary: &str, detail: &str) -> Vec<proto::Diagnostic> {
     ))]
 }
 
+/// A response of an RPC that carries diagnostics.
+trait Reply: Default {
+    fn diagnostics(&mut self) -> &mut Vec<proto::Diagnostic>;
+}
+
+macro_rules! replies {
+    ($($rpc:ident),*) => {$(
+        impl Reply for proto::$rpc::Response {
+            fn diagnostics(&mut self) -> &mut Vec<proto::Diagnostic> {
+                &mut self.diagnostics
+            }
+        }
+    )*};
+}
+replies!(
+    validate_provider_config,
+    validate_resource_config,
+    validate_data_resource_config,
+    upgrade_resource_state,
+    configure_provider,
+    read_resource,
+    plan_resource_change,
+    apply_resource_change,
+    import_resource_state,
+    read_data_source,
+    validate_ephemeral_resource_config,
+    open_ephemeral_resource,
+    renew_ephemeral_resource,
+    close_ephemeral_resource
+);
+
+/// The response: the one built, or an empty one carrying the refusal.
+fn answer<R: Reply>(r: Result<R, Refusal>) -> RpcResult<R> {
+    ok(r.unwrap_or_else(|refusal| {
+        let mut r = R::default();
+        *r.diagnostics() = refusal;
+        r
+    }))
+}
+
 /// One RPC being answered: its name and type name, logged when it starts and,
 /// if it returns errors, when it ends.
-struct Call<'a> {
+struct Call {
     rpc: &'static str,
-    type_name: &'a str,
+    type_name: String,
 }
 
-fn start<'a>(rpc: &'static str, type_name: &'a str) -> Call<'a> {
+fn start(rpc: &'static str, type_name: &str) -> Call {
     log_trace!("tfproto", "rpc", rpc = rpc, type_name = type_name);
-    Call { rpc, type_name }
+    Call {
+        rpc,
+        type_name: type_name.to_string(),
+    }
 }
 
-impl Call<'_> {
-    /// Appends the provider's diagnostics and logs how the call ended.
-    fn finish(&self, d: &Diagnostics, out: &mut Vec<proto::Diagnostic>) {
+impl Call {
+    /// `r` with the provider's diagnostics `d` appended, the end of the call logged.
+    fn reply<R: Reply>(&self, mut r: R, d: &Diagnostics) -> Result<R, Refusal> {
+        let out = r.diagnostics();
         out.extend(convert::diagnostics(d));
         let errors = out
             .iter()
@@ -285,15 +364,28 @@ impl Call<'_> {
                 errors = errors
             );
         }
+        Ok(r)
     }
+}
 
-    /// The diagnostics of a response that has nothing else: the provider's `d`,
-    /// with the end of the call logged.
-    fn diagnostics(&self, d: &Diagnostics) -> Vec<proto::Diagnostic> {
-        let mut out = Vec::new();
-        self.finish(d, &mut out);
-        out
-    }
+/// ValidateResourceConfig, ValidateDataResourceConfig and
+/// ValidateEphemeralResourceConfig: the type's static checks of its block.
+async fn validate<T: ?Sized + Kind, R: Reply>(
+    rpc: &'static str,
+    registry: &Registry<T>,
+    type_name: &str,
+    config: &Option<proto::DynamicValue>,
+    what: &str,
+) -> RpcResult<R> {
+    let call = start(rpc, type_name);
+    let e = match registry.get(type_name) {
+        Ok(e) => e,
+        Err(refusal) => return answer(Err(refusal)),
+    };
+    answer(match decode_as(config, &e.ty, what) {
+        Ok(config) => call.reply(R::default(), &e.imp.check(&config).await),
+        Err(refusal) => Err(refusal),
+    })
 }
 
 fn timestamp(unix: Option<u64>) -> Option<prost_types::Timestamp> {
@@ -303,50 +395,13 @@ fn timestamp(unix: Option<u64>) -> Option<prost_types::Timestamp> {
     })
 }
 
+/// Private data for the wire: none when empty.
+fn private(p: Vec<u8>) -> Option<Vec<u8>> {
+    (!p.is_empty()).then_some(p)
+}
+
 fn ok<T>(t: T) -> RpcResult<T> {
     Ok(Response::new(t))
-}
-
-/// Looks up `$name` in `$map`, or returns the response built by `$resp` with an
-/// "unknown type" diagnostic in its `diagnostics` field.
-macro_rules! entry_or_return {
-    ($map:expr, $name:expr, $kind:expr, $resp:ident) => {
-        match $map.get($name.as_str()) {
-            Some(e) => e,
-            None => {
-                // Some responses have no field besides `diagnostics`.
-                #[allow(clippy::needless_update)]
-                let r = $resp {
-                    diagnostics: unknown_type($kind, &$name),
-                    ..Default::default()
-                };
-                log_debug!(
-                    "tfproto",
-                    "unknown type name",
-                    kind = $kind,
-                    type_name = $name
-                );
-                return ok(r);
-            }
-        }
-    };
-}
-
-/// Decodes `$dv` against `$ty`, or returns `$resp` with a decoding diagnostic.
-macro_rules! value_or_return {
-    ($dv:expr, $ty:expr, $what:expr, $resp:ident) => {
-        match decode($dv.as_ref(), $ty) {
-            Ok(v) => v,
-            Err(e) => {
-                #[allow(clippy::needless_update)]
-                let r = $resp {
-                    diagnostics: decode_error($what, &e),
-                    ..Default::default()
-                };
-                return ok(r);
-            }
-        }
-    };
 }
 
 /// Decodes the arguments of a call against `sig` and calls `f`. Positions in
@@ -412,95 +467,74 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<proto::validate_provider_config::Request>,
     ) -> RpcResult<proto::validate_provider_config::Response> {
-        type R = proto::validate_provider_config::Response;
         let call = start("ValidateProviderConfig", "");
-        let req = req.into_inner();
-        let config = value_or_return!(req.config, &self.provider_ty, "provider configuration", R);
-        let d = self.provider.validate(&config).await;
-        ok(R {
-            diagnostics: call.diagnostics(&d),
-        })
+        let config = req.into_inner().config;
+        answer(
+            match decode_as(&config, &self.provider_ty, "provider configuration") {
+                Ok(config) => {
+                    call.reply(Default::default(), &self.provider.validate(&config).await)
+                }
+                Err(refusal) => Err(refusal),
+            },
+        )
     }
 
     async fn validate_resource_config(
         &self,
         req: Request<proto::validate_resource_config::Request>,
     ) -> RpcResult<proto::validate_resource_config::Response> {
-        type R = proto::validate_resource_config::Response;
         let req = req.into_inner();
-        let call = start("ValidateResourceConfig", &req.type_name);
-        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
-        let config = value_or_return!(req.config, &e.ty, "resource configuration", R);
-        let d = e.imp.validate(&config).await;
-        ok(R {
-            diagnostics: call.diagnostics(&d),
-        })
+        let (rpc, what) = ("ValidateResourceConfig", "resource configuration");
+        validate(rpc, &self.resources, &req.type_name, &req.config, what).await
     }
 
     async fn validate_data_resource_config(
         &self,
         req: Request<proto::validate_data_resource_config::Request>,
     ) -> RpcResult<proto::validate_data_resource_config::Response> {
-        type R = proto::validate_data_resource_config::Response;
         let req = req.into_inner();
-        let call = start("ValidateDataResourceConfig", &req.type_name);
-        let e = entry_or_return!(self.data_sources, req.type_name, "data source", R);
-        let config = value_or_return!(req.config, &e.ty, "data source configuration", R);
-        let d = e.imp.validate(&config).await;
-        ok(R {
-            diagnostics: call.diagnostics(&d),
-        })
+        let (rpc, what) = ("ValidateDataResourceConfig", "data source configuration");
+        validate(rpc, &self.data_sources, &req.type_name, &req.config, what).await
     }
 
     async fn upgrade_resource_state(
         &self,
         req: Request<proto::upgrade_resource_state::Request>,
     ) -> RpcResult<proto::upgrade_resource_state::Response> {
-        type R = proto::upgrade_resource_state::Response;
         let req = req.into_inner();
         let call = start("UpgradeResourceState", &req.type_name);
-        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
+        let e = match self.resources.get(&req.type_name) {
+            Ok(e) => e,
+            Err(refusal) => return answer(Err(refusal)),
+        };
         let raw = req.raw_state.unwrap_or_default();
         if raw.json.is_empty() && !raw.flatmap.is_empty() {
-            return ok(R {
-                diagnostics: unsupported(
-                    "Unsupported state format",
-                    "The stored state is in the legacy flatmap format, which this provider cannot read.",
-                ),
-                ..R::default()
-            });
+            return answer(Err(unsupported(
+                "Unsupported state format",
+                "The stored state is in the legacy flatmap format, which this provider cannot read.",
+            )));
         }
         if req.version > e.version {
-            return ok(R {
-                diagnostics: unsupported(
-                    "State written by a newer provider",
-                    &format!(
-                        "The stored state of this {} has schema version {}, but this provider \
-                         only knows versions up to {}. Use the newer provider version.",
-                        req.type_name, req.version, e.version
-                    ),
+            return answer(Err(unsupported(
+                "State written by a newer provider",
+                &format!(
+                    "The stored state of this {} has schema version {}, but this provider \
+                     only knows versions up to {}. Use the newer provider version.",
+                    req.type_name, req.version, e.version
                 ),
-                ..R::default()
-            });
+            )));
         }
         let mut state = if raw.json.is_empty() {
             Value::Null
         } else {
             match codec::decode_json(&raw.json, &e.ty) {
                 Ok(v) => v,
-                Err(err) => {
-                    return ok(R {
-                        diagnostics: decode_error("stored state", &err),
-                        ..R::default()
-                    })
-                }
+                Err(err) => return answer(Err(decode_error("stored state", &err))),
             }
         };
         let mut d = Diagnostics::new();
         if req.version < e.version {
-            let (upgraded, diags) = e.imp.upgrade(req.version, state).await;
-            state = upgraded;
-            d = diags;
+            (state, d) = e.imp.upgrade(req.version, state).await;
         }
         let dropped = codec::prune(&mut state, &e.ty);
         if dropped > 0 {
@@ -511,10 +545,9 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
                 count = dropped
             );
         }
-        let mut r = R::default();
+        let mut r = proto::upgrade_resource_state::Response::default();
         r.upgraded_state = encode_or(&state, &e.ty, "upgraded state", None, &mut r.diagnostics);
-        call.finish(&d, &mut r.diagnostics);
-        ok(r)
+        answer(call.reply(r, &d))
     }
 
     async fn get_resource_identity_schemas(
@@ -547,157 +580,164 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<proto::configure_provider::Request>,
     ) -> RpcResult<proto::configure_provider::Response> {
-        type R = proto::configure_provider::Response;
         let call = start("ConfigureProvider", "");
         let req = req.into_inner();
-        let config = value_or_return!(req.config, &self.provider_ty, "provider configuration", R);
+        let config = match decode_as(&req.config, &self.provider_ty, "provider configuration") {
+            Ok(config) => config,
+            Err(refusal) => return answer(Err(refusal)),
+        };
         let client = ClientInfo {
             terraform_version: req.terraform_version,
             deferral_allowed: req.client_capabilities.is_some_and(|c| c.deferral_allowed),
         };
         let d = self.provider.configure(&config, &client).await;
-        ok(R {
-            diagnostics: call.diagnostics(&d),
-        })
+        answer(call.reply(Default::default(), &d))
     }
 
     async fn read_resource(
         &self,
         req: Request<proto::read_resource::Request>,
     ) -> RpcResult<proto::read_resource::Response> {
-        type R = proto::read_resource::Response;
         let req = req.into_inner();
         let call = start("ReadResource", &req.type_name);
-        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
-        let current = value_or_return!(req.current_state, &e.ty, "current state", R);
-        let resp = e
-            .imp
-            .read(ReadRequest {
-                current_state: current,
-                private: req.private,
-            })
-            .await;
-        let mut r = R {
-            private: resp.private,
-            ..R::default()
-        };
-        // On failure, keep the object in state rather than dropping it.
-        r.new_state = encode_or(
-            &resp.new_state,
-            &e.ty,
-            "state",
-            req.current_state,
-            &mut r.diagnostics,
-        );
-        call.finish(&resp.diagnostics, &mut r.diagnostics);
-        ok(r)
+        answer(
+            async move {
+                let e = self.resources.get(&req.type_name)?;
+                let current_state = decode_as(&req.current_state, &e.ty, "current state")?;
+                let private = req.private;
+                let resp = e
+                    .imp
+                    .read(ReadRequest {
+                        current_state,
+                        private,
+                    })
+                    .await;
+                let mut r = proto::read_resource::Response {
+                    private: resp.private,
+                    ..Default::default()
+                };
+                // On failure, keep the object in state rather than dropping it.
+                let kept = req.current_state;
+                r.new_state = encode_or(&resp.new_state, &e.ty, "state", kept, &mut r.diagnostics);
+                call.reply(r, &resp.diagnostics)
+            }
+            .await,
+        )
     }
 
     async fn plan_resource_change(
         &self,
         req: Request<proto::plan_resource_change::Request>,
     ) -> RpcResult<proto::plan_resource_change::Response> {
-        type R = proto::plan_resource_change::Response;
         let req = req.into_inner();
         let call = start("PlanResourceChange", &req.type_name);
-        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
-        let prior = value_or_return!(req.prior_state, &e.ty, "prior state", R);
-        let proposed = value_or_return!(req.proposed_new_state, &e.ty, "proposed new state", R);
-        if prior.is_null() && proposed.is_null() {
-            return ok(R {
-                planned_state: Some(encode(&Value::Null, &e.ty).unwrap_or_default()),
-                planned_private: req.prior_private,
-                ..R::default()
-            });
-        }
-        let config = value_or_return!(req.config, &e.ty, "configuration", R);
-        let destroy = proposed.is_null();
-        let resp = e
-            .imp
-            .plan(PlanRequest {
-                prior_state: prior,
-                proposed_new_state: proposed,
-                config,
-                prior_private: req.prior_private,
-            })
-            .await;
-        let mut r = R {
-            planned_private: resp.planned_private,
-            ..R::default()
-        };
-        let planned = if destroy {
-            Value::Null
-        } else {
-            r.requires_replace = resp.requires_replace.iter().map(convert::path).collect();
-            resp.planned_state
-        };
-        r.planned_state = encode_or(&planned, &e.ty, "planned state", None, &mut r.diagnostics);
-        call.finish(&resp.diagnostics, &mut r.diagnostics);
-        ok(r)
+        answer(
+            async move {
+                let e = self.resources.get(&req.type_name)?;
+                let prior_state = decode_as(&req.prior_state, &e.ty, "prior state")?;
+                let proposed = decode_as(&req.proposed_new_state, &e.ty, "proposed new state")?;
+                if prior_state.is_null() && proposed.is_null() {
+                    return Ok(proto::plan_resource_change::Response {
+                        planned_state: Some(encode(&Value::Null, &e.ty).unwrap_or_default()),
+                        planned_private: req.prior_private,
+                        ..Default::default()
+                    });
+                }
+                let config = decode_as(&req.config, &e.ty, "configuration")?;
+                let destroy = proposed.is_null();
+                let resp = e
+                    .imp
+                    .plan(PlanRequest {
+                        prior_state,
+                        proposed_new_state: proposed,
+                        config,
+                        prior_private: req.prior_private,
+                    })
+                    .await;
+                let mut r = proto::plan_resource_change::Response {
+                    planned_private: resp.planned_private,
+                    ..Default::default()
+                };
+                // A destroy plans null, whatever the resource answered.
+                let planned = if destroy {
+                    Value::Null
+                } else {
+                    r.requires_replace = resp.requires_replace.iter().map(convert::path).collect();
+                    resp.planned_state
+                };
+                r.planned_state =
+                    encode_or(&planned, &e.ty, "planned state", None, &mut r.diagnostics);
+                call.reply(r, &resp.diagnostics)
+            }
+            .await,
+        )
     }
 
     async fn apply_resource_change(
         &self,
         req: Request<proto::apply_resource_change::Request>,
     ) -> RpcResult<proto::apply_resource_change::Response> {
-        type R = proto::apply_resource_change::Response;
         let req = req.into_inner();
         let call = start("ApplyResourceChange", &req.type_name);
-        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
-        let prior = value_or_return!(req.prior_state, &e.ty, "prior state", R);
-        let planned = value_or_return!(req.planned_state, &e.ty, "planned state", R);
-        let config = value_or_return!(req.config, &e.ty, "configuration", R);
-        let resp = e
-            .imp
-            .apply(ApplyRequest {
-                prior_state: prior,
-                planned_state: planned,
-                config,
-                planned_private: req.planned_private,
-            })
-            .await;
-        let mut r = R {
-            private: resp.private,
-            ..R::default()
-        };
-        // On failure, keep the prior object so Terraform does not forget it.
-        r.new_state = encode_or(
-            &resp.new_state,
-            &e.ty,
-            "new state",
-            req.prior_state,
-            &mut r.diagnostics,
-        );
-        call.finish(&resp.diagnostics, &mut r.diagnostics);
-        ok(r)
+        answer(
+            async move {
+                let e = self.resources.get(&req.type_name)?;
+                let resp = e
+                    .imp
+                    .apply(ApplyRequest {
+                        prior_state: decode_as(&req.prior_state, &e.ty, "prior state")?,
+                        planned_state: decode_as(&req.planned_state, &e.ty, "planned state")?,
+                        config: decode_as(&req.config, &e.ty, "configuration")?,
+                        planned_private: req.planned_private,
+                    })
+                    .await;
+                let mut r = proto::apply_resource_change::Response {
+                    private: resp.private,
+                    ..Default::default()
+                };
+                // On failure, keep the prior object so Terraform does not forget it.
+                let kept = req.prior_state;
+                r.new_state = encode_or(
+                    &resp.new_state,
+                    &e.ty,
+                    "new state",
+                    kept,
+                    &mut r.diagnostics,
+                );
+                call.reply(r, &resp.diagnostics)
+            }
+            .await,
+        )
     }
 
     async fn import_resource_state(
         &self,
         req: Request<proto::import_resource_state::Request>,
     ) -> RpcResult<proto::import_resource_state::Response> {
-        type R = proto::import_resource_state::Response;
         let req = req.into_inner();
         let call = start("ImportResourceState", &req.type_name);
-        let e = entry_or_return!(self.resources, req.type_name, "resource", R);
-        let resp = e.imp.import(&req.id).await;
-        let mut r = R::default();
-        for state in &resp.states {
-            match encode(state, &e.ty) {
-                Ok(v) => {
-                    r.imported_resources
-                        .push(proto::import_resource_state::ImportedResource {
-                            type_name: req.type_name.clone(),
-                            state: Some(v),
-                            private: Vec::new(),
-                            identity: None,
-                        })
+        answer(
+            async move {
+                let e = self.resources.get(&req.type_name)?;
+                let resp = e.imp.import(&req.id).await;
+                let mut r = proto::import_resource_state::Response::default();
+                for state in &resp.states {
+                    match encode(state, &e.ty) {
+                        Ok(v) => r.imported_resources.push(
+                            proto::import_resource_state::ImportedResource {
+                                type_name: req.type_name.clone(),
+                                state: Some(v),
+                                private: Vec::new(),
+                                identity: None,
+                            },
+                        ),
+                        Err(err) => r.diagnostics.push(encode_error("imported state", &err)),
+                    }
                 }
-                Err(err) => r.diagnostics.push(encode_error("imported state", &err)),
+                call.reply(r, &resp.diagnostics)
             }
-        }
-        call.finish(&resp.diagnostics, &mut r.diagnostics);
-        ok(r)
+            .await,
+        )
     }
 
     async fn move_resource_state(
@@ -722,95 +762,89 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<proto::read_data_source::Request>,
     ) -> RpcResult<proto::read_data_source::Response> {
-        type R = proto::read_data_source::Response;
         let req = req.into_inner();
         let call = start("ReadDataSource", &req.type_name);
-        let e = entry_or_return!(self.data_sources, req.type_name, "data source", R);
-        let config = value_or_return!(req.config, &e.ty, "configuration", R);
-        let (state, d) = e.imp.read(&config).await;
-        let mut r = R::default();
-        r.state = encode_or(&state, &e.ty, "data source state", None, &mut r.diagnostics);
-        call.finish(&d, &mut r.diagnostics);
-        ok(r)
+        answer(
+            async move {
+                let e = self.data_sources.get(&req.type_name)?;
+                let config = decode_as(&req.config, &e.ty, "configuration")?;
+                let (state, d) = e.imp.read(&config).await;
+                let mut r = proto::read_data_source::Response::default();
+                r.state = encode_or(&state, &e.ty, "data source state", None, &mut r.diagnostics);
+                call.reply(r, &d)
+            }
+            .await,
+        )
     }
 
     async fn validate_ephemeral_resource_config(
         &self,
         req: Request<proto::validate_ephemeral_resource_config::Request>,
     ) -> RpcResult<proto::validate_ephemeral_resource_config::Response> {
-        type R = proto::validate_ephemeral_resource_config::Response;
         let req = req.into_inner();
-        let call = start("ValidateEphemeralResourceConfig", &req.type_name);
-        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
-        let config = value_or_return!(req.config, &e.ty, "configuration", R);
-        let d = e.imp.validate(&config).await;
-        ok(R {
-            diagnostics: call.diagnostics(&d),
-        })
+        let (rpc, what) = ("ValidateEphemeralResourceConfig", "configuration");
+        validate(rpc, &self.ephemerals, &req.type_name, &req.config, what).await
     }
 
     async fn open_ephemeral_resource(
         &self,
         req: Request<proto::open_ephemeral_resource::Request>,
     ) -> RpcResult<proto::open_ephemeral_resource::Response> {
-        type R = proto::open_ephemeral_resource::Response;
         let req = req.into_inner();
         let call = start("OpenEphemeralResource", &req.type_name);
-        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
-        let config = value_or_return!(req.config, &e.ty, "configuration", R);
-        let resp = e.imp.open(&config).await;
-        let mut r = R {
-            renew_at: timestamp(resp.renew_at),
-            private: (!resp.private.is_empty()).then_some(resp.private),
-            ..R::default()
-        };
-        r.result = encode_or(
-            &resp.result,
-            &e.ty,
-            "ephemeral result",
-            None,
-            &mut r.diagnostics,
-        );
-        call.finish(&resp.diagnostics, &mut r.diagnostics);
-        ok(r)
+        answer(
+            async move {
+                let e = self.ephemerals.get(&req.type_name)?;
+                let config = decode_as(&req.config, &e.ty, "configuration")?;
+                let resp = e.imp.open(&config).await;
+                let mut r = proto::open_ephemeral_resource::Response {
+                    renew_at: timestamp(resp.renew_at),
+                    private: private(resp.private),
+                    ..Default::default()
+                };
+                let what = "ephemeral result";
+                r.result = encode_or(&resp.result, &e.ty, what, None, &mut r.diagnostics);
+                call.reply(r, &resp.diagnostics)
+            }
+            .await,
+        )
     }
 
     async fn renew_ephemeral_resource(
         &self,
         req: Request<proto::renew_ephemeral_resource::Request>,
     ) -> RpcResult<proto::renew_ephemeral_resource::Response> {
-        type R = proto::renew_ephemeral_resource::Response;
         let req = req.into_inner();
         let call = start("RenewEphemeralResource", &req.type_name);
-        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
-        let resp = e
-            .imp
-            .renew(req.private.as_deref().unwrap_or_default())
-            .await;
-        let mut r = R {
-            renew_at: timestamp(resp.renew_at),
-            private: (!resp.private.is_empty()).then_some(resp.private),
-            ..R::default()
-        };
-        call.finish(&resp.diagnostics, &mut r.diagnostics);
-        ok(r)
+        answer(
+            async move {
+                let e = self.ephemerals.get(&req.type_name)?;
+                let resp = e.imp.renew(&req.private.unwrap_or_default()).await;
+                let r = proto::renew_ephemeral_resource::Response {
+                    renew_at: timestamp(resp.renew_at),
+                    private: private(resp.private),
+                    ..Default::default()
+                };
+                call.reply(r, &resp.diagnostics)
+            }
+            .await,
+        )
     }
 
     async fn close_ephemeral_resource(
         &self,
         req: Request<proto::close_ephemeral_resource::Request>,
     ) -> RpcResult<proto::close_ephemeral_resource::Response> {
-        type R = proto::close_ephemeral_resource::Response;
         let req = req.into_inner();
         let call = start("CloseEphemeralResource", &req.type_name);
-        let e = entry_or_return!(self.ephemerals, req.type_name, "ephemeral resource", R);
-        let d = e
-            .imp
-            .close(req.private.as_deref().unwrap_or_default())
-            .await;
-        ok(R {
-            diagnostics: call.diagnostics(&d),
-        })
+        answer(
+            async move {
+                let e = self.ephemerals.get(&req.type_name)?;
+                let d = e.imp.close(&req.private.unwrap_or_default()).await;
+                call.reply(Default::default(), &d)
+            }
+            .await,
+        )
     }
 
     async fn get_functions(
@@ -1127,6 +1161,13 @@ mod tests {
 
     // Harness: the real generated server on a loopback port, the generated client.
 
+    /// `h.method(request)` over gRPC: the response, which must arrive.
+    macro_rules! rpc {
+        ($h:ident . $m:ident ( $req:expr )) => {
+            $h.client.$m($req).await.unwrap().into_inner()
+        };
+    }
+
     struct Harness {
         client: ProviderClient<Channel>,
         seen: Arc<Mutex<Option<ClientInfo>>>,
@@ -1185,12 +1226,7 @@ mod tests {
     #[tokio::test]
     async fn schema_and_metadata_over_grpc() {
         let mut h = start().await;
-        let s = h
-            .client
-            .get_provider_schema(proto::get_provider_schema::Request {})
-            .await
-            .unwrap()
-            .into_inner();
+        let s = rpc!(h.get_provider_schema(proto::get_provider_schema::Request {}));
         let caps = s.server_capabilities.unwrap();
         assert!(caps.plan_destroy && !caps.get_provider_schema_optional);
         assert!(s.diagnostics.is_empty());
@@ -1206,12 +1242,7 @@ mod tests {
         assert_eq!(p.attributes[0].name, "endpoint");
         assert_eq!(p.description_kind, proto::StringKind::Markdown as i32);
 
-        let m = h
-            .client
-            .get_metadata(proto::get_metadata::Request {})
-            .await
-            .unwrap()
-            .into_inner();
+        let m = rpc!(h.get_metadata(proto::get_metadata::Request {}));
         assert_eq!(m.resources[0].type_name, "test_thing");
         assert_eq!(m.data_sources[0].type_name, "test_info");
         assert_eq!(m.ephemeral_resources[0].type_name, "test_token");
@@ -1229,12 +1260,7 @@ mod tests {
             br#"["object",{"greeting":"string","length":"number"}]"#
         );
         assert_eq!(f.summary, "Greets.");
-        let g = h
-            .client
-            .get_functions(proto::get_functions::Request {})
-            .await
-            .unwrap()
-            .into_inner();
+        let g = rpc!(h.get_functions(proto::get_functions::Request {}));
         assert_eq!(g.functions, s.functions);
     }
 
@@ -1246,20 +1272,15 @@ mod tests {
         raw.extend_from_slice(&[0xa2, b'a', b'b', 0xa4, b's', b'i', b'z', b'e', 0x02]);
         raw.extend_from_slice(&[0xa4, b't', b'a', b'g', b's', 0x91, 0xa1, b'x']);
         raw.extend_from_slice(&[0xa6, b's', b'e', b'c', b'r', b'e', b't', 0xd4, 0, 0]);
-        let r = h
-            .client
-            .read_resource(proto::read_resource::Request {
-                type_name: "test_thing".into(),
-                current_state: Some(proto::DynamicValue {
-                    msgpack: raw,
-                    json: vec![],
-                }),
-                private: b"prev".to_vec(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.read_resource(proto::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: Some(proto::DynamicValue {
+                msgpack: raw,
+                json: vec![],
+            }),
+            private: b"prev".to_vec(),
+            ..Default::default()
+        }));
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         assert_eq!(r.private, b"prev+r");
         let v = value(r.new_state, &thing_ty());
@@ -1270,62 +1291,43 @@ mod tests {
 
         // A resource that reports itself gone answers a null state.
         let gone = Value::object([("name", Value::string("gone"))]);
-        let r = h
-            .client
-            .read_resource(proto::read_resource::Request {
-                type_name: "test_thing".into(),
-                current_state: dv(&gone, &thing_ty()),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.read_resource(proto::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: dv(&gone, &thing_ty()),
+            ..Default::default()
+        }));
         assert_eq!(r.new_state.unwrap().msgpack, vec![0xc0]);
     }
 
     #[tokio::test]
     async fn unknown_type_names_and_bad_values_are_diagnostics() {
         let mut h = start().await;
-        let r = h
-            .client
-            .read_resource(proto::read_resource::Request {
-                type_name: "test_nope".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.read_resource(proto::read_resource::Request {
+            type_name: "test_nope".into(),
+            ..Default::default()
+        }));
         let e = errors(&r.diagnostics);
         assert_eq!(e.len(), 1);
         assert!(e[0].contains("\"test_nope\""), "{e:?}");
         assert!(r.new_state.is_none());
 
-        let r = h
-            .client
-            .read_data_source(proto::read_data_source::Request {
-                type_name: "test_thing".into(), // a resource, not a data source
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.read_data_source(proto::read_data_source::Request {
+            type_name: "test_thing".into(), // a resource, not a data source
+            ..Default::default()
+        }));
         assert!(errors(&r.diagnostics)[0].contains("data source type named \"test_thing\""));
 
-        let r = h
-            .client
-            .open_ephemeral_resource(proto::open_ephemeral_resource::Request {
+        let r = rpc!(
+            h.open_ephemeral_resource(proto::open_ephemeral_resource::Request {
                 type_name: "test_x".into(),
                 ..Default::default()
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert!(errors(&r.diagnostics)[0].contains("test_x"));
 
         // Garbage MessagePack: an error diagnostic, not a gRPC failure.
-        let r = h
-            .client
-            .validate_resource_config(proto::validate_resource_config::Request {
+        let r = rpc!(
+            h.validate_resource_config(proto::validate_resource_config::Request {
                 type_name: "test_thing".into(),
                 config: Some(proto::DynamicValue {
                     msgpack: vec![0x85, 0xa2, b'i'],
@@ -1333,9 +1335,7 @@ mod tests {
                 }),
                 client_capabilities: None,
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         let e = errors(&r.diagnostics);
         assert_eq!(e.len(), 1);
         assert!(e[0].starts_with("Invalid resource configuration"), "{e:?}");
@@ -1345,16 +1345,13 @@ mod tests {
     async fn validation_diagnostics_carry_attribute_paths() {
         let mut h = start().await;
         let config = Value::object([("name", Value::string(""))]);
-        let r = h
-            .client
-            .validate_resource_config(proto::validate_resource_config::Request {
+        let r = rpc!(
+            h.validate_resource_config(proto::validate_resource_config::Request {
                 type_name: "test_thing".into(),
                 config: dv(&config, &thing_ty()),
                 client_capabilities: None,
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert_eq!(r.diagnostics.len(), 1);
         let steps = &r.diagnostics[0].attribute.as_ref().unwrap().steps;
         assert_eq!(
@@ -1371,33 +1368,25 @@ mod tests {
         let pty =
             Schema::new("", vec![Attribute::optional("endpoint", Type::String, "")]).object_type();
         let config = Value::object([("endpoint", Value::string("http://x"))]);
-        let r = h
-            .client
-            .configure_provider(proto::configure_provider::Request {
-                terraform_version: "1.10.5".into(),
-                config: dv(&config, &pty),
-                client_capabilities: Some(proto::ClientCapabilities {
-                    deferral_allowed: true,
-                    write_only_attributes_allowed: false,
-                }),
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.configure_provider(proto::configure_provider::Request {
+            terraform_version: "1.10.5".into(),
+            config: dv(&config, &pty),
+            client_capabilities: Some(proto::ClientCapabilities {
+                deferral_allowed: true,
+                write_only_attributes_allowed: false,
+            }),
+        }));
         assert!(r.diagnostics.is_empty());
         let seen = h.seen.lock().unwrap().clone().unwrap();
         assert_eq!(seen.terraform_version, "1.10.5");
         assert!(seen.deferral_allowed);
 
         let bad = Value::object([("endpoint", Value::string(""))]);
-        let r = h
-            .client
-            .validate_provider_config(proto::validate_provider_config::Request {
+        let r = rpc!(
+            h.validate_provider_config(proto::validate_provider_config::Request {
                 config: dv(&bad, &pty),
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert_eq!(errors(&r.diagnostics), vec!["Empty endpoint: "]);
     }
 
@@ -1417,24 +1406,14 @@ mod tests {
         let b = Value::object([("id", Value::string("1")), ("name", Value::string("b"))]);
 
         // Create: the computed id is unknown in the plan.
-        let r = h
-            .client
-            .plan_resource_change(plan(Value::Null, a.clone()))
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.plan_resource_change(plan(Value::Null, a.clone())));
         let planned = value(r.planned_state, &ty);
         assert!(planned.get("id").is_unknown());
         assert_eq!(planned.get("name").as_str(), Some("a"));
         assert_eq!(r.planned_private, b"plan");
 
         // Rename: replacement at path `name`.
-        let r = h
-            .client
-            .plan_resource_change(plan(a.clone(), b))
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.plan_resource_change(plan(a.clone(), b)));
         assert_eq!(r.requires_replace.len(), 1);
         assert_eq!(
             r.requires_replace[0].steps[0].selector,
@@ -1444,24 +1423,14 @@ mod tests {
         );
 
         // Destroy: the resource is asked (its warning comes through) and the plan is null.
-        let r = h
-            .client
-            .plan_resource_change(plan(a, Value::Null))
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.plan_resource_change(plan(a, Value::Null)));
         assert_eq!(r.planned_state.unwrap().msgpack, vec![0xc0]);
         assert_eq!(r.diagnostics.len(), 1);
         assert_eq!(r.diagnostics[0].summary, "Destroying");
         assert!(r.requires_replace.is_empty());
 
         // Nothing before and nothing after: null, and the resource is not called.
-        let r = h
-            .client
-            .plan_resource_change(plan(Value::Null, Value::Null))
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.plan_resource_change(plan(Value::Null, Value::Null)));
         assert_eq!(r.planned_state.unwrap().msgpack, vec![0xc0]);
         assert_eq!(r.planned_private, b"pp");
         assert!(r.diagnostics.is_empty());
@@ -1472,9 +1441,8 @@ mod tests {
         let mut h = start().await;
         let ty = thing_ty();
         let planned = Value::object([("id", Value::Unknown), ("name", Value::string("a"))]);
-        let r = h
-            .client
-            .apply_resource_change(proto::apply_resource_change::Request {
+        let r = rpc!(
+            h.apply_resource_change(proto::apply_resource_change::Request {
                 type_name: "test_thing".into(),
                 prior_state: dv(&Value::Null, &ty),
                 planned_state: dv(&planned, &ty),
@@ -1482,9 +1450,7 @@ mod tests {
                 planned_private: b"x".to_vec(),
                 ..Default::default()
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert!(r.diagnostics.is_empty());
         assert_eq!(r.private, b"x");
         let s = value(r.new_state, &ty);
@@ -1494,18 +1460,15 @@ mod tests {
         // The resource returns an attribute outside its schema: error naming the path.
         let prior = Value::object([("id", Value::string("1")), ("name", Value::string("a"))]);
         let bad = Value::object([("id", Value::string("1")), ("name", Value::string("bad"))]);
-        let r = h
-            .client
-            .apply_resource_change(proto::apply_resource_change::Request {
+        let r = rpc!(
+            h.apply_resource_change(proto::apply_resource_change::Request {
                 type_name: "test_thing".into(),
                 prior_state: dv(&prior, &ty),
                 planned_state: dv(&bad, &ty),
                 config: dv(&bad, &ty),
                 ..Default::default()
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         let e = errors(&r.diagnostics);
         assert_eq!(e.len(), 1);
         assert!(e[0].starts_with("Provider produced an invalid new state"));
@@ -1527,9 +1490,8 @@ mod tests {
     async fn upgrade_import_and_data_source() {
         let mut h = start().await;
         let ty = thing_ty();
-        let r = h
-            .client
-            .upgrade_resource_state(proto::upgrade_resource_state::Request {
+        let r = rpc!(
+            h.upgrade_resource_state(proto::upgrade_resource_state::Request {
                 type_name: "test_thing".into(),
                 version: 0,
                 raw_state: Some(proto::RawState {
@@ -1537,18 +1499,15 @@ mod tests {
                     flatmap: Default::default(),
                 }),
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         let s = value(r.upgraded_state, &ty);
         assert_eq!(s.get("name").as_str(), Some("old"));
         assert_eq!(s.get("size"), &Value::Number(3.0));
         assert!(s.get("title").is_null(), "dropped: not in the schema");
 
-        let r = h
-            .client
-            .upgrade_resource_state(proto::upgrade_resource_state::Request {
+        let r = rpc!(
+            h.upgrade_resource_state(proto::upgrade_resource_state::Request {
                 type_name: "test_thing".into(),
                 version: 7,
                 raw_state: Some(proto::RawState {
@@ -1556,21 +1515,16 @@ mod tests {
                     flatmap: Default::default(),
                 }),
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert!(errors(&r.diagnostics)[0].contains("newer"));
 
-        let r = h
-            .client
-            .import_resource_state(proto::import_resource_state::Request {
+        let r = rpc!(
+            h.import_resource_state(proto::import_resource_state::Request {
                 type_name: "test_thing".into(),
                 id: "@RBT#7".into(),
                 ..Default::default()
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert_eq!(r.imported_resources.len(), 1);
         let imp = r.imported_resources.into_iter().next().unwrap();
         assert_eq!(imp.type_name, "test_thing");
@@ -1584,16 +1538,11 @@ mod tests {
             ],
         )
         .object_type();
-        let r = h
-            .client
-            .read_data_source(proto::read_data_source::Request {
-                type_name: "test_info".into(),
-                config: dv(&Value::object([("key", Value::string("k"))]), &ity),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = rpc!(h.read_data_source(proto::read_data_source::Request {
+            type_name: "test_info".into(),
+            config: dv(&Value::object([("key", Value::string("k"))]), &ity),
+            ..Default::default()
+        }));
         assert_eq!(value(r.state, &ity).get("value").as_str(), Some("info"));
     }
 
@@ -1651,70 +1600,43 @@ mod tests {
     #[tokio::test]
     async fn ephemeral_move_identity_stop() {
         let mut h = start().await;
-        let r = h
-            .client
-            .open_ephemeral_resource(proto::open_ephemeral_resource::Request {
+        let r = rpc!(
+            h.open_ephemeral_resource(proto::open_ephemeral_resource::Request {
                 type_name: "test_token".into(),
                 config: None,
                 client_capabilities: None,
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert_eq!(r.renew_at.unwrap().seconds, 1_900_000_000);
         assert_eq!(r.private.as_deref(), Some(&b"p"[..]));
         assert!(r.result.is_some());
-        let r = h
-            .client
-            .renew_ephemeral_resource(proto::renew_ephemeral_resource::Request {
+        let r = rpc!(
+            h.renew_ephemeral_resource(proto::renew_ephemeral_resource::Request {
                 type_name: "test_token".into(),
                 private: Some(b"p".to_vec()),
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert!(r.renew_at.is_none() && r.diagnostics.is_empty());
-        let r = h
-            .client
-            .close_ephemeral_resource(proto::close_ephemeral_resource::Request {
+        let r = rpc!(
+            h.close_ephemeral_resource(proto::close_ephemeral_resource::Request {
                 type_name: "test_token".into(),
                 private: Some(b"other".to_vec()),
             })
-            .await
-            .unwrap()
-            .into_inner();
+        );
         assert_eq!(errors(&r.diagnostics), vec!["wrong private: "]);
 
-        let m = h
-            .client
-            .move_resource_state(proto::move_resource_state::Request {
-                target_type_name: "test_thing".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let m = rpc!(h.move_resource_state(proto::move_resource_state::Request {
+            target_type_name: "test_thing".into(),
+            ..Default::default()
+        }));
         assert_eq!(errors(&m.diagnostics).len(), 1);
-        let i = h
-            .client
-            .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
-            .await
-            .unwrap()
-            .into_inner();
+        let i =
+            rpc!(h.get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {}));
         assert!(i.identity_schemas.is_empty());
-        let u = h
-            .client
-            .upgrade_resource_identity(proto::upgrade_resource_identity::Request::default())
-            .await
-            .unwrap()
-            .into_inner();
+        let u =
+            rpc!(h.upgrade_resource_identity(proto::upgrade_resource_identity::Request::default()));
         assert_eq!(errors(&u.diagnostics).len(), 1);
-        let s = h
-            .client
-            .stop_provider(proto::stop_provider::Request {})
-            .await
-            .unwrap()
-            .into_inner();
+        let s = rpc!(h.stop_provider(proto::stop_provider::Request {}));
         assert_eq!(s.error, "busy");
     }
 

@@ -115,6 +115,11 @@ impl<T> Typed<T> {
             schema: Schema::new(description, M::attributes()),
         }
     }
+
+    /// `config` as a model, with the declared validators' diagnostics.
+    fn checked<M: Model>(&self, config: &Value) -> (M, Diagnostics) {
+        (M::from_value(config), self.schema.validate(config))
+    }
 }
 
 /// Registers a resource type.
@@ -132,6 +137,19 @@ pub fn ephemeral<T: TypedEphemeral>(imp: T) -> Arc<dyn EphemeralResource> {
     Arc::new(Typed::new::<T::Model>(imp, T::description()))
 }
 
+/// Every typed type's name and schema (built once).
+macro_rules! name_and_schema {
+    () => {
+        fn type_name(&self) -> &'static str {
+            T::TYPE_NAME
+        }
+
+        fn schema(&self) -> Schema {
+            self.schema.clone()
+        }
+    };
+}
+
 fn state<M: Model>(m: Option<M>) -> Value {
     m.map_or(Value::Null, |m| m.to_value())
 }
@@ -142,19 +160,11 @@ fn model<M: Model>(v: &Value) -> Option<M> {
 
 #[async_trait::async_trait]
 impl<T: TypedResource> Resource for Typed<T> {
-    fn type_name(&self) -> &'static str {
-        T::TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        self.schema.clone()
-    }
+    name_and_schema!();
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = self.schema.validate(config);
-        self.imp
-            .validate(&T::Model::from_value(config), &mut d)
-            .await;
+        let (model, mut d) = self.checked::<T::Model>(config);
+        self.imp.validate(&model, &mut d).await;
         d
     }
 
@@ -244,19 +254,11 @@ impl<T: TypedResource> Resource for Typed<T> {
 
 #[async_trait::async_trait]
 impl<T: TypedDataSource> DataSource for Typed<T> {
-    fn type_name(&self) -> &'static str {
-        T::TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        self.schema.clone()
-    }
+    name_and_schema!();
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = self.schema.validate(config);
-        self.imp
-            .validate(&T::Model::from_value(config), &mut d)
-            .await;
+        let (model, mut d) = self.checked::<T::Model>(config);
+        self.imp.validate(&model, &mut d).await;
         d
     }
 
@@ -269,25 +271,16 @@ impl<T: TypedDataSource> DataSource for Typed<T> {
 
 #[async_trait::async_trait]
 impl<T: TypedEphemeral> EphemeralResource for Typed<T> {
-    fn type_name(&self) -> &'static str {
-        T::TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
-        self.schema.clone()
-    }
+    name_and_schema!();
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = self.schema.validate(config);
-        self.imp
-            .validate(&T::Model::from_value(config), &mut d)
-            .await;
+        let (model, mut d) = self.checked::<T::Model>(config);
+        self.imp.validate(&model, &mut d).await;
         d
     }
 
     async fn open(&self, config: &Value) -> OpenResponse {
-        let mut diagnostics = self.schema.validate(config);
-        let model = T::Model::from_value(config);
+        let (model, mut diagnostics) = self.checked::<T::Model>(config);
         self.imp.validate(&model, &mut diagnostics).await;
         let result = if diagnostics.has_errors() {
             None
