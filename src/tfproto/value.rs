@@ -29,11 +29,6 @@ impl Value {
         Value::String(s.into())
     }
 
-    /// `Some(s)` → string, `None` → null.
-    pub fn opt_string(s: Option<impl Into<String>>) -> Value {
-        s.map_or(Value::Null, |s| Value::String(s.into()))
-    }
-
     /// The attribute `name` of an object; null when absent or not an object.
     pub fn get(&self, name: &str) -> &Value {
         match self {
