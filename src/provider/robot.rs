@@ -23,7 +23,10 @@ pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
 crate::model! {
     /// A chatbot as Terraform holds it: its configuration, plan and state.
     pub(crate) struct RobotModel in robot_attr {
-        id: String => computed("The chatbot's UserID (same as `user_id`)."),
+        id: String => computed(format!(
+            "The chatbot's UserID (same as `{}`).",
+            robot_attr::user_id
+        )),
         user_id: String => required(format!(
             "The chatbot's UserID: starts with `{ROBOT_PREFIX}`, has at least one character \
              after it, at most {MAX_USER_ID_BYTES} bytes of printable ASCII. Changing it \
@@ -182,7 +185,7 @@ fn self_replacement_detail(id: &str) -> String {
          create_before_destroy. So this provider never replaces a chatbot with one of the \
          same UserID; nothing was changed. To make the chatbot anew, remove this resource \
          from the configuration and apply, then add it back and apply again; to give it a \
-         new identity, change user_id.",
+         new identity, change {USER_ID}.",
         q(id)
     )
 }
@@ -414,9 +417,11 @@ impl Robot {
             let mut d = Diagnostics::new();
             d.attr_error(
                 USER_ID,
-                "Unexpected in-place change of user_id",
-                "Changing user_id replaces the chatbot; this update should never have been \
-                 planned. This is a provider bug.",
+                format!("Unexpected in-place change of {USER_ID}"),
+                format!(
+                    "Changing {USER_ID} replaces the chatbot; this update should never have \
+                     been planned. This is a provider bug."
+                ),
             );
             return Outcome::new(Some(prior_model), d);
         }

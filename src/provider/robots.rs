@@ -40,16 +40,19 @@ crate::model! {
         ))
         .validate(check_prefix),
         user_ids: Vec<String> => computed("UserIDs of the listed chatbots, in API order."),
-        robots: Vec<ListedRobot> => computed(
-            "The listed chatbots with their profiles, in the same order as `user_ids`."
-        ),
+        robots: Vec<ListedRobot> => computed(format!(
+            "The listed chatbots with their profiles, in the same order as `{}`.",
+            robots_attr::user_ids
+        )),
         limit: f64 => computed(format!(
             "The most chatbots an app can have ({MAX_ROBOTS_PER_APP})."
         )),
-        remaining: f64 => computed(
-            "How many more chatbots the app can have: `limit` minus its active chatbots, \
-             counting all of them whatever the `prefix`."
-        ),
+        remaining: f64 => computed(format!(
+            "How many more chatbots the app can have: `{}` minus its active chatbots, \
+             counting all of them whatever the `{}`.",
+            robots_attr::limit,
+            robots_attr::prefix
+        )),
     }
 }
 
