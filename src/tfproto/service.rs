@@ -388,6 +388,16 @@ async fn validate<T: ?Sized + Kind, R: Reply>(
     })
 }
 
+/// The body of an RPC on one type: `$req` is the request's message, `$call`
+/// the call being answered; a `?` on a refusal answers with it.
+macro_rules! on_type {
+    ($req:ident, $rpc:literal, $call:ident, $body:block) => {{
+        let $req = $req.into_inner();
+        let $call = start($rpc, &$req.type_name);
+        answer(async move { $body }.await)
+    }};
+}
+
 fn timestamp(unix: Option<u64>) -> Option<prost_types::Timestamp> {
     unix.map(|s| prost_types::Timestamp {
         seconds: i64::try_from(s).unwrap_or(i64::MAX),
@@ -598,146 +608,126 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<proto::read_resource::Request>,
     ) -> RpcResult<proto::read_resource::Response> {
-        let req = req.into_inner();
-        let call = start("ReadResource", &req.type_name);
-        answer(
-            async move {
-                let e = self.resources.get(&req.type_name)?;
-                let current_state = decode_as(&req.current_state, &e.ty, "current state")?;
-                let private = req.private;
-                let resp = e
-                    .imp
-                    .read(ReadRequest {
-                        current_state,
-                        private,
-                    })
-                    .await;
-                let mut r = proto::read_resource::Response {
-                    private: resp.private,
-                    ..Default::default()
-                };
-                // On failure, keep the object in state rather than dropping it.
-                let kept = req.current_state;
-                r.new_state = encode_or(&resp.new_state, &e.ty, "state", kept, &mut r.diagnostics);
-                call.reply(r, &resp.diagnostics)
-            }
-            .await,
-        )
+        on_type!(req, "ReadResource", call, {
+            let e = self.resources.get(&req.type_name)?;
+            let current_state = decode_as(&req.current_state, &e.ty, "current state")?;
+            let private = req.private;
+            let resp = e
+                .imp
+                .read(ReadRequest {
+                    current_state,
+                    private,
+                })
+                .await;
+            let mut r = proto::read_resource::Response {
+                private: resp.private,
+                ..Default::default()
+            };
+            // On failure, keep the object in state rather than dropping it.
+            let kept = req.current_state;
+            r.new_state = encode_or(&resp.new_state, &e.ty, "state", kept, &mut r.diagnostics);
+            call.reply(r, &resp.diagnostics)
+        })
     }
 
     async fn plan_resource_change(
         &self,
         req: Request<proto::plan_resource_change::Request>,
     ) -> RpcResult<proto::plan_resource_change::Response> {
-        let req = req.into_inner();
-        let call = start("PlanResourceChange", &req.type_name);
-        answer(
-            async move {
-                let e = self.resources.get(&req.type_name)?;
-                let prior_state = decode_as(&req.prior_state, &e.ty, "prior state")?;
-                let proposed = decode_as(&req.proposed_new_state, &e.ty, "proposed new state")?;
-                if prior_state.is_null() && proposed.is_null() {
-                    return Ok(proto::plan_resource_change::Response {
-                        planned_state: Some(encode(&Value::Null, &e.ty).unwrap_or_default()),
-                        planned_private: req.prior_private,
-                        ..Default::default()
-                    });
-                }
-                let config = decode_as(&req.config, &e.ty, "configuration")?;
-                let destroy = proposed.is_null();
-                let resp = e
-                    .imp
-                    .plan(PlanRequest {
-                        prior_state,
-                        proposed_new_state: proposed,
-                        config,
-                        prior_private: req.prior_private,
-                    })
-                    .await;
-                let mut r = proto::plan_resource_change::Response {
-                    planned_private: resp.planned_private,
+        on_type!(req, "PlanResourceChange", call, {
+            let e = self.resources.get(&req.type_name)?;
+            let prior_state = decode_as(&req.prior_state, &e.ty, "prior state")?;
+            let proposed = decode_as(&req.proposed_new_state, &e.ty, "proposed new state")?;
+            if prior_state.is_null() && proposed.is_null() {
+                return Ok(proto::plan_resource_change::Response {
+                    planned_state: Some(encode(&Value::Null, &e.ty).unwrap_or_default()),
+                    planned_private: req.prior_private,
                     ..Default::default()
-                };
-                // A destroy plans null, whatever the resource answered.
-                let planned = if destroy {
-                    Value::Null
-                } else {
-                    r.requires_replace = resp.requires_replace.iter().map(convert::path).collect();
-                    resp.planned_state
-                };
-                r.planned_state =
-                    encode_or(&planned, &e.ty, "planned state", None, &mut r.diagnostics);
-                call.reply(r, &resp.diagnostics)
+                });
             }
-            .await,
-        )
+            let config = decode_as(&req.config, &e.ty, "configuration")?;
+            let destroy = proposed.is_null();
+            let resp = e
+                .imp
+                .plan(PlanRequest {
+                    prior_state,
+                    proposed_new_state: proposed,
+                    config,
+                    prior_private: req.prior_private,
+                })
+                .await;
+            let mut r = proto::plan_resource_change::Response {
+                planned_private: resp.planned_private,
+                ..Default::default()
+            };
+            // A destroy plans null, whatever the resource answered.
+            let planned = if destroy {
+                Value::Null
+            } else {
+                r.requires_replace = resp.requires_replace.iter().map(convert::path).collect();
+                resp.planned_state
+            };
+            r.planned_state = encode_or(&planned, &e.ty, "planned state", None, &mut r.diagnostics);
+            call.reply(r, &resp.diagnostics)
+        })
     }
 
     async fn apply_resource_change(
         &self,
         req: Request<proto::apply_resource_change::Request>,
     ) -> RpcResult<proto::apply_resource_change::Response> {
-        let req = req.into_inner();
-        let call = start("ApplyResourceChange", &req.type_name);
-        answer(
-            async move {
-                let e = self.resources.get(&req.type_name)?;
-                let resp = e
-                    .imp
-                    .apply(ApplyRequest {
-                        prior_state: decode_as(&req.prior_state, &e.ty, "prior state")?,
-                        planned_state: decode_as(&req.planned_state, &e.ty, "planned state")?,
-                        config: decode_as(&req.config, &e.ty, "configuration")?,
-                        planned_private: req.planned_private,
-                    })
-                    .await;
-                let mut r = proto::apply_resource_change::Response {
-                    private: resp.private,
-                    ..Default::default()
-                };
-                // On failure, keep the prior object so Terraform does not forget it.
-                let kept = req.prior_state;
-                r.new_state = encode_or(
-                    &resp.new_state,
-                    &e.ty,
-                    "new state",
-                    kept,
-                    &mut r.diagnostics,
-                );
-                call.reply(r, &resp.diagnostics)
-            }
-            .await,
-        )
+        on_type!(req, "ApplyResourceChange", call, {
+            let e = self.resources.get(&req.type_name)?;
+            let resp = e
+                .imp
+                .apply(ApplyRequest {
+                    prior_state: decode_as(&req.prior_state, &e.ty, "prior state")?,
+                    planned_state: decode_as(&req.planned_state, &e.ty, "planned state")?,
+                    config: decode_as(&req.config, &e.ty, "configuration")?,
+                    planned_private: req.planned_private,
+                })
+                .await;
+            let mut r = proto::apply_resource_change::Response {
+                private: resp.private,
+                ..Default::default()
+            };
+            // On failure, keep the prior object so Terraform does not forget it.
+            let kept = req.prior_state;
+            r.new_state = encode_or(
+                &resp.new_state,
+                &e.ty,
+                "new state",
+                kept,
+                &mut r.diagnostics,
+            );
+            call.reply(r, &resp.diagnostics)
+        })
     }
 
     async fn import_resource_state(
         &self,
         req: Request<proto::import_resource_state::Request>,
     ) -> RpcResult<proto::import_resource_state::Response> {
-        let req = req.into_inner();
-        let call = start("ImportResourceState", &req.type_name);
-        answer(
-            async move {
-                let e = self.resources.get(&req.type_name)?;
-                let resp = e.imp.import(&req.id).await;
-                let mut r = proto::import_resource_state::Response::default();
-                for state in &resp.states {
-                    match encode(state, &e.ty) {
-                        Ok(v) => r.imported_resources.push(
-                            proto::import_resource_state::ImportedResource {
+        on_type!(req, "ImportResourceState", call, {
+            let e = self.resources.get(&req.type_name)?;
+            let resp = e.imp.import(&req.id).await;
+            let mut r = proto::import_resource_state::Response::default();
+            for state in &resp.states {
+                match encode(state, &e.ty) {
+                    Ok(v) => {
+                        r.imported_resources
+                            .push(proto::import_resource_state::ImportedResource {
                                 type_name: req.type_name.clone(),
                                 state: Some(v),
                                 private: Vec::new(),
                                 identity: None,
-                            },
-                        ),
-                        Err(err) => r.diagnostics.push(encode_error("imported state", &err)),
+                            })
                     }
+                    Err(err) => r.diagnostics.push(encode_error("imported state", &err)),
                 }
-                call.reply(r, &resp.diagnostics)
             }
-            .await,
-        )
+            call.reply(r, &resp.diagnostics)
+        })
     }
 
     async fn move_resource_state(
@@ -762,19 +752,14 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<proto::read_data_source::Request>,
     ) -> RpcResult<proto::read_data_source::Response> {
-        let req = req.into_inner();
-        let call = start("ReadDataSource", &req.type_name);
-        answer(
-            async move {
-                let e = self.data_sources.get(&req.type_name)?;
-                let config = decode_as(&req.config, &e.ty, "configuration")?;
-                let (state, d) = e.imp.read(&config).await;
-                let mut r = proto::read_data_source::Response::default();
-                r.state = encode_or(&state, &e.ty, "data source state", None, &mut r.diagnostics);
-                call.reply(r, &d)
-            }
-            .await,
-        )
+        on_type!(req, "ReadDataSource", call, {
+            let e = self.data_sources.get(&req.type_name)?;
+            let config = decode_as(&req.config, &e.ty, "configuration")?;
+            let (state, d) = e.imp.read(&config).await;
+            let mut r = proto::read_data_source::Response::default();
+            r.state = encode_or(&state, &e.ty, "data source state", None, &mut r.diagnostics);
+            call.reply(r, &d)
+        })
     }
 
     async fn validate_ephemeral_resource_config(
@@ -790,61 +775,46 @@ impl<P: Provider> proto::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<proto::open_ephemeral_resource::Request>,
     ) -> RpcResult<proto::open_ephemeral_resource::Response> {
-        let req = req.into_inner();
-        let call = start("OpenEphemeralResource", &req.type_name);
-        answer(
-            async move {
-                let e = self.ephemerals.get(&req.type_name)?;
-                let config = decode_as(&req.config, &e.ty, "configuration")?;
-                let resp = e.imp.open(&config).await;
-                let mut r = proto::open_ephemeral_resource::Response {
-                    renew_at: timestamp(resp.renew_at),
-                    private: private(resp.private),
-                    ..Default::default()
-                };
-                let what = "ephemeral result";
-                r.result = encode_or(&resp.result, &e.ty, what, None, &mut r.diagnostics);
-                call.reply(r, &resp.diagnostics)
-            }
-            .await,
-        )
+        on_type!(req, "OpenEphemeralResource", call, {
+            let e = self.ephemerals.get(&req.type_name)?;
+            let config = decode_as(&req.config, &e.ty, "configuration")?;
+            let resp = e.imp.open(&config).await;
+            let mut r = proto::open_ephemeral_resource::Response {
+                renew_at: timestamp(resp.renew_at),
+                private: private(resp.private),
+                ..Default::default()
+            };
+            let what = "ephemeral result";
+            r.result = encode_or(&resp.result, &e.ty, what, None, &mut r.diagnostics);
+            call.reply(r, &resp.diagnostics)
+        })
     }
 
     async fn renew_ephemeral_resource(
         &self,
         req: Request<proto::renew_ephemeral_resource::Request>,
     ) -> RpcResult<proto::renew_ephemeral_resource::Response> {
-        let req = req.into_inner();
-        let call = start("RenewEphemeralResource", &req.type_name);
-        answer(
-            async move {
-                let e = self.ephemerals.get(&req.type_name)?;
-                let resp = e.imp.renew(&req.private.unwrap_or_default()).await;
-                let r = proto::renew_ephemeral_resource::Response {
-                    renew_at: timestamp(resp.renew_at),
-                    private: private(resp.private),
-                    ..Default::default()
-                };
-                call.reply(r, &resp.diagnostics)
-            }
-            .await,
-        )
+        on_type!(req, "RenewEphemeralResource", call, {
+            let e = self.ephemerals.get(&req.type_name)?;
+            let resp = e.imp.renew(&req.private.unwrap_or_default()).await;
+            let r = proto::renew_ephemeral_resource::Response {
+                renew_at: timestamp(resp.renew_at),
+                private: private(resp.private),
+                ..Default::default()
+            };
+            call.reply(r, &resp.diagnostics)
+        })
     }
 
     async fn close_ephemeral_resource(
         &self,
         req: Request<proto::close_ephemeral_resource::Request>,
     ) -> RpcResult<proto::close_ephemeral_resource::Response> {
-        let req = req.into_inner();
-        let call = start("CloseEphemeralResource", &req.type_name);
-        answer(
-            async move {
-                let e = self.ephemerals.get(&req.type_name)?;
-                let d = e.imp.close(&req.private.unwrap_or_default()).await;
-                call.reply(Default::default(), &d)
-            }
-            .await,
-        )
+        on_type!(req, "CloseEphemeralResource", call, {
+            let e = self.ephemerals.get(&req.type_name)?;
+            let d = e.imp.close(&req.private.unwrap_or_default()).await;
+            call.reply(Default::default(), &d)
+        })
     }
 
     async fn get_functions(
