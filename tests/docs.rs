@@ -26,7 +26,7 @@
 use std::path::PathBuf;
 
 use tencentchat::provider::TencentChat;
-use tencentchat::tfproto::docs::{schema_markdown, splice, type_label};
+use tencentchat::tfproto::docs::{schema_markdown, splice, type_label, type_name, TypeStyle};
 use tencentchat::tfproto::{Provider, Schema, Signature, Type};
 
 fn repo_root() -> PathBuf {
@@ -158,15 +158,7 @@ fn check_examples(page_path: &str, examples: &[&str]) -> Vec<String> {
 
 /// The type as a signature line writes it: `string`, `list(string)`, `object`.
 fn cty_name(ty: &Type) -> String {
-    match ty {
-        Type::String => "string".into(),
-        Type::Number => "number".into(),
-        Type::Bool => "bool".into(),
-        Type::List(t) => format!("list({})", cty_name(t)),
-        Type::Set(t) => format!("set({})", cty_name(t)),
-        Type::Map(t) => format!("map({})", cty_name(t)),
-        Type::Object(_) => "object".into(),
-    }
+    type_name(ty, TypeStyle::Signature)
 }
 
 /// The lines of section `## heading` (up to the next `## `).

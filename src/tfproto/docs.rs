@@ -14,17 +14,39 @@ pub const BEGIN: &str = "<!-- schema -->";
 /// Where it ends, when hand-written text follows it.
 pub const END: &str = "<!-- /schema -->";
 
-/// tfplugindocs' name for a cty type.
-pub fn type_label(ty: &Type) -> String {
-    match ty {
-        Type::String => "String".into(),
-        Type::Number => "Number".into(),
-        Type::Bool => "Boolean".into(),
-        Type::List(t) => format!("List of {}", type_label(t)),
-        Type::Set(t) => format!("Set of {}", type_label(t)),
-        Type::Map(t) => format!("Map of {}", type_label(t)),
-        Type::Object(_) => "Object".into(),
+/// How a page names a type.
+#[derive(Clone, Copy)]
+pub enum TypeStyle {
+    /// tfplugindocs' labels: `String`, `List of Object`.
+    Label,
+    /// A function signature's: `string`, `list(object)`.
+    Signature,
+}
+
+/// The name of `ty` in `style`.
+pub fn type_name(ty: &Type, style: TypeStyle) -> String {
+    let label = matches!(style, TypeStyle::Label);
+    let (name, inner) = match ty {
+        Type::String => ("String", None),
+        Type::Number => ("Number", None),
+        Type::Bool if label => ("Boolean", None),
+        Type::Bool => ("Bool", None),
+        Type::List(t) => ("List", Some(t)),
+        Type::Set(t) => ("Set", Some(t)),
+        Type::Map(t) => ("Map", Some(t)),
+        Type::Object(_) => ("Object", None),
+    };
+    match (inner, label) {
+        (None, true) => name.to_string(),
+        (None, false) => name.to_lowercase(),
+        (Some(t), true) => format!("{name} of {}", type_name(t, style)),
+        (Some(t), false) => format!("{}({})", name.to_lowercase(), type_name(t, style)),
     }
+}
+
+/// tfplugindocs' label for a cty type.
+pub fn type_label(ty: &Type) -> String {
+    type_name(ty, TypeStyle::Label)
 }
 
 /// `Required`, `Optional` or `Read-Only`.
@@ -138,5 +160,8 @@ mod tests {
             "x\n<!-- schema -->\nnew\n"
         );
         assert!(splice("no marker", "").is_none());
+        let list = Type::List(Box::new(Type::Bool));
+        assert_eq!(type_name(&list, TypeStyle::Signature), "list(bool)");
+        assert_eq!(type_label(&list), "List of Boolean");
     }
 }

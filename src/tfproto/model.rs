@@ -88,41 +88,33 @@ pub trait FieldType: Sized {
     }
 }
 
-impl FieldType for String {
-    fn ty() -> Type {
-        Type::String
-    }
-    fn read(v: &Value) -> Option<Self> {
-        v.as_str().map(str::to_string)
-    }
-    fn write(&self) -> Value {
-        Value::string(self)
-    }
+/// A type carried by one kind of `Value`.
+macro_rules! scalar {
+    ($t:ty, $cty:expr, $read:expr, $write:expr) => {
+        impl FieldType for $t {
+            fn ty() -> Type {
+                $cty
+            }
+            fn read(v: &Value) -> Option<Self> {
+                $read(v)
+            }
+            fn write(&self) -> Value {
+                $write(self)
+            }
+        }
+    };
 }
 
-impl FieldType for f64 {
-    fn ty() -> Type {
-        Type::Number
-    }
-    fn read(v: &Value) -> Option<Self> {
-        v.as_f64()
-    }
-    fn write(&self) -> Value {
-        Value::Number(*self)
-    }
-}
-
-impl FieldType for bool {
-    fn ty() -> Type {
-        Type::Bool
-    }
-    fn read(v: &Value) -> Option<Self> {
-        v.as_bool()
-    }
-    fn write(&self) -> Value {
-        Value::Bool(*self)
-    }
-}
+scalar!(
+    String,
+    Type::String,
+    |v: &Value| v.as_str().map(str::to_string),
+    |s: &String| Value::string(s)
+);
+scalar!(f64, Type::Number, Value::as_f64, |n: &f64| Value::Number(
+    *n
+));
+scalar!(bool, Type::Bool, Value::as_bool, |b: &bool| Value::Bool(*b));
 
 /// A list; an unknown or mistyped element reads as a missing one.
 impl<T: FieldType> FieldType for Vec<T> {
