@@ -14,7 +14,7 @@ use crate::chat::wire::{
     CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES, ROBOT_PREFIX,
 };
 use crate::chat::{ChatError, ErrorKind};
-use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, Value};
+use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, TypedType, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -533,8 +533,7 @@ fn read_error(d: &mut Diagnostics, api: &Api, id: &str, e: &ChatError) {
     d.error(summary, detail);
 }
 
-#[async_trait::async_trait]
-impl TypedResource for Robot {
+impl TypedType for Robot {
     type Model = RobotModel;
     const TYPE_NAME: &'static str = TYPE_NAME;
 
@@ -545,7 +544,10 @@ impl TypedResource for Robot {
              at most {MAX_ROBOTS_PER_APP} active chatbots."
         )
     }
+}
 
+#[async_trait::async_trait]
+impl TypedResource for Robot {
     async fn read(&self, current_model: RobotModel) -> Outcome<RobotModel> {
         let keep = |diagnostics| Outcome::new(Some(current_model.clone()), diagnostics);
         let Some(current) = RobotState::from_model(&current_model) else {

@@ -8,7 +8,7 @@ use super::snapshot::{Entry, View};
 use super::words::q;
 use super::Inner;
 use crate::chat::wire::{MAX_ROBOTS_PER_APP, ROBOT_PREFIX};
-use crate::tfproto::{Diagnostics, Field, TypedDataSource, Value};
+use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType, Value};
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robots";
@@ -120,8 +120,7 @@ impl Robots {
     }
 }
 
-#[async_trait::async_trait]
-impl TypedDataSource for Robots {
+impl TypedType for Robots {
     type Model = RobotsModel;
     const TYPE_NAME: &'static str = TYPE_NAME;
 
@@ -131,7 +130,10 @@ impl TypedDataSource for Robots {
              profiles and the room left under the {MAX_ROBOTS_PER_APP}-chatbot limit."
         )
     }
+}
 
+#[async_trait::async_trait]
+impl TypedDataSource for Robots {
     async fn read(&self, config: RobotsModel, d: &mut Diagnostics) -> Option<RobotsModel> {
         if config.prefix.is_unknown() {
             d.attr_error(

@@ -11,7 +11,7 @@ use super::validate::is_printable_ascii;
 use super::{Conn, Inner};
 use crate::chat::usersig;
 use crate::chat::wire::MAX_USER_ID_BYTES;
-use crate::tfproto::{Diagnostics, Field, TypedEphemeral, Value};
+use crate::tfproto::{Diagnostics, Field, TypedEphemeral, TypedType, Value};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -116,8 +116,7 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-#[async_trait::async_trait]
-impl TypedEphemeral for UserSig {
+impl TypedType for UserSig {
     type Model = UserSigModel;
     const TYPE_NAME: &'static str = TYPE_NAME;
 
@@ -127,7 +126,10 @@ impl TypedEphemeral for UserSig {
          Terraform 1.10 or later, and a provider configured with `secret_key` (not `usersig`)."
             .to_string()
     }
+}
 
+#[async_trait::async_trait]
+impl TypedEphemeral for UserSig {
     async fn open(&self, config: UserSigModel, d: &mut Diagnostics) -> Option<UserSigModel> {
         if config.user_id.is_unknown() || config.expire_seconds.is_unknown() {
             return Some(unknown_result(config));

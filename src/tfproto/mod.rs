@@ -30,7 +30,7 @@ pub use schema::{Attribute, Schema, Type, Validator};
 pub use service::{server, ProviderService};
 pub use typed::{
     data_source, ephemeral, resource, Outcome, PlanChange, TypedDataSource, TypedEphemeral,
-    TypedResource,
+    TypedResource, TypedType,
 };
 pub use value::Value;
 

@@ -55,15 +55,21 @@ pub struct PlanChange<M> {
     pub planned_private: Vec<u8>,
 }
 
-/// A managed resource type over a model.
+/// What every typed type declares: its model, name and description, and any
+/// checks of its own beyond the attributes' validators.
 #[async_trait::async_trait]
-pub trait TypedResource: Send + Sync + 'static {
+pub trait TypedType: Send + Sync + 'static {
     type Model: Model + Send + Sync + 'static;
     const TYPE_NAME: &'static str;
     /// The schema's description (Markdown).
     fn description() -> String;
     /// Checks beyond the attributes' own validators.
     async fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+}
+
+/// A managed resource type over a model.
+#[async_trait::async_trait]
+pub trait TypedResource: TypedType {
     /// The type's own step of a create or update plan.
     async fn plan(&self, _change: &mut PlanChange<Self::Model>, _diags: &mut Diagnostics) {}
     /// Told of a planned destroy (the plan itself is always null).
@@ -81,11 +87,7 @@ pub trait TypedResource: Send + Sync + 'static {
 
 /// A data source type over a model.
 #[async_trait::async_trait]
-pub trait TypedDataSource: Send + Sync + 'static {
-    type Model: Model + Send + Sync + 'static;
-    const TYPE_NAME: &'static str;
-    fn description() -> String;
-    async fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+pub trait TypedDataSource: TypedType {
     /// The full state for `config`, or `None` when it could not be read; called
     /// after the validators, whose diagnostics are in `diags`.
     async fn read(&self, config: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
@@ -93,11 +95,7 @@ pub trait TypedDataSource: Send + Sync + 'static {
 
 /// An ephemeral resource type over a model whose result needs no renewal.
 #[async_trait::async_trait]
-pub trait TypedEphemeral: Send + Sync + 'static {
-    type Model: Model + Send + Sync + 'static;
-    const TYPE_NAME: &'static str;
-    fn description() -> String;
-    async fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+pub trait TypedEphemeral: TypedType {
     /// The result for a configuration that passed the validators; `None` for null.
     async fn open(&self, config: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
 }
@@ -108,33 +106,36 @@ struct Typed<T> {
     schema: Schema,
 }
 
-impl<T> Typed<T> {
-    fn new<M: Model>(imp: T, description: String) -> Self {
+impl<T: TypedType> Typed<T> {
+    fn new(imp: T) -> Self {
         Typed {
             imp,
-            schema: Schema::new(description, M::attributes()),
+            schema: Schema::new(T::description(), T::Model::attributes()),
         }
     }
 
-    /// `config` as a model, with the declared validators' diagnostics.
-    fn checked<M: Model>(&self, config: &Value) -> (M, Diagnostics) {
-        (M::from_value(config), self.schema.validate(config))
+    /// `config` as a model, with the declared validators' diagnostics and then
+    /// the type's own.
+    async fn checked(&self, config: &Value) -> (T::Model, Diagnostics) {
+        let (model, mut d) = (T::Model::from_value(config), self.schema.validate(config));
+        self.imp.validate(&model, &mut d).await;
+        (model, d)
     }
 }
 
 /// Registers a resource type.
 pub fn resource<T: TypedResource>(imp: T) -> Arc<dyn Resource> {
-    Arc::new(Typed::new::<T::Model>(imp, T::description()))
+    Arc::new(Typed::new(imp))
 }
 
 /// Registers a data source type.
 pub fn data_source<T: TypedDataSource>(imp: T) -> Arc<dyn DataSource> {
-    Arc::new(Typed::new::<T::Model>(imp, T::description()))
+    Arc::new(Typed::new(imp))
 }
 
 /// Registers an ephemeral resource type.
 pub fn ephemeral<T: TypedEphemeral>(imp: T) -> Arc<dyn EphemeralResource> {
-    Arc::new(Typed::new::<T::Model>(imp, T::description()))
+    Arc::new(Typed::new(imp))
 }
 
 /// Every typed type's name and schema (built once).
@@ -163,9 +164,7 @@ impl<T: TypedResource> Resource for Typed<T> {
     name_and_schema!();
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let (model, mut d) = self.checked::<T::Model>(config);
-        self.imp.validate(&model, &mut d).await;
-        d
+        self.checked(config).await.1
     }
 
     async fn read(&self, req: ReadRequest) -> ReadResponse {
@@ -257,9 +256,7 @@ impl<T: TypedDataSource> DataSource for Typed<T> {
     name_and_schema!();
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let (model, mut d) = self.checked::<T::Model>(config);
-        self.imp.validate(&model, &mut d).await;
-        d
+        self.checked(config).await.1
     }
 
     async fn read(&self, config: &Value) -> (Value, Diagnostics) {
@@ -274,14 +271,11 @@ impl<T: TypedEphemeral> EphemeralResource for Typed<T> {
     name_and_schema!();
 
     async fn validate(&self, config: &Value) -> Diagnostics {
-        let (model, mut d) = self.checked::<T::Model>(config);
-        self.imp.validate(&model, &mut d).await;
-        d
+        self.checked(config).await.1
     }
 
     async fn open(&self, config: &Value) -> OpenResponse {
-        let (model, mut diagnostics) = self.checked::<T::Model>(config);
-        self.imp.validate(&model, &mut diagnostics).await;
+        let (model, mut diagnostics) = self.checked(config).await;
         let result = if diagnostics.has_errors() {
             None
         } else {
