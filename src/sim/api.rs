@@ -441,6 +441,11 @@ async fn perform(
                 Ok(items) => (
                     Ok(envelope(PortraitGetResponse {
                         status: status_for(ep, Ok(())),
+                        fail_account: items
+                            .iter()
+                            .filter(|p| p.result_code != 0)
+                            .map(|p| p.to_account.clone())
+                            .collect(),
                         user_profile_item: items,
                     })),
                     false,
