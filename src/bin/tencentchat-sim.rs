@@ -9,10 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tencentchat::log::{set_min_level, Level};
 use tencentchat::log_info;
-use tencentchat::sim::{self, App, SimConfig};
+use tencentchat::sim::{self, App, Shape, SimConfig};
 
 const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
-                       [--config FILE.json] [--state-file FILE] [--calls-per-second N] [--quiet]
+                       [--config FILE.json] [--state-file FILE] [--calls-per-second N]
+                       [--shape NAME]... [--quiet]
 
   --listen             address to serve on (default 127.0.0.1:0, a free port)
   --app                an app to serve (repeatable); admins default to `administrator`
@@ -20,9 +21,16 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
                        \"state_file\":\"...\",\"calls_per_second\":N}; flags override it
   --state-file         keep robots and profiles in FILE across restarts
   --calls-per-second   per endpoint per app before error 60007 (default 200)
+  --shape              answer in this shape too (repeatable; also PUT /__sim/shapes):
+                       {SHAPES}
   --quiet              log warnings and errors only
 
 With no --app and no --config, serves the demo app (SDKAppID 1400000000).";
+
+fn usage() -> String {
+    let shapes: Vec<String> = Shape::ALL.iter().map(|s| s.name()).collect();
+    USAGE.replace("{SHAPES}", &shapes.join(", "))
+}
 
 struct Options {
     listen: SocketAddr,
@@ -66,6 +74,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut state_file: Option<PathBuf> = None;
     let mut calls_per_second: Option<u32> = None;
     let mut quiet = false;
+    let mut shapes = Vec::new();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -95,6 +104,9 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
                         .map_err(|_| format!("--calls-per-second: {v:?} is not a number"))?,
                 );
             }
+            "--shape" => {
+                shapes.push(Shape::from_name(&value()?).map_err(|e| format!("--shape: {e}"))?)
+            }
             "--quiet" => quiet = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
@@ -122,6 +134,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     if let Some(n) = calls_per_second {
         config.calls_per_second = n;
     }
+    config.shapes.extend(shapes);
     let mut seen = std::collections::BTreeSet::new();
     for app in &config.apps {
         if !seen.insert(app.sdkappid) {
@@ -162,11 +175,11 @@ async fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(o) => o,
         Err(e) if e.is_empty() => {
-            println!("{USAGE}");
+            println!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("tencentchat-sim: {e}\n\n{USAGE}");
+            eprintln!("tencentchat-sim: {e}\n\n{}", usage());
             return ExitCode::from(2);
         }
     };
@@ -254,5 +267,10 @@ mod tests {
         assert!(parse(&["--app", "1:k", "--app", "1:j"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--listen"]).is_err());
+        let o = parse(&["--shape", "empty-null", "--shape=gzip"]).unwrap();
+        assert_eq!(o.config.shapes, [Shape::EmptyNull, Shape::Gzip]);
+        assert!(parse(&["--shape", "nope"])
+            .err()
+            .is_some_and(|e| e.contains("portrait-transient")));
     }
 }

@@ -30,10 +30,12 @@ mod api;
 pub mod faults;
 mod limit;
 mod persist;
+pub mod shapes;
 pub mod state;
 
 pub use admin::{Admin, AppInfo, Counters, ProfilePatch, SimRobot};
 pub use faults::Fault;
+pub use shapes::Shape;
 
 use crate::chat::wire::{endpoint_name, ENDPOINTS};
 use limit::RateLimiter;
@@ -97,6 +99,8 @@ pub struct SimConfig {
     pub state_file: Option<PathBuf>,
     /// Calls per second per endpoint per app before 60007.
     pub calls_per_second: u32,
+    /// Answer shapes switched on from the start (see [`Shape`]).
+    pub shapes: Vec<Shape>,
 }
 
 impl Default for SimConfig {
@@ -105,6 +109,7 @@ impl Default for SimConfig {
             apps: vec![App::demo()],
             state_file: None,
             calls_per_second: crate::chat::wire::DOCUMENTED_CALLS_PER_SECOND,
+            shapes: Vec::new(),
         }
     }
 }
@@ -130,6 +135,10 @@ struct Inner {
     usersigs_seen: HashSet<String>,
     faults: faults::Faults,
     limiter: RateLimiter,
+    /// Answer shapes switched on now; kept through reset.
+    shapes: Vec<Shape>,
+    /// Accounts (per app) that portrait-transient failed the last time they were asked.
+    failed_last: HashSet<(u64, String)>,
 }
 
 impl Inner {
@@ -176,6 +185,8 @@ impl Shared {
                 usersigs_seen: HashSet::new(),
                 faults: faults::Faults::default(),
                 limiter: RateLimiter::new(config.calls_per_second),
+                shapes: config.shapes,
+                failed_last: HashSet::new(),
             }),
             apps,
             calls_per_second: config.calls_per_second,
@@ -215,6 +226,7 @@ impl Shared {
             inner.usersigs_seen.clear();
             inner.faults.clear();
             inner.limiter.clear();
+            inner.failed_last.clear();
         }
         self.persist().await;
     }
