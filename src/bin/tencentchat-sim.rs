@@ -13,7 +13,7 @@ use tencentchat::sim::{self, App, Shape, SimConfig};
 
 const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
                        [--config FILE.json] [--state-file FILE] [--calls-per-second N]
-                       [--shape NAME]... [--quiet]
+                       [--shape NAME]... [--tls-self-signed DIR [--tls-name NAME]...] [--quiet]
 
   --listen             address to serve on (default 127.0.0.1:0, a free port)
   --app                an app to serve (repeatable); admins default to `administrator`
@@ -23,6 +23,9 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
   --calls-per-second   per endpoint per app before error 60007 (default 200)
   --shape              answer in this shape too (repeatable; also PUT /__sim/shapes):
                        {SHAPES}
+  --tls-self-signed    serve HTTPS: write a new CA to DIR/ca.pem and use a certificate it
+                       signed for localhost, 127.0.0.1 and every --tls-name
+  --tls-name           another host name (or IP address) for that certificate
   --quiet              log warnings and errors only
 
 With no --app and no --config, serves the demo app (SDKAppID 1400000000).";
@@ -34,6 +37,8 @@ fn usage() -> String {
 
 struct Options {
     listen: SocketAddr,
+    tls_dir: Option<PathBuf>,
+    tls_names: Vec<String>,
     config: SimConfig,
     quiet: bool,
 }
@@ -75,6 +80,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut calls_per_second: Option<u32> = None;
     let mut quiet = false;
     let mut shapes = Vec::new();
+    let mut tls_dir = None;
+    let mut tls_names = Vec::new();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -107,6 +114,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--shape" => {
                 shapes.push(Shape::from_name(&value()?).map_err(|e| format!("--shape: {e}"))?)
             }
+            "--tls-self-signed" => tls_dir = Some(PathBuf::from(value()?)),
+            "--tls-name" => tls_names.push(value()?),
             "--quiet" => quiet = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
@@ -141,8 +150,13 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
             return Err(format!("SDKAppID {} is given twice", app.sdkappid));
         }
     }
+    if tls_dir.is_none() && !tls_names.is_empty() {
+        return Err("--tls-name needs --tls-self-signed DIR".into());
+    }
     Ok(Options {
         listen,
+        tls_dir,
+        tls_names,
         config,
         quiet,
     })
@@ -191,7 +205,21 @@ async fn main() -> ExitCode {
     sim::log_calls(!options.quiet);
     let apps = options.config.apps.clone();
     let state_file = options.config.state_file.clone();
-    let running = match sim::start(options.config, options.listen).await {
+    let tls = match &options.tls_dir {
+        None => None,
+        Some(dir) => match sim::tls::SelfSigned::create(dir, &options.tls_names) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("tencentchat-sim: --tls-self-signed {}: {e}", dir.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let started = match &tls {
+        None => sim::start(options.config, options.listen).await,
+        Some(tls) => sim::start_tls(options.config, options.listen, tls).await,
+    };
+    let running = match started {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tencentchat-sim: cannot start: {e}");
@@ -213,6 +241,9 @@ async fn main() -> ExitCode {
                 app.sdkappid,
                 app.admins.join(",")
             );
+        }
+        if let Some(tls) = &tls {
+            let _ = writeln!(out, "  CA certificate {}", tls.ca_file.display());
         }
         if let Some(path) = &state_file {
             let _ = writeln!(out, "  state file {}", path.display());

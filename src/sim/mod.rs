@@ -32,6 +32,7 @@ mod limit;
 mod persist;
 pub mod shapes;
 pub mod state;
+pub mod tls;
 
 pub use admin::{Admin, AppInfo, Counters, ProfilePatch, SimRobot};
 pub use faults::Fault;
@@ -260,6 +261,23 @@ impl Running {
 /// Binds `addr` and serves `config` on the current tokio runtime. Fails if the
 /// address cannot be bound or the state file cannot be read.
 pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Running> {
+    serve(config, addr, None).await
+}
+
+/// Like [`start`], but serves HTTPS with `tls`'s certificate; the URL is `https://`.
+pub async fn start_tls(
+    config: SimConfig,
+    addr: SocketAddr,
+    tls: &tls::SelfSigned,
+) -> std::io::Result<Running> {
+    serve(config, addr, Some(tls)).await
+}
+
+async fn serve(
+    config: SimConfig,
+    addr: SocketAddr,
+    tls: Option<&tls::SelfSigned>,
+) -> std::io::Result<Running> {
     let model = match &config.state_file {
         Some(path) => persist::load(path)?,
         None => Model::default(),
@@ -269,18 +287,30 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
     let addr = listener.local_addr()?;
     let router = api::routes().merge(admin::routes()).with_state(shared);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                if stopped.await.is_err() {
-                    // The Running was dropped: keep serving.
-                    std::future::pending::<()>().await;
-                }
+    let until_stopped = async move {
+        if stopped.await.is_err() {
+            // The Running was dropped: keep serving.
+            std::future::pending::<()>().await;
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(until_stopped)
+                .await
+        }),
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls);
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(until_stopped)
+                    .await
             })
-            .await
-    });
+        }
+    };
     Ok(Running {
-        url: format!("http://{}", reachable(addr)),
+        url: format!("{scheme}://{}", reachable(addr)),
         addr,
         stop,
         task,
