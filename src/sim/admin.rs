@@ -304,6 +304,19 @@ impl Admin {
         }
     }
 
+    /// For a simulator serving HTTPS (`--tls-self-signed`): trusts the CA in `ca_pem`.
+    pub fn with_ca(url: &str, ca_pem: &[u8]) -> Result<Admin, String> {
+        let ca = reqwest::Certificate::from_pem(ca_pem).map_err(|e| e.to_string())?;
+        let http = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Admin {
+            base: url.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, String> {
         let resp = req.send().await.map_err(|e| e.to_string())?;
         if resp.status().is_success() {

@@ -271,10 +271,14 @@ async fn handle(
             endpoint = ep.name(),
             sdkappid = app.map(|a| a.sdkappid.to_string()).unwrap_or_default(),
             error_code = code,
-            elapsed_ms = started.elapsed().as_millis()
+            elapsed_ms = started.elapsed().as_millis(),
+            user_agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
         );
     }
-    reshape(&sim, app.map(|a| a.sdkappid), ep, &headers, response).await
+    reshape(&sim, app.map(|a| a.sdkappid), ep, response).await
 }
 
 /// Applies the answer shapes switched on (see [`Shape`]) to an answer.
@@ -282,7 +286,6 @@ async fn reshape(
     sim: &Shared,
     sdkappid: Option<u64>,
     ep: Endpoint,
-    request_headers: &HeaderMap,
     response: Response,
 ) -> Response {
     let shapes = sim.lock().shapes.clone();
@@ -318,12 +321,8 @@ async fn reshape(
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
     }
-    let accepts_gzip = request_headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-    if shapes.contains(&Shape::Gzip) && accepts_gzip {
+    // Even when the request did not ask for it: a gateway might do that too.
+    if shapes.contains(&Shape::Gzip) {
         use std::io::Write as _;
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         if enc.write_all(&bytes).is_ok() {

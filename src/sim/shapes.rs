@@ -21,7 +21,8 @@ pub enum Shape {
     PortraitTransient,
     /// Every answer says `Connection: close`, and the connection is closed.
     ConnectionClose,
-    /// Bodies are gzip-encoded when the request accepts gzip.
+    /// Bodies are gzip-encoded (`Content-Encoding: gzip`), even when the request
+    /// did not say it accepts gzip.
     Gzip,
     /// `Content-Type: text/plain`.
     TextPlain,
