@@ -127,7 +127,7 @@ fn the_backup_domain_is_used_only_when_the_primary_cannot_be_reached() {
         &format!("http://127.0.0.1:{}", closed_port()),
     );
     ws.set_env("TENCENTCHAT_BACKUP_ENDPOINT", sim.url());
-    ws.set_env("TF_LOG", "INFO");
+    ws.set_env("TF_LOG", "DEBUG");
     ws.write_main(&robot_config("@RBT#backup", "second"));
     let run = ws.apply();
     assert_eq!(nick_of(&sim, "@RBT#backup").as_deref(), Some("second"));
