@@ -40,7 +40,7 @@ cargo test --all-targets
 
 echo "== end-to-end suites again with Terraform 1.0.3"
 TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts \
-    --test e2e_provider_config --test e2e_debug --test e2e_reliability --test bad_input
+    --test e2e_provider_config --test e2e_debug --test e2e_reliability --test bad_input --test e2e_real_service
 
 # The README's first command, exactly as a newcomer runs it (once per Terraform).
 echo "== scripts/demo.sh (the newcomer's first command)"

@@ -46,6 +46,15 @@ fn closed_port() -> u16 {
     l.local_addr().expect("its address").port()
 }
 
+/// The data source reads the app's list while it is still empty (an empty
+/// `Robot_Account`), before the create.
+fn listed_config(user_id: &str, nick: &str) -> String {
+    format!(
+        "{}\ndata \"tencentchat_robots\" \"all\" {{}}\n\noutput \"listed\" {{\n  value = length(data.tencentchat_robots.all.user_ids)\n}}\n",
+        robot_config(user_id, nick)
+    )
+}
+
 /// Creates, updates (after a refresh) and destroys one chatbot under each answer
 /// shape in turn, with one simulator and one workspace.
 #[test]
@@ -64,11 +73,16 @@ fn a_chatbot_lives_under_every_answer_shape() {
         let id = format!("@RBT#{name}");
         let before = sim.counters();
 
-        ws.write_main(&robot_config(&id, "first"));
+        ws.write_main(&listed_config(&id, "first"));
         ws.apply();
         assert_eq!(nick_of(&sim, &id).as_deref(), Some("first"), "{name}");
+        assert_eq!(
+            ws.output_json()["listed"],
+            0,
+            "{name}: read before the create"
+        );
 
-        ws.write_main(&robot_config(&id, "second"));
+        ws.write_main(&listed_config(&id, "second"));
         let run = ws.apply();
         assert_contains(&run.stdout, "1 changed", &format!("{name}: update"));
         assert_eq!(nick_of(&sim, &id).as_deref(), Some("second"), "{name}");
