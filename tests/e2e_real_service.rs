@@ -63,7 +63,7 @@ fn a_chatbot_lives_under_every_answer_shape() {
         return;
     };
     let sim = Sim::start();
-    let ws = Workspace::new(&tf, &sim);
+    let mut ws = Workspace::new(&tf, &sim);
     ws.write_main(HEADER);
     ws.init();
     for shape in Shape::ALL {
@@ -100,6 +100,31 @@ fn a_chatbot_lives_under_every_answer_shape() {
             assert!(gets >= 2, "{name}: portrait_get called {gets} times");
         }
     }
+
+    // An account still unreadable when the retry budget is spent fails its own
+    // resource with an error naming the code: never a change, never gone.
+    sim.block_on(sim.admin().set_shapes(&[]))
+        .expect("plain answers");
+    ws.write_main(&robot_config("@RBT#unreadable", "kept"));
+    ws.apply();
+    sim.block_on(sim.admin().set_shapes(&[Shape::PortraitTransient]))
+        .expect("portrait-transient");
+    ws.set_env("TENCENTCHAT_MAX_RETRIES", "0");
+    let run = ws.plan_failing();
+    let text = squash(&run.stderr);
+    assert_contains(
+        &text,
+        "Could not read chatbot @RBT#unreadable",
+        "its own resource",
+    );
+    assert_contains(&text, "ResultCode 40006", "the code is named");
+    assert_contains(&ws.state_file(), "@RBT#unreadable", "still in the state");
+    assert!(sim.robot("@RBT#unreadable").is_some(), "still in the app");
+    ws.unset_env("TENCENTCHAT_MAX_RETRIES");
+    sim.block_on(sim.admin().set_shapes(&[]))
+        .expect("plain answers");
+    ws.destroy();
+
     let log = sim.log();
     assert_contains(
         &log,
