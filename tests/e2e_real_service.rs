@@ -15,21 +15,10 @@ use std::sync::{Arc, Mutex};
 use tencentchat::chat::{Client, ClientConfig, Credentials, Endpoint, ErrorKind, Secret};
 use tencentchat::sim::Shape;
 
-const HEADER: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-
-provider "tencentchat" {}
-"#;
-
 fn robot_config(user_id: &str, nick: &str) -> String {
     format!(
-        "{HEADER}\nresource \"tencentchat_robot\" \"r\" {{\n  user_id = {}\n  nick    = {}\n  self_signature = \"hello\"\n}}\n",
+        "{}\nresource \"tencentchat_robot\" \"r\" {{\n  user_id = {}\n  nick    = {}\n  self_signature = \"hello\"\n}}\n",
+        common::provider_header(),
         common::hcl_string(user_id),
         common::hcl_string(nick)
     )
@@ -64,7 +53,7 @@ fn a_chatbot_lives_under_every_answer_shape() {
     };
     let sim = Sim::start();
     let mut ws = Workspace::new(&tf, &sim);
-    ws.write_main(HEADER);
+    ws.write_main(&common::provider_header());
     ws.init();
     for shape in Shape::ALL {
         let name = shape.name();
@@ -87,7 +76,7 @@ fn a_chatbot_lives_under_every_answer_shape() {
         assert_contains(&run.stdout, "1 changed", &format!("{name}: update"));
         assert_eq!(nick_of(&sim, &id).as_deref(), Some("second"), "{name}");
 
-        ws.write_main(HEADER);
+        ws.write_main(&common::provider_header());
         let run = ws.apply();
         assert_contains(&run.stdout, "1 destroyed", &format!("{name}: destroy"));
         assert!(sim.robot_ids().is_empty(), "{name}: {:?}", sim.robot_ids());

@@ -357,29 +357,35 @@ pub(crate) fn no_such_host(
     detail: &str,
     attempts: u32,
 ) -> ChatError {
-    ChatError {
-        kind: ErrorKind::Unreachable,
-        endpoint: endpoint.to_string(),
-        code: None,
-        info: detail.to_string(),
-        message: format!(
+    unreachable(
+        endpoint,
+        detail,
+        format!(
             "{endpoint} could not reach {} because the host name does not exist ({detail}; {attempts} attempt(s), not retried): check the region (TENCENTCHAT_REGION) or endpoint (TENCENTCHAT_ENDPOINT) setting and this machine's DNS",
             ctx.target
         ),
-    }
+    )
 }
 
 /// The TLS handshake failed for a reason no retry mends. `detail` must be redacted.
 pub(crate) fn tls_refused(ctx: &Context, endpoint: &str, detail: &str, attempts: u32) -> ChatError {
+    unreachable(
+        endpoint,
+        detail,
+        format!(
+            "{endpoint} could not set up a secure connection to {}: the server's certificate is not trusted or does not match its name, or the TLS versions differ ({detail}; {attempts} attempt(s), not retried): if a company proxy inspects TLS, add its CA to the system's certificate store or point SSL_CERT_FILE at it",
+            ctx.target
+        ),
+    )
+}
+
+fn unreachable(endpoint: &str, detail: &str, message: String) -> ChatError {
     ChatError {
         kind: ErrorKind::Unreachable,
         endpoint: endpoint.to_string(),
         code: None,
         info: detail.to_string(),
-        message: format!(
-            "{endpoint} could not set up a secure connection to {}: the server's certificate is not trusted or does not match its name, or the TLS versions differ ({detail}; {attempts} attempt(s), not retried): if a company proxy inspects TLS, add its CA to the system's certificate store or point SSL_CERT_FILE at it",
-            ctx.target
-        ),
+        message,
     }
 }
 

@@ -32,6 +32,14 @@ pub const PROVIDER_NAMESPACE: &str = "tencentchat";
 pub const PROVIDER_TYPE: &str = "tencentchat";
 pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The `terraform { required_providers }` block for this provider, then an empty
+/// `provider "tencentchat" {}` block (settings from the environment).
+pub fn provider_header() -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    {PROVIDER_TYPE} = {{\n      source  = \"{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"{PROVIDER_TYPE}\" {{}}\n"
+    )
+}
+
 /// When set to `1`, a missing Terraform fails the test instead of skipping it
 /// (scripts/test.sh sets it, so CI never silently skips).
 pub const REQUIRE_TERRAFORM_ENV: &str = "TENCENTCHAT_E2E_REQUIRE_TERRAFORM";
