@@ -192,7 +192,12 @@ enum Reach {
 impl Reach {
     /// Classifies a reqwest error from its kind and the texts of its causes.
     fn of(e: &reqwest::Error, sent: bool) -> Reach {
-        let texts = chain_texts(e);
+        Reach::from_texts(&chain_texts(e), e.is_connect(), sent)
+    }
+
+    /// `texts`: the error's causes; `connect`: it happened while connecting;
+    /// `sent`: an answer had begun to arrive.
+    fn from_texts(texts: &[String], connect: bool, sent: bool) -> Reach {
         let any = |needles: &[&str]| {
             texts
                 .iter()
@@ -202,7 +207,7 @@ impl Reach {
             Reach::NoSuchHost
         } else if any(TLS_REFUSED) {
             Reach::Tls
-        } else if !sent && (e.is_connect() || any(&["connection reset"])) {
+        } else if !sent && (connect || any(&["connection reset"])) {
             Reach::Connect
         } else {
             Reach::Other
@@ -995,6 +1000,70 @@ mod tests {
             assert!(!worth_asking_again(code), "{code}");
         }
         assert_eq!(out[3].result_code, 1);
+    }
+
+    #[test]
+    fn transport_failures_are_classified_by_their_causes() {
+        let t = |s: &str| vec!["client error (Connect)".to_string(), s.to_string()];
+        let nx = t("failed to lookup address information: Name or service not known");
+        assert_eq!(Reach::from_texts(&nx, true, false), Reach::NoSuchHost);
+        let nodata = t("failed to lookup address information: No address associated with hostname");
+        assert_eq!(Reach::from_texts(&nodata, true, false), Reach::NoSuchHost);
+        let again = t("failed to lookup address information: Temporary failure in name resolution");
+        assert_eq!(Reach::from_texts(&again, true, false), Reach::Connect);
+        let ca = t("invalid peer certificate: UnknownIssuer");
+        assert_eq!(Reach::from_texts(&ca, true, false), Reach::Tls);
+        let version = t("received fatal alert: ProtocolVersion");
+        assert_eq!(Reach::from_texts(&version, true, false), Reach::Tls);
+        let refused = t("Connection refused (os error 111)");
+        assert_eq!(Reach::from_texts(&refused, true, false), Reach::Connect);
+        let reset = t("Connection reset by peer (os error 104)");
+        assert_eq!(Reach::from_texts(&reset, false, false), Reach::Connect);
+        assert_eq!(Reach::from_texts(&reset, false, true), Reach::Other);
+        assert_eq!(
+            Reach::from_texts(&t("operation timed out"), false, false),
+            Reach::Other
+        );
+        assert!(Reach::Connect.unreachable() && !Reach::Other.unreachable());
+    }
+
+    #[test]
+    fn user_agent_names_both_versions() {
+        let ua = user_agent(Some("1.11.4"));
+        assert_eq!(
+            ua,
+            format!(
+                "terraform-provider-tencentchat/{} terraform/1.11.4",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert!(!user_agent(None).contains("terraform/"));
+        assert!(!user_agent(Some("")).contains("terraform/"));
+        assert_eq!(user_agent(Some("1.0\n3")), user_agent(Some("1.03")));
+    }
+
+    #[test]
+    fn regions_get_their_backup_domain_and_urls_only_an_explicit_one() {
+        let client = Client::new(config(Endpoint::Region(Region::China))).unwrap();
+        assert_eq!(
+            client.inner.bases,
+            [
+                "https://console.tim.qq.com",
+                "https://adminapi.my-imcloud.com"
+            ]
+        );
+        let client = Client::new(config(Endpoint::Region(Region::Tokyo))).unwrap();
+        assert_eq!(client.inner.bases, ["https://adminapijpn.im.qcloud.com"]);
+        let mut c = config(Endpoint::Url("http://127.0.0.1:1".into()));
+        assert_eq!(Client::new(c.clone()).unwrap().inner.bases.len(), 1);
+        c.backup_endpoint = Some("http://127.0.0.1:2/".into());
+        assert_eq!(
+            Client::new(c.clone()).unwrap().inner.bases,
+            ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+        );
+        c.backup_endpoint = Some("ftp://x".into());
+        let err = Client::new(c).unwrap_err().to_string();
+        assert!(err.contains("TENCENTCHAT_BACKUP_ENDPOINT"), "{err}");
     }
 
     #[tokio::test]
