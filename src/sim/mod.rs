@@ -20,7 +20,12 @@
 //! - the call frequency limit is a sliding one-second window per endpoint per app;
 //!   refused calls do not use it up;
 //! - injected faults apply only to calls that pass every check (including the
-//!   rate limit); every call that reached an endpoint is counted.
+//!   rate limit); every call that reached an endpoint is counted;
+//! - portrait_get lists accounts with a non-zero per-account ResultCode in
+//!   `Fail_Account`, and leaves `Fail_Account` out when none failed.
+//!
+//! [`shapes`] switches on other answer shapes the real service may use, and
+//! [`tls`] serves HTTPS with a certificate from a CA of its own.
 //!
 //! Secrets: app keys never appear in logs, Debug output or the `/__sim/` API; the
 //! UserSigs received are kept only for `GET /__sim/usersigs` and never logged.
