@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use tencentchat::chat::{Client, ClientConfig, Credentials, Endpoint, ErrorKind, Secret};
-use tencentchat::sim::Shape;
+use tencentchat::sim::{Fault, Shape};
 
 fn robot_config(user_id: &str, nick: &str) -> String {
     format!(
@@ -212,6 +212,61 @@ fn a_host_name_that_does_not_exist_is_not_retried() {
     assert_contains(&text, "does not exist", "the message");
     assert_contains(&text, "2 attempt(s)", "one attempt per domain");
     assert_contains(&text, "no-such-host.invalid", "names the endpoint");
+}
+
+fn client_for(primary: &str, backup: &str) -> Client {
+    let mut config = ClientConfig::new(
+        common::DEMO_SDKAPPID,
+        common::DEMO_ADMIN,
+        Credentials::SecretKey(Secret::new(common::DEMO_SECRET_KEY)),
+        Endpoint::Url(primary.into()),
+    );
+    config.backup_endpoint = Some(backup.into());
+    Client::new(config).expect("a valid configuration")
+}
+
+/// HTTP 5xx and API error codes are answers: the client retries the primary and
+/// never switches. A primary whose name does not resolve hands over at once.
+#[test]
+fn answers_never_switch_to_the_backup_but_a_missing_host_does() {
+    let primary = Sim::start();
+    let backup = Sim::start();
+    let client = client_for(primary.url(), backup.url());
+    for fault in [
+        Fault {
+            http_status: Some(502),
+            count: Some(2),
+            ..Fault::on("get_all_robots")
+        },
+        Fault {
+            error_code: Some(60008),
+            count: Some(1),
+            ..Fault::on("get_all_robots")
+        },
+    ] {
+        primary
+            .block_on(primary.admin().add_fault(&fault))
+            .expect("installing a fault");
+        let robots = primary.block_on(client.get_all_robots());
+        assert_eq!(robots, Ok(Vec::new()), "after {fault:?}");
+    }
+    assert_eq!(
+        primary.counters().total("get_all_robots"),
+        5,
+        "2 × 502 then OK, 60008 then OK"
+    );
+    assert_eq!(backup.counters().total.values().sum::<u64>(), 0);
+
+    let client = client_for("http://no-such-host.invalid", backup.url());
+    let robots = backup.block_on(client.get_all_robots());
+    assert_eq!(robots, Ok(Vec::new()));
+    let robots = backup.block_on(client.get_all_robots());
+    assert_eq!(robots, Ok(Vec::new()));
+    assert_eq!(
+        backup.counters().total("get_all_robots"),
+        2,
+        "kept the backup"
+    );
 }
 
 /// A CONNECT proxy that resolves only `name` (to 127.0.0.1) and records the
