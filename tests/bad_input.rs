@@ -216,6 +216,13 @@ fn cases() -> Vec<Case> {
         case("TENCENTCHAT_ENDPOINT malformed")
             .env("TENCENTCHAT_ENDPOINT", "not a url")
             .expect("TENCENTCHAT_ENDPOINT"),
+        case("backup_endpoint with another scheme")
+            .provider("backup_endpoint = \"ftp://127.0.0.1:21\"")
+            .expect("`backup_endpoint`")
+            .expect("http:// or https://"),
+        case("TENCENTCHAT_BACKUP_ENDPOINT malformed")
+            .env("TENCENTCHAT_BACKUP_ENDPOINT", "not a url")
+            .expect("TENCENTCHAT_BACKUP_ENDPOINT"),
         // --- numbers
         case("request_timeout_seconds zero").provider("request_timeout_seconds = 0"),
         case("request_timeout_seconds too big").provider("request_timeout_seconds = 301"),

@@ -32,6 +32,14 @@ pub const PROVIDER_NAMESPACE: &str = "tencentchat";
 pub const PROVIDER_TYPE: &str = "tencentchat";
 pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The `terraform { required_providers }` block for this provider, then an empty
+/// `provider "tencentchat" {}` block (settings from the environment).
+pub fn provider_header() -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    {PROVIDER_TYPE} = {{\n      source  = \"{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"{PROVIDER_TYPE}\" {{}}\n"
+    )
+}
+
 /// When set to `1`, a missing Terraform fails the test instead of skipping it
 /// (scripts/test.sh sets it, so CI never silently skips).
 pub const REQUIRE_TERRAFORM_ENV: &str = "TENCENTCHAT_E2E_REQUIRE_TERRAFORM";
@@ -130,7 +138,37 @@ impl Sim {
     /// for its `listening on` line. `apps` (SDKAppID, secret key) replace the demo
     /// app when given; each has the admin `administrator`.
     pub fn start_with(apps: &[(u64, &str)]) -> Sim {
+        Sim::spawn(apps, &[])
+    }
+
+    /// Starts the simulator serving HTTPS (`--tls-self-signed`) with a certificate
+    /// for localhost, 127.0.0.1 and `names`; its CA is [`Sim::ca_file`]. The
+    /// harness's own calls trust that CA; nothing else does.
+    pub fn start_tls(names: &[&str]) -> Sim {
+        Sim::spawn(&[], names)
+    }
+
+    /// What the simulator logged so far (one JSON line per Chat API call).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("sim.log")).unwrap_or_default()
+    }
+
+    /// The CA certificate of a simulator started with [`Sim::start_tls`].
+    pub fn ca_file(&self) -> PathBuf {
+        self._dir.path().join("tls").join("ca.pem")
+    }
+
+    fn spawn(apps: &[(u64, &str)], tls_names: &[&str]) -> Sim {
         let dir = TempDir::new("sim");
+        let mut tls_args: Vec<String> = Vec::new();
+        if !tls_names.is_empty() {
+            tls_args.push("--tls-self-signed".into());
+            tls_args.push(dir.path().join("tls").display().to_string());
+            for n in tls_names {
+                tls_args.push("--tls-name".into());
+                tls_args.push(n.to_string());
+            }
+        }
         let state = dir.path().join("sim-state.json");
         let log = std::fs::File::create(dir.path().join("sim.log")).expect("creating sim.log");
         let mut child =
@@ -142,6 +180,7 @@ impl Sim {
                 .args(apps.iter().flat_map(|(id, key)| {
                     ["--app".to_string(), format!("{id}:{key}:{DEMO_ADMIN}")]
                 }))
+                .args(&tls_args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::from(log))
@@ -178,8 +217,19 @@ impl Sim {
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let admin = Admin::new(&url);
-        let http = reqwest::Client::new();
+        let (admin, http) = if tls_args.is_empty() {
+            (Admin::new(&url), reqwest::Client::new())
+        } else {
+            let pem = std::fs::read(dir.path().join("tls").join("ca.pem")).expect("reading ca.pem");
+            let ca = reqwest::Certificate::from_pem(&pem).expect("a PEM CA");
+            (
+                Admin::with_ca(&url, &pem).expect("an admin client trusting the CA"),
+                reqwest::Client::builder()
+                    .add_root_certificate(ca)
+                    .build()
+                    .expect("an HTTP client trusting the CA"),
+            )
+        };
         // One UserSig for all of the harness's own Chat API calls, like a real client.
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -330,7 +380,9 @@ pub fn parse_listening_line(line: &str) -> Option<&str> {
     let url = line
         .trim_end()
         .strip_prefix("tencentchat-sim listening on ")?;
-    let port = url.strip_prefix("http://127.0.0.1:")?;
+    let port = url
+        .strip_prefix("http://127.0.0.1:")
+        .or_else(|| url.strip_prefix("https://127.0.0.1:"))?;
     port.parse::<u16>().ok()?;
     Some(url)
 }
