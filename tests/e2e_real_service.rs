@@ -103,7 +103,7 @@ fn a_chatbot_lives_under_every_answer_shape() {
     let text = squash(&run.stderr);
     assert_contains(
         &text,
-        "Could not read chatbot @RBT#unreadable",
+        "Could not read chatbot \"@RBT#unreadable\"",
         "its own resource",
     );
     assert_contains(&text, "ResultCode 40006", "the code is named");
