@@ -333,7 +333,7 @@ fn cases() -> Vec<Case> {
 
 fn zero_counters(sim: &Sim, what: &str) {
     let c = sim.counters();
-    for ep in ENDPOINTS {
+    for ep in ENDPOINTS.iter().copied() {
         assert_eq!(
             c.total.get(ep).copied().unwrap_or(0),
             0,
@@ -542,7 +542,7 @@ fn wrong_credentials_fail_fast_naming_the_setting_without_echoing_secrets() {
                 }
             }
             let counters = target.counters();
-            for ep in ENDPOINTS {
+            for ep in ENDPOINTS.iter().copied() {
                 let n = counters.total.get(ep).copied().unwrap_or(0);
                 if n > 2 {
                     problems.push(format!("{n} calls of {ep} (a retry storm)"));

@@ -25,8 +25,7 @@ fn robot_config(user_id: &str, nick: &str) -> String {
 }
 
 fn nick_of(sim: &Sim, user_id: &str) -> Option<String> {
-    sim.robot(user_id)
-        .and_then(|r| r["nick"].as_str().map(str::to_string))
+    sim.robot(user_id).and_then(|r| r.nick)
 }
 
 /// A port on 127.0.0.1 where nothing listens (bound, then released).

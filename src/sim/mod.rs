@@ -58,6 +58,8 @@ use std::time::Duration;
 pub const DEMO_SDKAPPID: u64 = 1_400_000_000;
 /// The demo app's secret key (public: it only opens the simulator).
 pub const DEMO_SECRET_KEY: &str = "tencentchat-sim-demo-key-0000000000000000";
+/// The admin account an app has when none is named (the demo app's too).
+pub const DEMO_ADMIN: &str = "administrator";
 
 /// How many distinct UserSigs the simulator remembers for `/__sim/usersigs`.
 const MAX_USERSIGS_KEPT: usize = 10_000;
@@ -72,7 +74,7 @@ pub struct App {
 }
 
 fn default_admins() -> Vec<String> {
-    vec!["administrator".to_string()]
+    vec![DEMO_ADMIN.to_string()]
 }
 
 impl App {
