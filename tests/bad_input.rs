@@ -216,6 +216,13 @@ fn cases() -> Vec<Case> {
         case("TENCENTCHAT_ENDPOINT malformed")
             .env("TENCENTCHAT_ENDPOINT", "not a url")
             .expect("TENCENTCHAT_ENDPOINT"),
+        case("backup_endpoint with another scheme")
+            .provider("backup_endpoint = \"ftp://127.0.0.1:21\"")
+            .expect("`backup_endpoint`")
+            .expect("http:// or https://"),
+        case("TENCENTCHAT_BACKUP_ENDPOINT malformed")
+            .env("TENCENTCHAT_BACKUP_ENDPOINT", "not a url")
+            .expect("TENCENTCHAT_BACKUP_ENDPOINT"),
         // --- numbers
         case("request_timeout_seconds zero").provider("request_timeout_seconds = 0"),
         case("request_timeout_seconds too big").provider("request_timeout_seconds = 301"),
@@ -326,7 +333,7 @@ fn cases() -> Vec<Case> {
 
 fn zero_counters(sim: &Sim, what: &str) {
     let c = sim.counters();
-    for ep in ENDPOINTS {
+    for ep in ENDPOINTS.iter().copied() {
         assert_eq!(
             c.total.get(ep).copied().unwrap_or(0),
             0,
@@ -535,7 +542,7 @@ fn wrong_credentials_fail_fast_naming_the_setting_without_echoing_secrets() {
                 }
             }
             let counters = target.counters();
-            for ep in ENDPOINTS {
+            for ep in ENDPOINTS.iter().copied() {
                 let n = counters.total.get(ep).copied().unwrap_or(0);
                 if n > 2 {
                     problems.push(format!("{n} calls of {ep} (a retry storm)"));

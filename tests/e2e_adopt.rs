@@ -106,10 +106,7 @@ fn one_apply_adopts_every_chatbot_made_elsewhere_and_changes_nothing() {
     // Everything, in one apply.
     let all = adopt_workspace(&tf, &sim);
     let before = adopt(&all, &sim, 5);
-    let mut expected: Vec<String> = profiles
-        .iter()
-        .map(|r| addr(r["user_id"].as_str().unwrap()))
-        .collect();
+    let mut expected: Vec<String> = profiles.iter().map(|r| addr(&r.user_id)).collect();
     expected.push("data.tencentchat_robots.existing".into());
     expected.sort();
     assert_eq!(state_list(&all), expected);

@@ -167,8 +167,11 @@ fn terraform_drives_a_provider_started_with_debug() {
     provider.assert_running("apply");
     assert_contains(&apply.stdout, "1 added, 0 changed, 0 destroyed", "apply");
     assert_eq!(
-        sim.robot("@RBT#debugged").expect("the chatbot was created")["nick"],
-        "Attached"
+        sim.robot("@RBT#debugged")
+            .expect("the chatbot was created")
+            .nick
+            .as_deref(),
+        Some("Attached")
     );
 
     // The same long-lived process is configured again by each command; a change

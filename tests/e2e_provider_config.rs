@@ -87,7 +87,7 @@ fn assert_no_crash(run: &common::Run) {
 
 /// Asserts that no Chat API call at all reached the simulator between two reads.
 fn assert_no_api_calls(before: &Counters, after: &Counters, what: &str) {
-    for endpoint in ENDPOINTS {
+    for endpoint in ENDPOINTS.iter().copied() {
         assert_eq!(
             delta(before, after, endpoint),
             0,
@@ -130,7 +130,7 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     let apply = ws.apply();
     assert_no_crash(&apply);
     let made = sim.robot("@RBT#late").expect("the chatbot was created");
-    assert_eq!(made["nick"], "Late");
+    assert_eq!(made.nick.as_deref(), Some("Late"));
     let counters = sim.counters();
     assert_eq!(delta(&before, &counters, "create_robot"), 1);
 
@@ -172,16 +172,16 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     assert_contains(&plan.stdout, "1 to add, 1 to change, 1 to destroy", "plan");
     assert_no_api_calls(&before, &sim.counters(), "the plan with unknown settings");
     assert_eq!(
-        sim.robot("@RBT#late").expect("still there")["nick"],
-        "Edited",
+        sim.robot("@RBT#late").expect("still there").nick.as_deref(),
+        Some("Edited"),
         "a plan changed the chatbot"
     );
 
     let apply = ws.apply();
     assert_no_crash(&apply);
     assert_eq!(
-        sim.robot("@RBT#late").expect("still there")["nick"],
-        "Later"
+        sim.robot("@RBT#late").expect("still there").nick.as_deref(),
+        Some("Later")
     );
     assert_eq!(ws.plan_detailed(&[]).code, 0, "plan after the update");
 
@@ -320,8 +320,11 @@ provider "tencentchat" {{
     let apply = ws.apply();
     assert_no_crash(&apply);
     assert_eq!(
-        sim.robot("@RBT#late").expect("the chatbot was created")["nick"],
-        "Late"
+        sim.robot("@RBT#late")
+            .expect("the chatbot was created")
+            .nick
+            .as_deref(),
+        Some("Late")
     );
 
     let before = sim.counters();

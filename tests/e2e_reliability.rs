@@ -118,7 +118,11 @@ fn assert_converged(sim: &Sim, ws: &Workspace, suffixes: &[&str], what: &str) {
     );
     for s in suffixes {
         let r = sim.robot(&format!("@RBT#{s}")).expect("listed above");
-        assert_eq!(r["nick"], format!("Bot {s}"), "{what}: profile of {s}");
+        assert_eq!(
+            r.nick.as_deref(),
+            Some(format!("Bot {s}").as_str()),
+            "{what}: profile of {s}"
+        );
     }
     let plan = ws.plan_detailed(&[]);
     assert_eq!(

@@ -67,10 +67,6 @@ fn assert_no_api_changes(before: &Counters, after: &Counters, what: &str) {
     }
 }
 
-fn str_field<'a>(robot: &'a serde_json::Value, field: &str) -> Option<&'a str> {
-    robot[field].as_str()
-}
-
 #[test]
 fn lifecycle_create_noop_update_replace_destroy() {
     const T: &str = "lifecycle_create_noop_update_replace_destroy";
@@ -101,19 +97,16 @@ fn lifecycle_create_noop_update_replace_destroy() {
     ids.sort();
     assert_eq!(ids, ["@RBT#alpha", "@RBT#beta", "@RBT#gamma"]);
     let alpha = sim.robot("@RBT#alpha").unwrap();
-    assert_eq!(str_field(&alpha, "nick"), Some("Alpha"));
+    assert_eq!(alpha.nick.as_deref(), Some("Alpha"));
     assert_eq!(
-        str_field(&alpha, "face_url"),
+        alpha.face_url.as_deref(),
         Some("https://example.com/alpha.png")
     );
-    assert!(alpha["self_signature"].is_null(), "{alpha}");
+    assert!(alpha.self_signature.is_none(), "{alpha:?}");
     let beta = sim.robot("@RBT#beta").unwrap();
-    assert_eq!(
-        str_field(&beta, "self_signature"),
-        Some("I answer questions")
-    );
+    assert_eq!(beta.self_signature.as_deref(), Some("I answer questions"));
     let gamma = sim.robot("@RBT#gamma").unwrap();
-    assert!(gamma["nick"].is_null(), "{gamma}");
+    assert!(gamma.nick.is_none(), "{gamma:?}");
 
     let shown = ws.state_show("tencentchat_robot.a");
     assert_contains(&shown, "\"@RBT#alpha\"", "state show");
@@ -160,8 +153,8 @@ fn lifecycle_create_noop_update_replace_destroy() {
     assert_eq!(delta(&before, &after, "create_robot"), 0, "{after:?}");
     assert_eq!(delta(&before, &after, "delete_robot"), 0, "{after:?}");
     let alpha = sim.robot("@RBT#alpha").unwrap();
-    assert_eq!(str_field(&alpha, "nick"), Some("Alpha 2"));
-    assert!(alpha["face_url"].is_null(), "face_url was cleared: {alpha}");
+    assert_eq!(alpha.nick.as_deref(), Some("Alpha 2"));
+    assert!(alpha.face_url.is_none(), "face_url was cleared: {alpha:?}");
     assert_eq!(ws.plan_detailed(&[]).code, 0);
 
     // Changing user_id replaces the robot.
@@ -241,7 +234,7 @@ fn out_of_band_deletion_is_planned_as_a_create() {
 
     ws.apply();
     let lost = sim.robot("@RBT#lost").expect("recreated");
-    assert_eq!(str_field(&lost, "nick"), Some("Lost"));
+    assert_eq!(lost.nick.as_deref(), Some("Lost"));
     assert_eq!(ws.plan_detailed(&[]).code, 0);
 }
 
@@ -274,8 +267,8 @@ fn out_of_band_profile_edit_shows_as_drift() {
 
     ws.apply();
     let r = sim.robot("@RBT#drift").unwrap();
-    assert_eq!(str_field(&r, "nick"), Some("Configured"));
-    assert!(r["self_signature"].is_null(), "{r}");
+    assert_eq!(r.nick.as_deref(), Some("Configured"));
+    assert!(r.self_signature.is_none(), "{r:?}");
     assert_eq!(ws.plan_detailed(&[]).code, 0);
 }
 
@@ -468,7 +461,11 @@ output "ids" {{
     for r in robots {
         let id = r["user_id"].as_str().unwrap();
         let sim_robot = sim.robot(id).unwrap();
-        assert_eq!(r["nick"], sim_robot["nick"], "nick of {id}: {out}");
+        assert_eq!(
+            r["nick"].as_str(),
+            sim_robot.nick.as_deref(),
+            "nick of {id}: {out}"
+        );
         assert!(r["face_url"].is_null(), "{out}");
         assert!(r["self_signature"].is_null(), "{out}");
     }
@@ -522,7 +519,7 @@ fn invalid_user_id_is_rejected_at_plan_without_api_calls() {
     }
 
     let counters = sim.counters();
-    for ep in ENDPOINTS {
+    for ep in ENDPOINTS.iter().copied() {
         assert_eq!(
             counters.total.get(ep).copied().unwrap_or(0),
             0,
@@ -655,12 +652,12 @@ fn harness_drives_the_simulator() {
     sim.create_out_of_band("@RBT#second", json!({}));
     assert_eq!(sim.robot_ids(), ["@RBT#first", "@RBT#second"]);
     let first = sim.robot("@RBT#first").unwrap();
-    assert_eq!(str_field(&first, "nick"), Some("First"));
-    assert!(first["face_url"].is_null(), "{first}");
+    assert_eq!(first.nick.as_deref(), Some("First"));
+    assert!(first.face_url.is_none(), "{first:?}");
 
     sim.edit_out_of_band("@RBT#second", json!({"self_signature": "edited"}));
     let second = sim.robot("@RBT#second").unwrap();
-    assert_eq!(str_field(&second, "self_signature"), Some("edited"));
+    assert_eq!(second.self_signature.as_deref(), Some("edited"));
 
     sim.delete_out_of_band("@RBT#first");
     assert_eq!(sim.robot_ids(), ["@RBT#second"]);

@@ -18,10 +18,11 @@ use std::process::ExitCode;
 use tencentchat::log::{set_min_level, Level};
 use tencentchat::log_info;
 use tencentchat::provider::env_vars;
-use tencentchat::sim::{self, App, SimConfig};
+use tencentchat::sim::{self, App, Shape, SimConfig};
 
 const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
-                       [--config FILE.json] [--state-file FILE] [--calls-per-second N] [--quiet]
+                       [--config FILE.json] [--state-file FILE] [--calls-per-second N]
+                       [--shape NAME]... [--tls-self-signed DIR [--tls-name NAME]...] [--quiet]
                        [--exec COMMAND [ARGS...]]
 
   --listen             address to serve on (default 127.0.0.1:0, a free port)
@@ -30,6 +31,11 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
                        \"state_file\":\"...\",\"calls_per_second\":N}; flags override it
   --state-file         keep robots and profiles in FILE across restarts
   --calls-per-second   per endpoint per app before error 60007 (default 200)
+  --shape              answer in this shape too (repeatable; also PUT /__sim/shapes):
+                       {SHAPES}
+  --tls-self-signed    serve HTTPS: write a new CA to DIR/ca.pem and use a certificate it
+                       signed for localhost, 127.0.0.1 and every --tls-name
+  --tls-name           another host name (or IP address) for that certificate
   --quiet              log warnings and errors only
   --exec COMMAND...    run COMMAND (every argument after --exec) against the simulator,
                        then stop and exit with its status. COMMAND gets
@@ -39,8 +45,15 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
 
 With no --app and no --config, serves the demo app (SDKAppID 1400000000).";
 
+fn usage() -> String {
+    let shapes: Vec<String> = Shape::ALL.iter().map(|s| s.name()).collect();
+    USAGE.replace("{SHAPES}", &shapes.join(", "))
+}
+
 struct Options {
     listen: SocketAddr,
+    tls_dir: Option<PathBuf>,
+    tls_names: Vec<String>,
     config: SimConfig,
     quiet: bool,
     /// `--exec`: the command and its arguments.
@@ -84,6 +97,9 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut calls_per_second: Option<u32> = None;
     let mut quiet = false;
     let mut exec = Vec::new();
+    let mut shapes = Vec::new();
+    let mut tls_dir = None;
+    let mut tls_names = Vec::new();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -113,6 +129,11 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
                         .map_err(|_| format!("--calls-per-second: {v:?} is not a number"))?,
                 );
             }
+            "--shape" => {
+                shapes.push(Shape::from_name(&value()?).map_err(|e| format!("--shape: {e}"))?)
+            }
+            "--tls-self-signed" => tls_dir = Some(PathBuf::from(value()?)),
+            "--tls-name" => tls_names.push(value()?),
             "--quiet" => quiet = true,
             "--exec" => {
                 exec = args.by_ref().collect();
@@ -146,14 +167,20 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     if let Some(n) = calls_per_second {
         config.calls_per_second = n;
     }
+    config.shapes.extend(shapes);
     let mut seen = std::collections::BTreeSet::new();
     for app in &config.apps {
         if !seen.insert(app.sdkappid) {
             return Err(format!("SDKAppID {} is given twice", app.sdkappid));
         }
     }
+    if tls_dir.is_none() && !tls_names.is_empty() {
+        return Err("--tls-name needs --tls-self-signed DIR".into());
+    }
     Ok(Options {
         listen,
+        tls_dir,
+        tls_names,
         config,
         quiet: quiet || !exec.is_empty(),
         exec,
@@ -242,11 +269,11 @@ async fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(o) => o,
         Err(e) if e.is_empty() => {
-            println!("{USAGE}");
+            println!("{}", usage());
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("tencentchat-sim: {e}\n\n{USAGE}");
+            eprintln!("tencentchat-sim: {e}\n\n{}", usage());
             return ExitCode::from(2);
         }
     };
@@ -258,7 +285,21 @@ async fn main() -> ExitCode {
     sim::log_calls(!options.quiet);
     let apps = options.config.apps.clone();
     let state_file = options.config.state_file.clone();
-    let running = match sim::start(options.config, options.listen).await {
+    let tls = match &options.tls_dir {
+        None => None,
+        Some(dir) => match sim::tls::SelfSigned::create(dir, &options.tls_names) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("tencentchat-sim: --tls-self-signed {}: {e}", dir.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let started = match &tls {
+        None => sim::start(options.config, options.listen).await,
+        Some(tls) => sim::start_tls(options.config, options.listen, tls).await,
+    };
+    let running = match started {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tencentchat-sim: cannot start: {e}");
@@ -285,6 +326,9 @@ async fn main() -> ExitCode {
                 app.sdkappid,
                 app.admins.join(",")
             );
+        }
+        if let Some(tls) = &tls {
+            let _ = writeln!(out, "  CA certificate {}", tls.ca_file.display());
         }
         if let Some(path) = &state_file {
             let _ = writeln!(out, "  state file {}", path.display());
@@ -344,6 +388,11 @@ mod tests {
         assert!(parse(&["--app", "1:k", "--app", "1:j"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--listen"]).is_err());
+        let o = parse(&["--shape", "empty-null", "--shape=gzip"]).unwrap();
+        assert_eq!(o.config.shapes, [Shape::EmptyNull, Shape::Gzip]);
+        assert!(parse(&["--shape", "nope"])
+            .err()
+            .is_some_and(|e| e.contains("portrait-transient")));
         assert!(o.exec.is_empty());
     }
 

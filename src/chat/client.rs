@@ -12,6 +12,7 @@ use super::region::Region;
 use super::{retry, usersig, wire};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
@@ -68,6 +69,11 @@ pub struct ClientConfig {
     pub retry_deadline: Duration,
     /// Client-side limit per endpoint.
     pub calls_per_second: u32,
+    /// A base URL tried when the endpoint cannot be reached. With a region and
+    /// none given, the region's documented backup domain is used.
+    pub backup_endpoint: Option<String>,
+    /// The Terraform version, for the User-Agent.
+    pub terraform_version: Option<String>,
 }
 
 impl ClientConfig {
@@ -91,6 +97,8 @@ impl ClientConfig {
             max_retries: Self::DEFAULT_MAX_RETRIES,
             retry_deadline: Self::DEFAULT_RETRY_DEADLINE,
             calls_per_second: Self::DEFAULT_CALLS_PER_SECOND,
+            backup_endpoint: None,
+            terraform_version: None,
         }
     }
 }
@@ -113,8 +121,15 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
-    /// Base URL without a trailing slash.
-    base: String,
+    /// Base URLs without a trailing slash: the primary, then the backup if any.
+    bases: Vec<String>,
+    /// Index into `bases` of the one requests go to now.
+    active: AtomicUsize,
+    /// Set once a base answered (any HTTP answer): from then on the client
+    /// sticks with it for the rest of the process.
+    settled: AtomicBool,
+    /// Why the client moved away from the primary (for the one log line).
+    switched_because: Mutex<Option<String>>,
     ctx: Context,
     sdkappid: u64,
     identifier: String,
@@ -146,19 +161,101 @@ impl std::fmt::Debug for Client {
 
 /// Why one attempt failed (before deciding whether to retry).
 enum Failure {
-    Api { code: i64, info: String },
+    Api {
+        code: i64,
+        info: String,
+    },
     Http(u16),
-    Transport { detail: String, timeout: bool },
+    Transport {
+        detail: String,
+        timeout: bool,
+        reach: Reach,
+    },
     BadResponse(String),
 }
+
+/// What a transport failure says about the server's reachability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// The resolver says the host name does not exist: retrying cannot help.
+    NoSuchHost,
+    /// The TLS handshake failed on the certificate, the name or the version:
+    /// retrying cannot help.
+    Tls,
+    /// No connection (refused, reset before an answer, a temporary resolver
+    /// failure, a connect timeout): may mend.
+    Connect,
+    /// The connection was made but the answer was lost or late.
+    Other,
+}
+
+impl Reach {
+    /// Classifies a reqwest error from its kind and the texts of its causes.
+    fn of(e: &reqwest::Error, sent: bool) -> Reach {
+        Reach::from_texts(&chain_texts(e), e.is_connect(), sent)
+    }
+
+    /// `texts`: the error's causes; `connect`: it happened while connecting;
+    /// `sent`: an answer had begun to arrive.
+    fn from_texts(texts: &[String], connect: bool, sent: bool) -> Reach {
+        let any = |needles: &[&str]| {
+            texts
+                .iter()
+                .any(|t| needles.iter().any(|n| t.to_ascii_lowercase().contains(n)))
+        };
+        if any(NO_SUCH_HOST) {
+            Reach::NoSuchHost
+        } else if any(TLS_REFUSED) {
+            Reach::Tls
+        } else if !sent && (connect || any(&["connection reset"])) {
+            Reach::Connect
+        } else {
+            Reach::Other
+        }
+    }
+
+    /// Whether the backup domain should be tried.
+    fn unreachable(self) -> bool {
+        self != Reach::Other
+    }
+}
+
+/// Resolver answers meaning "this name does not exist" (glibc EAI_NONAME and
+/// EAI_NODATA, macOS, Windows), as opposed to "Temporary failure in name resolution".
+const NO_SUCH_HOST: &[&str] = &[
+    "name or service not known",
+    "no address associated with hostname",
+    "nodename nor servname provided",
+    "no such host is known",
+];
+
+/// rustls handshake failures that no retry can mend.
+const TLS_REFUSED: &[&str] = &[
+    "invalid peer certificate",
+    "peer is incompatible",
+    "received fatal alert",
+];
 
 impl Failure {
     fn is_transient(&self) -> bool {
         match self {
             Failure::Api { code, .. } => classify(*code) == ErrorKind::Transient,
             Failure::Http(status) => error::http_status_is_transient(*status),
-            Failure::Transport { .. } => true,
+            Failure::Transport { reach, .. } => matches!(reach, Reach::Connect | Reach::Other),
             Failure::BadResponse(_) => false,
+        }
+    }
+
+    /// Whether the server gave any HTTP answer.
+    fn answered(&self) -> bool {
+        !matches!(self, Failure::Transport { .. })
+    }
+
+    /// Why the backup should be tried, if it should.
+    fn unreachable_because(&self) -> Option<String> {
+        match self {
+            Failure::Transport { reach, detail, .. } if reach.unreachable() => Some(detail.clone()),
+            _ => None,
         }
     }
 }
@@ -203,9 +300,24 @@ fn validate_endpoint_url(raw: &str) -> Result<String, String> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
+/// The User-Agent header: this provider's version and, when known, Terraform's.
+fn user_agent(terraform_version: Option<&str>) -> String {
+    let mut ua = concat!("terraform-provider-tencentchat/", env!("CARGO_PKG_VERSION")).to_string();
+    if let Some(v) = terraform_version.filter(|v| !v.is_empty()) {
+        let v: String = v
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(64)
+            .collect();
+        ua.push_str(" terraform/");
+        ua.push_str(&v);
+    }
+    ua
+}
+
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ChatError> {
-        let (base, target) = match &config.endpoint {
+        let (base, mut target) = match &config.endpoint {
             Endpoint::Region(r) => (
                 r.base_url(),
                 format!("region \"{}\" ({})", r.key(), r.base_url()),
@@ -218,6 +330,20 @@ impl Client {
                 (base, target)
             }
         };
+        let backup = match (&config.backup_endpoint, &config.endpoint) {
+            (Some(raw), _) => Some(validate_endpoint_url(raw).map_err(|m| {
+                error::config(format!(
+                    "backup {m}; set backup_endpoint (TENCENTCHAT_BACKUP_ENDPOINT) to a base URL such as https://adminapi.my-imcloud.com"
+                ))
+            })?),
+            (None, Endpoint::Region(r)) => r.backup_domain().map(|d| format!("https://{d}")),
+            (None, Endpoint::Url(_)) => None,
+        };
+        let mut bases = vec![base];
+        if let Some(b) = backup.filter(|b| *b != bases[0]) {
+            target.push_str(&format!(", backup {b}"));
+            bases.push(b);
+        }
         if config.identifier.is_empty() {
             return Err(error::config(
                 "identifier (TENCENTCHAT_IDENTIFIER) is empty: set it to an app admin account such as \"administrator\"".into(),
@@ -244,10 +370,7 @@ impl Client {
             .use_rustls_tls()
             .connect_timeout(config.request_timeout.min(MAX_CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(
-                "terraform-provider-tencentchat/",
-                env!("CARGO_PKG_VERSION")
-            ))
+            .user_agent(user_agent(config.terraform_version.as_deref()))
             .build()
             .map_err(|e| {
                 error::config(format!(
@@ -265,7 +388,10 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
-                base,
+                bases,
+                active: AtomicUsize::new(0),
+                settled: AtomicBool::new(false),
+                switched_because: Mutex::new(None),
                 ctx,
                 sdkappid: config.sdkappid,
                 identifier: config.identifier,
@@ -338,8 +464,12 @@ impl Client {
     /// Profiles of any number of accounts (batches of 100), one entry per account,
     /// in request order, each with its own ResultCode.
     ///
-    /// An account the API leaves out of its answer gets an entry with ResultCode
-    /// 70107 (could not be read). No call is made for an empty list.
+    /// The per-account results are trusted one by one: accounts whose own
+    /// ResultCode is transient (40006, 10002, …), or that the answer left out, are
+    /// asked again — those accounts only — within the retry budget
+    /// (`max_retries`, `retry_deadline`). One still missing after that gets an
+    /// entry with ResultCode [`wire::RESULT_NOT_IN_ANSWER`]. No call is made for
+    /// an empty list.
     pub async fn portrait_get(
         &self,
         user_ids: &[String],
@@ -347,14 +477,54 @@ impl Client {
     ) -> Result<Vec<wire::UserProfile>, ChatError> {
         let mut out = Vec::with_capacity(user_ids.len());
         for batch in user_ids.chunks(wire::MAX_PORTRAIT_GET_ACCOUNTS) {
-            let req = wire::PortraitGetRequest {
-                to_account: batch.to_vec(),
-                tag_list: tags.iter().map(|t| t.to_string()).collect(),
-            };
-            let resp: wire::PortraitGetResponse = self.call(wire::PORTRAIT_GET, &req).await?;
-            out.extend(in_request_order(batch, resp.user_profile_item));
+            out.extend(self.portrait_get_batch(batch, tags).await?);
         }
         Ok(out)
+    }
+
+    async fn portrait_get_batch(
+        &self,
+        batch: &[String],
+        tags: &[&str],
+    ) -> Result<Vec<wire::UserProfile>, ChatError> {
+        let ask = |accounts: Vec<String>| async move {
+            let req = wire::PortraitGetRequest {
+                tag_list: tags.iter().map(|t| t.to_string()).collect(),
+                to_account: accounts,
+            };
+            let resp: wire::PortraitGetResponse = self.call(wire::PORTRAIT_GET, &req).await?;
+            Ok::<_, ChatError>(in_request_order(&req.to_account, resp.user_profile_item))
+        };
+        let mut got = ask(batch.to_vec()).await?;
+        let started = Instant::now();
+        let mut stop = self.inner.stop.subscribe();
+        for retry in 0..self.inner.max_retries {
+            let pending: Vec<usize> = (0..got.len())
+                .filter(|&i| worth_asking_again(got[i].result_code))
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            let delay = retry::backoff(retry);
+            if started.elapsed() + delay >= self.inner.retry_deadline {
+                break;
+            }
+            log_debug!(
+                "chat",
+                "some accounts could not be read; asking again for those only",
+                endpoint = wire::endpoint_name(wire::PORTRAIT_GET),
+                accounts = pending.len(),
+                delay_ms = delay.as_millis()
+            );
+            sleep_or_stop(Instant::now() + delay, &mut stop)
+                .await
+                .map_err(|_| error::stopped(wire::endpoint_name(wire::PORTRAIT_GET)))?;
+            let again = ask(pending.iter().map(|&i| batch[i].clone()).collect()).await?;
+            for (i, profile) in pending.into_iter().zip(again) {
+                got[i] = profile;
+            }
+        }
+        Ok(got)
     }
 
     /// Stops in-flight work: waits and retries end at once with an error.
@@ -422,6 +592,7 @@ impl Client {
         let mut attempts = 0u32;
         let mut retries = 0u32;
         let mut resigned = false;
+        let mut tried = vec![false; self.inner.bases.len()];
         loop {
             if *stop.borrow() {
                 return Err(error::stopped(endpoint));
@@ -438,13 +609,25 @@ impl Client {
                 endpoint = endpoint,
                 attempt = attempts
             );
+            let base = self.inner.active.load(Ordering::SeqCst);
+            tried[base] = true;
             let failure = tokio::select! {
-                r = self.attempt::<T>(path, &body, &sig) => match r {
-                    Ok(v) => return Ok(v),
+                r = self.attempt::<T>(base, path, &body, &sig) => match r {
+                    Ok(v) => {
+                        self.settle(base);
+                        return Ok(v);
+                    }
                     Err(f) => f,
                 },
                 _ = stop.wait_for(|s| *s) => return Err(error::stopped(endpoint)),
             };
+            if failure.answered() {
+                self.settle(base);
+            } else if let Some(next) = self.fail_over(base, &failure) {
+                if !tried[next] {
+                    continue;
+                }
+            }
             if let Failure::Api { code: 70001, .. } = failure {
                 if !self.inner.ctx.preissued && !resigned {
                     log_debug!(
@@ -487,15 +670,65 @@ impl Client {
         }
     }
 
-    /// One HTTP request and the parsing of its answer.
+    /// A base answered: stick with it for the rest of the process. The first
+    /// time, if it is not the primary, one log line says which and why.
+    fn settle(&self, base: usize) {
+        let i = &self.inner;
+        if i.settled.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        i.active.store(base, Ordering::SeqCst);
+        if base != 0 {
+            let why = i
+                .switched_because
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .unwrap_or_default();
+            log_info!(
+                "chat",
+                "using the backup domain for the rest of this run: the primary could not be reached",
+                primary = i.bases[0],
+                backup = i.bases[base],
+                reason = why
+            );
+        }
+    }
+
+    /// Before any base has answered, a base that cannot be reached hands over to
+    /// the other one. Returns the base to use next when it switched.
+    fn fail_over(&self, base: usize, failure: &Failure) -> Option<usize> {
+        let i = &self.inner;
+        let why = failure.unreachable_because()?;
+        if i.bases.len() < 2 || i.settled.load(Ordering::SeqCst) {
+            return None;
+        }
+        let next = (base + 1) % i.bases.len();
+        if base == 0 {
+            *i.switched_because.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
+        }
+        log_debug!(
+            "chat",
+            "base URL could not be reached; trying the other one",
+            from = i.bases[base],
+            to = i.bases[next]
+        );
+        let _ = i
+            .active
+            .compare_exchange(base, next, Ordering::SeqCst, Ordering::SeqCst);
+        Some(next)
+    }
+
+    /// One HTTP request to `bases[base]` and the parsing of its answer.
     async fn attempt<T: DeserializeOwned>(
         &self,
+        base: usize,
         path: &str,
         body: &[u8],
         sig: &Secret,
     ) -> Result<T, Failure> {
         let i = &self.inner;
-        let url = format!("{}/{}", i.base, path);
+        let url = format!("{}/{}", i.bases[base], path);
         let random = fastrand::u32(..).to_string();
         let sdkappid = i.sdkappid.to_string();
         let query = [
@@ -505,9 +738,12 @@ impl Client {
             ("random", random.as_str()),
             ("contenttype", "json"),
         ];
-        let transport = |e: reqwest::Error| Failure::Transport {
-            timeout: e.is_timeout(),
-            detail: self.redact(&error_chain(&e), sig),
+        let transport = |sent: bool| {
+            move |e: reqwest::Error| Failure::Transport {
+                timeout: e.is_timeout(),
+                reach: Reach::of(&e, sent),
+                detail: self.redact(&error_chain(&e), sig),
+            }
         };
         let resp = i
             .http
@@ -518,9 +754,9 @@ impl Client {
             .body(body.to_vec())
             .send()
             .await
-            .map_err(transport)?;
+            .map_err(transport(false))?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(transport)?;
+        let bytes = resp.bytes().await.map_err(transport(true))?;
         if status != 200 {
             return Err(Failure::Http(status));
         }
@@ -566,7 +802,19 @@ impl Client {
                 error::api_error(ctx, endpoint, code, &info, attempts, expired_at)
             }
             Failure::Http(status) => error::http_status(ctx, endpoint, status, attempts),
-            Failure::Transport { detail, timeout } => error::transport(
+            Failure::Transport {
+                reach: Reach::NoSuchHost,
+                detail,
+                ..
+            } => error::no_such_host(ctx, endpoint, &detail, attempts),
+            Failure::Transport {
+                reach: Reach::Tls,
+                detail,
+                ..
+            } => error::tls_refused(ctx, endpoint, &detail, attempts),
+            Failure::Transport {
+                detail, timeout, ..
+            } => error::transport(
                 ctx,
                 endpoint,
                 &detail,
@@ -578,8 +826,9 @@ impl Client {
     }
 }
 
-/// A reqwest error and its causes, without the request URL (which holds the UserSig).
-fn error_chain(e: &reqwest::Error) -> String {
+/// The texts of a reqwest error's causes, outermost first, without the error
+/// itself (whose text holds the request URL, and so the UserSig).
+fn chain_texts(e: &reqwest::Error) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -589,14 +838,26 @@ fn error_chain(e: &reqwest::Error) -> String {
         }
         source = s.source();
     }
+    parts
+}
+
+/// A reqwest error's root cause, without the request URL (which holds the UserSig).
+fn error_chain(e: &reqwest::Error) -> String {
+    let parts = chain_texts(e);
     match parts.last() {
         Some(root) => root.clone(),
         None => "connection failed".to_string(),
     }
 }
 
+/// Whether a per-account portrait_get result is worth asking for again.
+fn worth_asking_again(code: i64) -> bool {
+    code == wire::RESULT_NOT_IN_ANSWER || classify(code) == ErrorKind::Transient
+}
+
 /// Puts a batch's profiles in request order; an account missing from the answer
-/// gets a 70107 entry, so callers always see one entry per requested account.
+/// (for example one listed only in `Fail_Account`) gets an entry with
+/// [`wire::RESULT_NOT_IN_ANSWER`], so callers always see one entry per account.
 fn in_request_order(batch: &[String], mut got: Vec<wire::UserProfile>) -> Vec<wire::UserProfile> {
     batch
         .iter()
@@ -605,7 +866,7 @@ fn in_request_order(batch: &[String], mut got: Vec<wire::UserProfile>) -> Vec<wi
             None => wire::UserProfile {
                 to_account: id.clone(),
                 profile_item: Vec::new(),
-                result_code: 70107,
+                result_code: wire::RESULT_NOT_IN_ANSWER,
                 result_info: "the API returned no profile for this account".to_string(),
             },
         })
@@ -730,8 +991,79 @@ mod tests {
         let ids: Vec<_> = out.iter().map(|p| p.to_account.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "a"]);
         assert_eq!(out[0].result_code, 0);
-        assert_eq!(out[1].result_code, 70107);
+        assert_eq!(out[1].result_code, wire::RESULT_NOT_IN_ANSWER);
+        assert!(worth_asking_again(out[1].result_code));
+        for code in [40006, 10002] {
+            assert!(worth_asking_again(code), "{code}");
+        }
+        for code in [0, 70107, 40003, 40007] {
+            assert!(!worth_asking_again(code), "{code}");
+        }
         assert_eq!(out[3].result_code, 1);
+    }
+
+    #[test]
+    fn transport_failures_are_classified_by_their_causes() {
+        let t = |s: &str| vec!["client error (Connect)".to_string(), s.to_string()];
+        let nx = t("failed to lookup address information: Name or service not known");
+        assert_eq!(Reach::from_texts(&nx, true, false), Reach::NoSuchHost);
+        let nodata = t("failed to lookup address information: No address associated with hostname");
+        assert_eq!(Reach::from_texts(&nodata, true, false), Reach::NoSuchHost);
+        let again = t("failed to lookup address information: Temporary failure in name resolution");
+        assert_eq!(Reach::from_texts(&again, true, false), Reach::Connect);
+        let ca = t("invalid peer certificate: UnknownIssuer");
+        assert_eq!(Reach::from_texts(&ca, true, false), Reach::Tls);
+        let version = t("received fatal alert: ProtocolVersion");
+        assert_eq!(Reach::from_texts(&version, true, false), Reach::Tls);
+        let refused = t("Connection refused (os error 111)");
+        assert_eq!(Reach::from_texts(&refused, true, false), Reach::Connect);
+        let reset = t("Connection reset by peer (os error 104)");
+        assert_eq!(Reach::from_texts(&reset, false, false), Reach::Connect);
+        assert_eq!(Reach::from_texts(&reset, false, true), Reach::Other);
+        assert_eq!(
+            Reach::from_texts(&t("operation timed out"), false, false),
+            Reach::Other
+        );
+        assert!(Reach::Connect.unreachable() && !Reach::Other.unreachable());
+    }
+
+    #[test]
+    fn user_agent_names_both_versions() {
+        let ua = user_agent(Some("1.11.4"));
+        assert_eq!(
+            ua,
+            format!(
+                "terraform-provider-tencentchat/{} terraform/1.11.4",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert!(!user_agent(None).contains("terraform/"));
+        assert!(!user_agent(Some("")).contains("terraform/"));
+        assert_eq!(user_agent(Some("1.0\n3")), user_agent(Some("1.03")));
+    }
+
+    #[test]
+    fn regions_get_their_backup_domain_and_urls_only_an_explicit_one() {
+        let client = Client::new(config(Endpoint::Region(Region::China))).unwrap();
+        assert_eq!(
+            client.inner.bases,
+            [
+                "https://console.tim.qq.com",
+                "https://adminapi.my-imcloud.com"
+            ]
+        );
+        let client = Client::new(config(Endpoint::Region(Region::Tokyo))).unwrap();
+        assert_eq!(client.inner.bases, ["https://adminapijpn.im.qcloud.com"]);
+        let mut c = config(Endpoint::Url("http://127.0.0.1:1".into()));
+        assert_eq!(Client::new(c.clone()).unwrap().inner.bases.len(), 1);
+        c.backup_endpoint = Some("http://127.0.0.1:2/".into());
+        assert_eq!(
+            Client::new(c.clone()).unwrap().inner.bases,
+            ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+        );
+        c.backup_endpoint = Some("ftp://x".into());
+        let err = Client::new(c).unwrap_err().to_string();
+        assert!(err.contains("TENCENTCHAT_BACKUP_ENDPOINT"), "{err}");
     }
 
     #[tokio::test]

@@ -21,6 +21,10 @@ pub enum ErrorKind {
     LimitReached,
     /// 70107: the account does not exist.
     NotFound,
+    /// The service could not be reached and retrying cannot help: the host name
+    /// does not exist (the resolver said so), or the TLS handshake failed on the
+    /// certificate, the name or the version. Not a credentials problem.
+    Unreachable,
     /// The call was abandoned because the provider was asked to stop.
     Stopped,
     Other,
@@ -339,6 +343,45 @@ pub(crate) fn transport(
     };
     ChatError {
         kind: ErrorKind::Transient,
+        endpoint: endpoint.to_string(),
+        code: None,
+        info: detail.to_string(),
+        message,
+    }
+}
+
+/// The resolver says a host name does not exist. `detail` must already be redacted.
+pub(crate) fn no_such_host(
+    ctx: &Context,
+    endpoint: &str,
+    detail: &str,
+    attempts: u32,
+) -> ChatError {
+    unreachable(
+        endpoint,
+        detail,
+        format!(
+            "{endpoint} could not reach {} because the host name does not exist ({detail}; {attempts} attempt(s), not retried): check the region (TENCENTCHAT_REGION) or endpoint (TENCENTCHAT_ENDPOINT) setting and this machine's DNS",
+            ctx.target
+        ),
+    )
+}
+
+/// The TLS handshake failed for a reason no retry mends. `detail` must be redacted.
+pub(crate) fn tls_refused(ctx: &Context, endpoint: &str, detail: &str, attempts: u32) -> ChatError {
+    unreachable(
+        endpoint,
+        detail,
+        format!(
+            "{endpoint} could not set up a secure connection to {}: the server's certificate is not trusted or does not match its name, or the TLS versions differ ({detail}; {attempts} attempt(s), not retried): if a company proxy inspects TLS, add its CA to the system's certificate store or point SSL_CERT_FILE at it",
+            ctx.target
+        ),
+    )
+}
+
+fn unreachable(endpoint: &str, detail: &str, message: String) -> ChatError {
+    ChatError {
+        kind: ErrorKind::Unreachable,
         endpoint: endpoint.to_string(),
         code: None,
         info: detail.to_string(),

@@ -89,6 +89,22 @@ impl Region {
     pub fn base_url(self) -> String {
         format!("https://{}", self.domain())
     }
+
+    /// The backup domain Tencent documents for this region (RESTful API overview),
+    /// tried only when the primary cannot be reached. Tokyo has none documented;
+    /// Mumbai's appears only on older pages of the docs but is kept.
+    pub fn backup_domain(self) -> Option<&'static str> {
+        match self {
+            Region::China => Some("adminapi.my-imcloud.com"),
+            Region::Singapore => Some("adminapisgp.my-imcloud.com"),
+            Region::Seoul => Some("adminapikr.my-imcloud.com"),
+            Region::Tokyo => None,
+            Region::Frankfurt => Some("adminapiger.my-imcloud.com"),
+            Region::Mumbai => Some("adminapiind.my-imcloud.com"),
+            Region::SiliconValley => Some("adminapiusa.my-imcloud.com"),
+            Region::Jakarta => Some("adminapiidn.my-imcloud.com"),
+        }
+    }
 }
 
 impl std::fmt::Display for Region {
@@ -122,6 +138,22 @@ mod tests {
         domains.sort();
         domains.dedup();
         assert_eq!(domains.len(), 8);
+    }
+
+    #[test]
+    fn backup_domains_mirror_the_primary_ones() {
+        assert_eq!(
+            Region::China.backup_domain(),
+            Some("adminapi.my-imcloud.com")
+        );
+        assert_eq!(Region::Tokyo.backup_domain(), None);
+        for r in Region::ALL {
+            if let (Some(b), Some(tail)) =
+                (r.backup_domain(), r.domain().strip_suffix(".im.qcloud.com"))
+            {
+                assert_eq!(b, format!("{tail}.my-imcloud.com"));
+            }
+        }
     }
 
     #[test]

@@ -38,20 +38,38 @@ pub const MAX_PORTRAIT_GET_ACCOUNTS: usize = 100;
 /// Calls per second per endpoint per app that Tencent documents.
 pub const DOCUMENTED_CALLS_PER_SECOND: u32 = 200;
 
+/// The per-account ResultCode the client gives an account that a portrait_get
+/// answer left out (not a Tencent code: Tencent's are positive).
+pub const RESULT_NOT_IN_ANSWER: i64 = -1;
+/// Per-account portrait_get codes meaning the account does not exist: 70107
+/// (never imported) and 40003 (account does not exist). No other code means gone.
+pub const RESULT_GONE: [i64; 2] = [70107, 40003];
+
 /// Profile tags this project reads and writes.
 pub const TAG_NICK: &str = "Tag_Profile_IM_Nick";
 pub const TAG_IMAGE: &str = "Tag_Profile_IM_Image";
 pub const TAG_SELF_SIGNATURE: &str = "Tag_Profile_IM_SelfSignature";
 pub const PROFILE_TAGS: [&str; 3] = [TAG_NICK, TAG_IMAGE, TAG_SELF_SIGNATURE];
 
+/// Reads `null` as the type's default: Tencent's docs do not say whether an empty
+/// array, object or string is sent as `[]`, left out, or `null`, so the client
+/// accepts all three (a missing field is handled by `#[serde(default)]`).
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 /// The envelope every response carries.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Status {
-    #[serde(rename = "ActionStatus", default)]
+    #[serde(rename = "ActionStatus", default, deserialize_with = "null_as_default")]
     pub action_status: String,
-    #[serde(rename = "ErrorCode", default)]
+    #[serde(rename = "ErrorCode", default, deserialize_with = "null_as_default")]
     pub error_code: i64,
-    #[serde(rename = "ErrorInfo", default)]
+    #[serde(rename = "ErrorInfo", default, deserialize_with = "null_as_default")]
     pub error_info: String,
     #[serde(
         rename = "ErrorDisplay",
@@ -101,7 +119,11 @@ pub struct GetAllRobotsRequest {}
 pub struct GetAllRobotsResponse {
     #[serde(flatten)]
     pub status: Status,
-    #[serde(rename = "Robot_Account", default)]
+    #[serde(
+        rename = "Robot_Account",
+        default,
+        deserialize_with = "null_as_default"
+    )]
     pub robot_account: Vec<String>,
 }
 
@@ -139,11 +161,11 @@ pub struct PortraitGetRequest {
 pub struct UserProfile {
     #[serde(rename = "To_Account")]
     pub to_account: String,
-    #[serde(rename = "ProfileItem", default)]
+    #[serde(rename = "ProfileItem", default, deserialize_with = "null_as_default")]
     pub profile_item: Vec<ProfileItem>,
-    #[serde(rename = "ResultCode", default)]
+    #[serde(rename = "ResultCode", default, deserialize_with = "null_as_default")]
     pub result_code: i64,
-    #[serde(rename = "ResultInfo", default)]
+    #[serde(rename = "ResultInfo", default, deserialize_with = "null_as_default")]
     pub result_info: String,
 }
 
@@ -151,8 +173,20 @@ pub struct UserProfile {
 pub struct PortraitGetResponse {
     #[serde(flatten)]
     pub status: Status,
-    #[serde(rename = "UserProfileItem", default)]
+    #[serde(
+        rename = "UserProfileItem",
+        default,
+        deserialize_with = "null_as_default"
+    )]
     pub user_profile_item: Vec<UserProfile>,
+    /// Accounts that could not be read; the docs show it only when one failed.
+    #[serde(
+        rename = "Fail_Account",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub fail_account: Vec<String>,
 }
 
 #[cfg(test)]
@@ -176,5 +210,39 @@ mod tests {
             r#"{"UserID":"@RBT#001","Nick":"Jarvis"}"#
         );
         assert_eq!(endpoint_name(PORTRAIT_GET), "portrait_get");
+    }
+
+    #[test]
+    fn empty_values_may_be_missing_or_null_and_unknown_fields_are_ignored() {
+        for body in [
+            r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":null,"Robot_Account":null}"#,
+            r#"{"ActionStatus":"OK","ErrorCode":0,"Robot_Account":[],"Extra":{"a":1}}"#,
+            r#"{"ActionStatus":"OK","ErrorCode":null,"ErrorInfo":""}"#,
+        ] {
+            let r: GetAllRobotsResponse = serde_json::from_str(body).unwrap();
+            assert!(r.robot_account.is_empty(), "{body}");
+            assert_eq!(r.status.error_code, 0, "{body}");
+        }
+        let r: PortraitGetResponse = serde_json::from_str(
+            r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":"",
+                "UserProfileItem":[
+                  {"To_Account":"a","ProfileItem":null,"ResultCode":0,"ResultInfo":null},
+                  {"To_Account":"b","ResultCode":40006,"ResultInfo":"Err_Profile_PortraitGet_Read_Custom_Data_Fail","New":true},
+                  {"To_Account":"c","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"n"}]}],
+                "Fail_Account":["b"],"CurrentStandardSequence":1}"#,
+        )
+        .unwrap();
+        assert_eq!(r.user_profile_item.len(), 3);
+        assert!(r.user_profile_item[0].profile_item.is_empty());
+        assert_eq!(r.user_profile_item[1].result_code, 40006);
+        assert_eq!(r.user_profile_item[2].profile_item.len(), 1);
+        assert_eq!(r.fail_account, ["b"]);
+        for body in [
+            r#"{"ActionStatus":"OK","ErrorCode":0,"UserProfileItem":null,"Fail_Account":null}"#,
+            r#"{"ActionStatus":"OK","ErrorCode":0}"#,
+        ] {
+            let r: PortraitGetResponse = serde_json::from_str(body).unwrap();
+            assert!(r.user_profile_item.is_empty() && r.fail_account.is_empty());
+        }
     }
 }

@@ -45,6 +45,10 @@ const ENDPOINT: Setting = Setting {
     attr: "endpoint",
     env: "TENCENTCHAT_ENDPOINT",
 };
+const BACKUP_ENDPOINT: Setting = Setting {
+    attr: "backup_endpoint",
+    env: "TENCENTCHAT_BACKUP_ENDPOINT",
+};
 const REQUEST_TIMEOUT: Setting = Setting {
     attr: "request_timeout_seconds",
     env: "TENCENTCHAT_REQUEST_TIMEOUT_SECONDS",
@@ -134,6 +138,14 @@ pub(crate) fn schema() -> Schema {
                  local `tencentchat-sim`); overrides `region`. Also `TENCENTCHAT_ENDPOINT`.",
             ),
             Attribute::optional(
+                BACKUP_ENDPOINT.attr,
+                Type::String,
+                "A base URL tried only when the primary cannot be reached (no such host, \
+                 connection refused or reset, TLS handshake failure), validated like \
+                 `endpoint`. A `region` has its documented backup domain already (Tokyo \
+                 none). Also `TENCENTCHAT_BACKUP_ENDPOINT`.",
+            ),
+            Attribute::optional(
                 REQUEST_TIMEOUT.attr,
                 Type::Number,
                 "Timeout of each HTTP request, in seconds (1-300). \
@@ -171,6 +183,8 @@ pub(crate) struct Settings {
     pub identifier: String,
     pub credentials: Credentials,
     pub target: Target,
+    /// A base URL without a trailing slash.
+    pub backup_endpoint: Option<String>,
     pub request_timeout_seconds: u64,
     pub max_retries: u32,
     pub calls_per_second: u32,
@@ -192,6 +206,7 @@ impl Settings {
         cfg.request_timeout = Duration::from_secs(self.request_timeout_seconds);
         cfg.max_retries = self.max_retries;
         cfg.calls_per_second = self.calls_per_second;
+        cfg.backup_endpoint = self.backup_endpoint.clone();
         Ok(cfg)
     }
 }
@@ -254,6 +269,7 @@ pub(crate) fn resolve(config: &Value, env: &EnvLookup, mode: Mode) -> Resolved {
     let identifier = r.identifier();
     let credentials = r.credentials();
     let target = r.target();
+    let backup = r.base_url_setting(BACKUP_ENDPOINT);
     let timeout = r.integer(REQUEST_TIMEOUT, 1, 300, Some(30));
     let retries = r.integer(MAX_RETRIES, 0, 20, Some(5));
     let cps = r.integer(CALLS_PER_SECOND, 1, 200, Some(100));
@@ -275,11 +291,15 @@ pub(crate) fn resolve(config: &Value, env: &EnvLookup, mode: Mode) -> Resolved {
             Slot::Known(timeout),
             Slot::Known(retries),
             Slot::Known(cps),
-        ) if !r.diags.has_errors() => Some(Settings {
+        ) if !r.diags.has_errors() && matches!(backup, Slot::Known(_)) => Some(Settings {
             sdkappid,
             identifier,
             credentials,
             target,
+            backup_endpoint: match backup {
+                Slot::Known(b) => b,
+                _ => None,
+            },
             request_timeout_seconds: timeout,
             max_retries: retries as u32,
             calls_per_second: cps as u32,
@@ -549,26 +569,10 @@ impl Resolver<'_> {
                 }
             }
         };
-        let endpoint = match self.text(ENDPOINT) {
-            Err(()) => return Slot::Unknown,
-            Ok(None) => None,
-            Ok(Some((v, origin))) => match base_url(&v) {
-                Some(url) => Some(url),
-                None => {
-                    self.error(
-                        ENDPOINT,
-                        "Invalid endpoint",
-                        format!(
-                            "{origin} must be an http:// or https:// base URL with a host, and \
-                             no query or fragment, such as http://127.0.0.1:8080 (got {v:?}). \
-                             Set `endpoint` in the provider block or the {} environment \
-                             variable, or leave both unset to use `region`.",
-                            ENDPOINT.env
-                        ),
-                    );
-                    return Slot::Invalid;
-                }
-            },
+        let endpoint = match self.base_url_setting(ENDPOINT) {
+            Slot::Known(e) => e,
+            Slot::Invalid => return Slot::Invalid,
+            _ => return Slot::Unknown,
         };
         match (endpoint, region) {
             (_, Slot::Invalid) => Slot::Invalid,
@@ -576,6 +580,33 @@ impl Resolver<'_> {
             (None, Slot::Known(key)) => Slot::Known(Target::Region(key)),
             (None, Slot::Unknown) => Slot::Unknown,
             (None, Slot::Missing) => Slot::Missing,
+        }
+    }
+}
+
+impl Resolver<'_> {
+    /// `endpoint` or `backup_endpoint`: unset (None), or a valid base URL.
+    fn base_url_setting(&mut self, s: Setting) -> Slot<Option<String>> {
+        match self.text(s) {
+            Err(()) => Slot::Unknown,
+            Ok(None) => Slot::Known(None),
+            Ok(Some((v, origin))) => match base_url(&v) {
+                Some(url) => Slot::Known(Some(url)),
+                None => {
+                    self.error(
+                        s,
+                        &format!("Invalid {}", s.attr),
+                        format!(
+                            "{origin} must be an http:// or https:// base URL with a host, and \
+                             no query or fragment, such as http://127.0.0.1:8080 (got {v:?}). \
+                             Set `{}` in the provider block or the {} environment \
+                             variable, or leave both unset to use `region`.",
+                            s.attr, s.env
+                        ),
+                    );
+                    Slot::Invalid
+                }
+            },
         }
     }
 }
@@ -950,7 +981,7 @@ mod tests {
     #[test]
     fn every_attribute_has_a_description_and_secrets_are_sensitive() {
         let s = schema();
-        assert_eq!(s.attributes.len(), 9);
+        assert_eq!(s.attributes.len(), 10);
         for a in &s.attributes {
             assert!(!a.description.is_empty(), "{}", a.name);
             assert!(a.optional && !a.required && !a.computed, "{}", a.name);

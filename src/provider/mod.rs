@@ -207,7 +207,7 @@ impl tfproto::Provider for TencentChat {
         config::resolve(config, &*self.inner.env, Mode::Validate).diagnostics
     }
 
-    async fn configure(&self, config: &Value, _client: &ClientInfo) -> Diagnostics {
+    async fn configure(&self, config: &Value, terraform: &ClientInfo) -> Diagnostics {
         let resolved = config::resolve(config, &*self.inner.env, Mode::Configure);
         let mut diags = resolved.diagnostics;
         if diags.has_errors() {
@@ -230,7 +230,10 @@ impl tfproto::Provider for TencentChat {
         };
         let client = settings
             .client_config()
-            .map_err(|e| e.to_string())
+            .map(|mut cfg| {
+                cfg.terraform_version = Some(terraform.terraform_version.clone());
+                cfg
+            })
             .and_then(|cfg| Client::new(cfg).map_err(|e| e.to_string()));
         match client {
             Ok(client) => {

@@ -93,12 +93,14 @@ impl View {
     }
 
     /// Builds a view from the two API answers. An account missing from the
-    /// portrait_get answer is unreadable rather than silently profile-less.
+    /// portrait_get answer is unreadable rather than silently profile-less; one
+    /// whose own ResultCode says it does not exist (and only that) is gone.
     fn assemble(ids: Vec<String>, profiles: Vec<UserProfile>) -> View {
         let robots = ids
             .into_iter()
-            .map(|id| {
+            .filter_map(|id| {
                 let entry = match profiles.iter().find(|p| p.to_account == id) {
+                    Some(p) if wire::RESULT_GONE.contains(&p.result_code) => return None,
                     Some(p) if p.result_code == 0 => {
                         Entry::Profile(Profile::from_items(&p.profile_item))
                     }
@@ -111,7 +113,7 @@ impl View {
                         info: "missing from the portrait_get answer".into(),
                     },
                 };
-                (id, entry)
+                Some((id, entry))
             })
             .collect();
         View { robots }
@@ -164,9 +166,10 @@ impl<D: Directory> Snapshot<D> {
         // A fetch that started after we began waiting failed: share its error
         // rather than hammering a failing API once per waiting reader. An
         // authentication or configuration failure is shared with every later
-        // reader too: credentials do not mend themselves within one run.
+        // reader too: credentials do not mend themselves within one run, nor do
+        // a host name that does not exist or an untrusted certificate.
         if let Some((n, err)) = &slot.failure {
-            if *n > seen || err.kind == ErrorKind::Auth {
+            if *n > seen || matches!(err.kind, ErrorKind::Auth | ErrorKind::Unreachable) {
                 return Err(err.clone());
             }
         }
@@ -541,7 +544,7 @@ mod tests {
             ],
         );
         let ids: Vec<_> = v.robots.iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(ids, ["@RBT#b", "@RBT#a", "@RBT#c"]);
+        assert_eq!(ids, ["@RBT#a", "@RBT#c"], "70107 means gone");
         assert_eq!(
             v.get("@RBT#a"),
             Some(&Entry::Profile(Profile {
@@ -549,10 +552,7 @@ mod tests {
                 ..Default::default()
             }))
         );
-        assert!(matches!(
-            v.get("@RBT#b"),
-            Some(Entry::Unreadable { code: 70107, .. })
-        ));
+        assert_eq!(v.get("@RBT#b"), None);
         assert!(matches!(
             v.get("@RBT#c"),
             Some(Entry::Unreadable { code: -1, .. })

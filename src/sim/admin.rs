@@ -2,6 +2,7 @@
 //! key) and [`Admin`], its typed client.
 
 use super::faults::Fault;
+use super::shapes::Shape;
 use super::state::ProfileChange;
 use super::Shared;
 use crate::chat::wire::{endpoint_name, ENDPOINTS};
@@ -80,6 +81,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/__sim/usersigs", get(usersigs))
         .route("/__sim/reset", post(reset))
         .route("/__sim/faults", post(add_fault).delete(clear_faults))
+        .route("/__sim/shapes", get(shapes).put(set_shapes))
         .route("/__sim/", get(index))
         .fallback(not_found)
 }
@@ -104,6 +106,8 @@ async fn index() -> Response {
             "POST /__sim/reset",
             "POST /__sim/faults",
             "DELETE /__sim/faults",
+            "GET /__sim/shapes",
+            "PUT /__sim/shapes",
         ]
     }))
     .into_response()
@@ -238,6 +242,33 @@ async fn add_fault(State(sim): State<Arc<Shared>>, body: Bytes) -> Response {
     Json(json!({ "id": id })).into_response()
 }
 
+async fn shapes(State(sim): State<Arc<Shared>>) -> Json<Vec<Shape>> {
+    Json(sim.lock().shapes.clone())
+}
+
+/// Replaces the answer shapes switched on: a JSON list of names (`[]`: none).
+async fn set_shapes(State(sim): State<Arc<Shared>>, body: Bytes) -> Response {
+    let names: Vec<String> = match serde_json::from_slice(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("expected a JSON list of shape names: {e}"),
+            )
+        }
+    };
+    let shapes: Result<Vec<Shape>, String> = names.iter().map(|n| Shape::from_name(n)).collect();
+    match shapes {
+        Ok(shapes) => {
+            let mut inner = sim.lock();
+            inner.shapes = shapes;
+            inner.failed_last.clear();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
 async fn clear_faults(State(sim): State<Arc<Shared>>) -> StatusCode {
     sim.lock().faults.clear();
     StatusCode::NO_CONTENT
@@ -271,6 +302,19 @@ impl Admin {
             base: url.trim_end_matches('/').to_string(),
             http: reqwest::Client::new(),
         }
+    }
+
+    /// For a simulator serving HTTPS (`--tls-self-signed`): trusts the CA in `ca_pem`.
+    pub fn with_ca(url: &str, ca_pem: &[u8]) -> Result<Admin, String> {
+        let ca = reqwest::Certificate::from_pem(ca_pem).map_err(|e| e.to_string())?;
+        let http = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Admin {
+            base: url.trim_end_matches('/').to_string(),
+            http,
+        })
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, String> {
@@ -354,6 +398,18 @@ impl Admin {
         self.send(self.http.delete(format!("{}/__sim/faults", self.base)))
             .await
             .map(drop)
+    }
+
+    /// Switches on exactly these answer shapes (none: plain answers).
+    pub async fn set_shapes(&self, shapes: &[Shape]) -> Result<(), String> {
+        let names: Vec<String> = shapes.iter().map(|s| s.name()).collect();
+        self.send(
+            self.http
+                .put(format!("{}/__sim/shapes", self.base))
+                .json(&names),
+        )
+        .await
+        .map(drop)
     }
 
     /// Deletes a chatbot behind the provider's back (marks it inactive).

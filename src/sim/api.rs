@@ -4,6 +4,7 @@
 //! `ActionStatus`/`ErrorCode`/`ErrorInfo` envelope, except injected HTTP faults.
 
 use super::faults::FaultAnswer;
+use super::shapes::{self, Shape};
 use super::state::{ApiError, ProfileChange, Tag};
 use super::{logging_calls, App, Shared};
 use crate::chat::usersig;
@@ -14,7 +15,7 @@ use crate::chat::wire::{
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
@@ -245,6 +246,7 @@ async fn handle(
     State(sim): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -269,10 +271,69 @@ async fn handle(
             endpoint = ep.name(),
             sdkappid = app.map(|a| a.sdkappid.to_string()).unwrap_or_default(),
             error_code = code,
-            elapsed_ms = started.elapsed().as_millis()
+            elapsed_ms = started.elapsed().as_millis(),
+            user_agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
         );
     }
-    response
+    reshape(&sim, app.map(|a| a.sdkappid), ep, response).await
+}
+
+/// Applies the answer shapes switched on (see [`Shape`]) to an answer.
+async fn reshape(
+    sim: &Shared,
+    sdkappid: Option<u64>,
+    ep: Endpoint,
+    response: Response,
+) -> Response {
+    let shapes = sim.lock().shapes.clone();
+    if shapes.is_empty() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut bytes = bytes.to_vec();
+    if parts.status == StatusCode::OK {
+        if let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            let mut inner = sim.lock();
+            let app = sdkappid.unwrap_or_default();
+            shapes::reshape_json(&shapes, &mut json, ep == Endpoint::PortraitGet, |account| {
+                // Every other ask of an account fails.
+                let key = (app, account.to_string());
+                !inner.failed_last.remove(&key) && inner.failed_last.insert(key)
+            });
+            bytes = serde_json::to_vec(&json).unwrap_or(bytes);
+        }
+    }
+    let h = &mut parts.headers;
+    if shapes.contains(&Shape::ConnectionClose) {
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if shapes.contains(&Shape::TextPlain) {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    } else if shapes.contains(&Shape::Charset) {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    // Even when the request did not ask for it: a gateway might do that too.
+    if shapes.contains(&Shape::Gzip) {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        if enc.write_all(&bytes).is_ok() {
+            if let Ok(zipped) = enc.finish() {
+                bytes = zipped;
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+        }
+    }
+    h.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Counts the call (per app when the sdkappid names a served app) and remembers
@@ -441,6 +502,11 @@ async fn perform(
                 Ok(items) => (
                     Ok(envelope(PortraitGetResponse {
                         status: status_for(ep, Ok(())),
+                        fail_account: items
+                            .iter()
+                            .filter(|p| p.result_code != 0)
+                            .map(|p| p.to_account.clone())
+                            .collect(),
                         user_profile_item: items,
                     })),
                     false,

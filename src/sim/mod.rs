@@ -20,7 +20,12 @@
 //! - the call frequency limit is a sliding one-second window per endpoint per app;
 //!   refused calls do not use it up;
 //! - injected faults apply only to calls that pass every check (including the
-//!   rate limit); every call that reached an endpoint is counted.
+//!   rate limit); every call that reached an endpoint is counted;
+//! - portrait_get lists accounts with a non-zero per-account ResultCode in
+//!   `Fail_Account`, and leaves `Fail_Account` out when none failed.
+//!
+//! [`shapes`] switches on other answer shapes the real service may use, and
+//! [`tls`] serves HTTPS with a certificate from a CA of its own.
 //!
 //! Secrets: app keys never appear in logs, Debug output or the `/__sim/` API; the
 //! UserSigs received are kept only for `GET /__sim/usersigs` and never logged.
@@ -30,10 +35,13 @@ mod api;
 pub mod faults;
 mod limit;
 mod persist;
+pub mod shapes;
 pub mod state;
+pub mod tls;
 
 pub use admin::{Admin, AppInfo, Counters, ProfilePatch, SimRobot};
 pub use faults::Fault;
+pub use shapes::Shape;
 
 use crate::chat::wire::{endpoint_name, ENDPOINTS};
 use limit::RateLimiter;
@@ -50,6 +58,8 @@ use std::time::Duration;
 pub const DEMO_SDKAPPID: u64 = 1_400_000_000;
 /// The demo app's secret key (public: it only opens the simulator).
 pub const DEMO_SECRET_KEY: &str = "tencentchat-sim-demo-key-0000000000000000";
+/// The admin account an app has when none is named (the demo app's too).
+pub const DEMO_ADMIN: &str = "administrator";
 
 /// How many distinct UserSigs the simulator remembers for `/__sim/usersigs`.
 const MAX_USERSIGS_KEPT: usize = 10_000;
@@ -64,7 +74,7 @@ pub struct App {
 }
 
 fn default_admins() -> Vec<String> {
-    vec!["administrator".to_string()]
+    vec![DEMO_ADMIN.to_string()]
 }
 
 impl App {
@@ -97,6 +107,8 @@ pub struct SimConfig {
     pub state_file: Option<PathBuf>,
     /// Calls per second per endpoint per app before 60007.
     pub calls_per_second: u32,
+    /// Answer shapes switched on from the start (see [`Shape`]).
+    pub shapes: Vec<Shape>,
 }
 
 impl Default for SimConfig {
@@ -105,6 +117,7 @@ impl Default for SimConfig {
             apps: vec![App::demo()],
             state_file: None,
             calls_per_second: crate::chat::wire::DOCUMENTED_CALLS_PER_SECOND,
+            shapes: Vec::new(),
         }
     }
 }
@@ -130,6 +143,10 @@ struct Inner {
     usersigs_seen: HashSet<String>,
     faults: faults::Faults,
     limiter: RateLimiter,
+    /// Answer shapes switched on now; kept through reset.
+    shapes: Vec<Shape>,
+    /// Accounts (per app) that portrait-transient failed the last time they were asked.
+    failed_last: HashSet<(u64, String)>,
 }
 
 impl Inner {
@@ -176,6 +193,8 @@ impl Shared {
                 usersigs_seen: HashSet::new(),
                 faults: faults::Faults::default(),
                 limiter: RateLimiter::new(config.calls_per_second),
+                shapes: config.shapes,
+                failed_last: HashSet::new(),
             }),
             apps,
             calls_per_second: config.calls_per_second,
@@ -215,6 +234,7 @@ impl Shared {
             inner.usersigs_seen.clear();
             inner.faults.clear();
             inner.limiter.clear();
+            inner.failed_last.clear();
         }
         self.persist().await;
     }
@@ -248,6 +268,23 @@ impl Running {
 /// Binds `addr` and serves `config` on the current tokio runtime. Fails if the
 /// address cannot be bound or the state file cannot be read.
 pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Running> {
+    serve(config, addr, None).await
+}
+
+/// Like [`start`], but serves HTTPS with `tls`'s certificate; the URL is `https://`.
+pub async fn start_tls(
+    config: SimConfig,
+    addr: SocketAddr,
+    tls: &tls::SelfSigned,
+) -> std::io::Result<Running> {
+    serve(config, addr, Some(tls)).await
+}
+
+async fn serve(
+    config: SimConfig,
+    addr: SocketAddr,
+    tls: Option<&tls::SelfSigned>,
+) -> std::io::Result<Running> {
     let model = match &config.state_file {
         Some(path) => persist::load(path)?,
         None => Model::default(),
@@ -257,18 +294,30 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runni
     let addr = listener.local_addr()?;
     let router = api::routes().merge(admin::routes()).with_state(shared);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                if stopped.await.is_err() {
-                    // The Running was dropped: keep serving.
-                    std::future::pending::<()>().await;
-                }
+    let until_stopped = async move {
+        if stopped.await.is_err() {
+            // The Running was dropped: keep serving.
+            std::future::pending::<()>().await;
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(until_stopped)
+                .await
+        }),
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls);
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(until_stopped)
+                    .await
             })
-            .await
-    });
+        }
+    };
     Ok(Running {
-        url: format!("http://{}", reachable(addr)),
+        url: format!("{scheme}://{}", reachable(addr)),
         addr,
         stop,
         task,
