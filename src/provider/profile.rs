@@ -19,35 +19,47 @@ pub(crate) struct ProfileField {
     pub get_mut: fn(&mut Profile) -> &mut Option<String>,
 }
 
+/// One row: the field (attribute and `Profile` field of the same name), its
+/// tag, and its words (about, short, cleared).
+macro_rules! field {
+    ($f:ident, $tag:expr, [$about:literal, $short:literal, $cleared:literal]) => {
+        ProfileField {
+            attr: robot_attr::$f,
+            tag: $tag,
+            about: $about,
+            short: $short,
+            cleared: $cleared,
+            get: |p| &p.$f,
+            get_mut: |p| &mut p.$f,
+        }
+    };
+}
+
 /// In schema order.
 pub(crate) static PROFILE_FIELDS: [ProfileField; 3] = [
-    ProfileField {
-        attr: robot_attr::nick,
-        tag: wire::TAG_NICK,
-        about: "The chatbot's nickname",
-        short: "Nickname",
-        cleared: "the nickname",
-        get: |p| &p.nick,
-        get_mut: |p| &mut p.nick,
-    },
-    ProfileField {
-        attr: robot_attr::face_url,
-        tag: wire::TAG_IMAGE,
-        about: "URL of the chatbot's profile photo",
-        short: "Profile photo URL",
-        cleared: "the photo",
-        get: |p| &p.face_url,
-        get_mut: |p| &mut p.face_url,
-    },
-    ProfileField {
-        attr: robot_attr::self_signature,
-        tag: wire::TAG_SELF_SIGNATURE,
-        about: "The chatbot's signature, a short self-description",
-        short: "Signature",
-        cleared: "the signature",
-        get: |p| &p.self_signature,
-        get_mut: |p| &mut p.self_signature,
-    },
+    field!(
+        nick,
+        wire::TAG_NICK,
+        ["The chatbot's nickname", "Nickname", "the nickname"]
+    ),
+    field!(
+        face_url,
+        wire::TAG_IMAGE,
+        [
+            "URL of the chatbot's profile photo",
+            "Profile photo URL",
+            "the photo"
+        ]
+    ),
+    field!(
+        self_signature,
+        wire::TAG_SELF_SIGNATURE,
+        [
+            "The chatbot's signature, a short self-description",
+            "Signature",
+            "the signature"
+        ]
+    ),
 ];
 
 /// The field with Chat profile tag `tag`.
