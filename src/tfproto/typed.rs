@@ -289,3 +289,176 @@ impl<T: TypedEphemeral> EphemeralResource for Typed<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfproto::Field;
+    use std::sync::Mutex;
+
+    fn no_x(name: &str, v: &Value, d: &mut Diagnostics) {
+        if v.as_str() == Some("x") {
+            d.attr_error(name, "x", "");
+        }
+    }
+
+    crate::model! {
+        struct Thing in thing_attr {
+            id: String => computed("ID."),
+            name: String => required("Name.").requires_replace().validate(no_x),
+            note: String => optional("Note."),
+        }
+    }
+
+    /// Records which of its steps the adapter called.
+    #[derive(Default)]
+    struct Things(Mutex<Vec<String>>);
+
+    impl Things {
+        fn did(&self, what: &str, m: &Thing) -> Outcome<Thing> {
+            let name = m.name.as_str().unwrap_or("?");
+            self.0.lock().unwrap().push(format!("{what} {name}"));
+            let state = (what != "delete").then(|| Thing {
+                id: Field::Known(format!("id-{name}")),
+                ..m.clone()
+            });
+            Outcome::new(state, Diagnostics::new())
+        }
+    }
+
+    impl TypedType for Things {
+        type Model = Thing;
+        const TYPE_NAME: &'static str = "test_thing";
+        fn description() -> String {
+            "Things.".into()
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl TypedResource for Things {
+        async fn plan_destroy(&self, prior: Thing) -> Diagnostics {
+            self.did("plan_destroy", &prior);
+            Diagnostics::new()
+        }
+        async fn read(&self, current: Thing) -> Outcome<Thing> {
+            self.did("read", &current)
+        }
+        async fn create(&self, planned: Thing) -> Outcome<Thing> {
+            self.did("create", &planned)
+        }
+        async fn update(&self, _prior: Thing, planned: Thing) -> Outcome<Thing> {
+            self.did("update", &planned)
+        }
+        async fn delete(&self, prior: Thing) -> Outcome<Thing> {
+            self.did("delete", &prior)
+        }
+        async fn import(&self, id: &str) -> Outcome<Thing> {
+            let name = Field::Known(id.to_string());
+            self.did(
+                "import",
+                &Thing {
+                    name,
+                    ..Thing::default()
+                },
+            )
+        }
+    }
+
+    fn thing(id: Field<String>, name: &str, note: Option<&str>) -> Value {
+        Thing {
+            id,
+            name: Field::Known(name.into()),
+            note: Field::from_option(note.map(str::to_string)),
+        }
+        .to_value()
+    }
+
+    #[tokio::test]
+    async fn the_shared_rules_of_plan_apply_and_import() {
+        let imp = Arc::new(Typed::new(Things::default()));
+        let r: &dyn Resource = imp.as_ref();
+        let plan = |prior: Value, proposed: Value| PlanRequest {
+            prior_state: prior,
+            config: proposed.clone(),
+            proposed_new_state: proposed,
+            prior_private: b"p".to_vec(),
+        };
+        let known = |s: &str| Field::Known(s.to_string());
+        let a = thing(known("id-a"), "a", None);
+
+        // Create: validators run, the computed id is unknown, nothing replaced.
+        let p = r
+            .plan(plan(Value::Null, thing(Field::Null, "x", None)))
+            .await;
+        assert!(p.diagnostics.has_errors());
+        let p = r
+            .plan(plan(Value::Null, thing(Field::Null, "a", None)))
+            .await;
+        assert!(p.planned_state.get(thing_attr::id).is_unknown());
+        assert!(p.requires_replace.is_empty() && p.planned_private == b"p");
+
+        // In place: the id is kept. Renamed: replaced, and the id unknown again.
+        let p = r
+            .plan(plan(a.clone(), thing(Field::Null, "a", Some("n"))))
+            .await;
+        assert!(p.requires_replace.is_empty());
+        assert!(
+            p.planned_state.get(thing_attr::id).is_null(),
+            "not configured, kept"
+        );
+        let mut renamed = a.clone();
+        renamed.set(thing_attr::name, Value::string("b"));
+        let p = r.plan(plan(a.clone(), renamed.clone())).await;
+        assert_eq!(p.requires_replace, [AttrPath::attr(thing_attr::name)]);
+        let p = r
+            .plan(PlanRequest {
+                config: thing(Field::Null, "b", None),
+                ..plan(a.clone(), renamed)
+            })
+            .await;
+        assert!(p.planned_state.get(thing_attr::id).is_unknown());
+
+        // Destroy: null, and the type is told.
+        let p = r.plan(plan(a.clone(), Value::Null)).await;
+        assert!(p.planned_state.is_null() && p.planned_private == b"p");
+
+        // One apply, three operations by which side is null.
+        let apply = |prior: Value, planned: Value| ApplyRequest {
+            prior_state: prior,
+            config: planned.clone(),
+            planned_state: planned,
+            planned_private: Vec::new(),
+        };
+        let made = r
+            .apply(apply(Value::Null, thing(Field::Unknown, "a", None)))
+            .await;
+        assert_eq!(made.new_state, a);
+        r.apply(apply(a.clone(), thing(known("id-a"), "a", Some("n"))))
+            .await;
+        assert!(r
+            .apply(apply(a.clone(), Value::Null))
+            .await
+            .new_state
+            .is_null());
+        let imported = r.import("z").await;
+        assert_eq!(imported.states.len(), 1);
+        let read = r
+            .read(ReadRequest {
+                current_state: a,
+                private: b"keep".to_vec(),
+            })
+            .await;
+        assert_eq!(read.private, b"keep");
+        assert_eq!(
+            *imp.imp.0.lock().unwrap(),
+            [
+                "plan_destroy a",
+                "create a",
+                "update a",
+                "delete a",
+                "import z",
+                "read a"
+            ]
+        );
+    }
+}
