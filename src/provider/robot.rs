@@ -785,8 +785,9 @@ mod tests {
         let s = schema();
         let names: Vec<_> = s.attributes.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, [ID, USER_ID, NICK, FACE_URL, SELF_SIGNATURE]);
-        assert!(s.attribute(USER_ID).unwrap().required);
-        assert!(s.attribute(ID).unwrap().computed);
+        let [id, user_id] = [0, 1].map(|i| &s.attributes[i]);
+        assert!(user_id.required && user_id.requires_replace);
+        assert!(id.computed && !id.requires_replace);
         assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
         assert!(s.attributes.iter().all(|a| a.ty == Type::String));
     }

@@ -155,10 +155,6 @@ impl Schema {
         }
     }
 
-    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
-        self.attributes.iter().find(|a| a.name == name)
-    }
-
     /// Every attribute's validators on the known, non-null values of `config`.
     pub fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
