@@ -1,4 +1,6 @@
-//! `tencentchat_robot`: one chatbot account, its schema and its CRUD side by side.
+//! `tencentchat_robot`: one chatbot account, its model (schema) and its CRUD side
+//! by side, on `tfproto::typed` (which owns validation, the replace rule, the
+//! destroy plan and the apply dispatch).
 //!
 //! The UserID is the identity (changing it replaces the chatbot); the three profile
 //! strings update in place through portrait_set. Reads go through the shared
