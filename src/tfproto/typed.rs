@@ -8,7 +8,7 @@
 //! - validate: every attribute's declared validators on known values, then the
 //!   type's own checks;
 //! - plan: a destroy plans null (the type only hears of it); otherwise the
-//!   validators run, attributes declared `requires_replace` that change are
+//!   validation above runs on the proposed state, attributes declared `requires_replace` that change are
 //!   reported, and computed attributes the configuration leaves null are unknown
 //!   when the object is new (create or replacement), before the type's own step;
 //! - apply: one ApplyResourceChange dispatched to create, update or delete by
@@ -89,7 +89,7 @@ pub trait TypedResource: TypedType {
 #[async_trait::async_trait]
 pub trait TypedDataSource: TypedType {
     /// The full state for `config`, or `None` when it could not be read; called
-    /// after the validators, whose diagnostics are in `diags`.
+    /// after validation, whose diagnostics are in `diags`.
     async fn read(&self, config: Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
 }
 
@@ -196,7 +196,7 @@ impl<T: TypedResource> Resource for Typed<T> {
                 diagnostics,
             };
         }
-        let mut d = self.schema.validate(&req.proposed_new_state);
+        let mut d = self.checked(&req.proposed_new_state).await.1;
         let mut planned = req.proposed_new_state.clone();
         let mut requires_replace = Vec::new();
         if !req.prior_state.is_null() {
@@ -260,8 +260,8 @@ impl<T: TypedDataSource> DataSource for Typed<T> {
     }
 
     async fn read(&self, config: &Value) -> (Value, Diagnostics) {
-        let mut d = self.schema.validate(config);
-        let out = self.imp.read(T::Model::from_value(config), &mut d).await;
+        let (config, mut d) = self.checked(config).await;
+        let out = self.imp.read(config, &mut d).await;
         (state(out), d)
     }
 }
