@@ -233,6 +233,33 @@ impl PinnedClientCert {
                 )),
         )
     }
+
+    /// A handshake signature by the pinned certificate: P-521 ourselves (rustls's
+    /// ring provider has no P-521), anything else through rustls's `verify`
+    /// (its TLS 1.2 or 1.3 verifier).
+    fn verify_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+        verify: fn(
+            &[u8],
+            &CertificateDer<'_>,
+            &DigitallySignedStruct,
+            &rustls::crypto::WebPkiSupportedAlgorithms,
+        ) -> Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.check_cert(cert)?;
+        if let Some(r) = self.verify_p521(message, dss) {
+            return r;
+        }
+        verify(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
 }
 
 impl ClientCertVerifier for PinnedClientCert {
@@ -256,16 +283,7 @@ impl ClientCertVerifier for PinnedClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.check_cert(cert)?;
-        if let Some(r) = self.verify_p521(message, dss) {
-            return r;
-        }
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.verify_signature(message, cert, dss, verify_tls12_signature)
     }
 
     fn verify_tls13_signature(
@@ -274,16 +292,7 @@ impl ClientCertVerifier for PinnedClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.check_cert(cert)?;
-        if let Some(r) = self.verify_p521(message, dss) {
-            return r;
-        }
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.verify_signature(message, cert, dss, verify_tls13_signature)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
