@@ -5,6 +5,7 @@
 //! null. The environment is read through a closure so tests never touch the real
 //! process environment. No diagnostic ever contains a secret value.
 
+use crate::chat::wire::DOCUMENTED_CALLS_PER_SECOND;
 use crate::chat::{ClientConfig, Credentials, Endpoint, Region, Secret};
 use crate::tfproto::{Attribute, Diagnostics, Schema, Type, Value};
 use std::time::Duration;
@@ -14,156 +15,210 @@ use super::validate::is_printable_ascii;
 /// Looks up an environment variable; `None` when unset.
 pub(crate) type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
-/// One provider attribute and the environment variable that can stand in for it.
+/// What kind of value a setting takes; the schema type, the description's rule
+/// and the check all come from it.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A whole number in `min..=max`.
+    Integer {
+        min: u64,
+        max: u64,
+        default: Option<u64>,
+    },
+    /// A name of printable ASCII, quoted back in errors.
+    Name {
+        max_bytes: usize,
+        default: &'static str,
+    },
+    /// One of a fixed list of keys.
+    OneOf {
+        keys: &'static [&'static str],
+        default: &'static str,
+    },
+    /// An `http://` or `https://` base URL.
+    Url,
+    /// A secret: sensitive, never quoted back.
+    Secret,
+}
+
+/// One provider setting: its attribute, the environment variable that can stand
+/// in for it, its kind, and what it is for (the description's first sentences;
+/// the rule, the default and the variable are added from the kind).
 #[derive(Clone, Copy)]
 struct Setting {
     attr: &'static str,
     env: &'static str,
+    kind: Kind,
+    about: &'static str,
 }
 
 const SDKAPPID: Setting = Setting {
     attr: "sdkappid",
     env: "TENCENTCHAT_SDKAPPID",
+    kind: Kind::Integer {
+        min: 1,
+        max: u32::MAX as u64,
+        default: None,
+    },
+    about: "The SDKAppID of the Chat app; required here or in the environment.",
 };
 const IDENTIFIER: Setting = Setting {
     attr: "identifier",
     env: "TENCENTCHAT_IDENTIFIER",
+    kind: Kind::Name {
+        max_bytes: 32,
+        default: "administrator",
+    },
+    about: "An app admin account that signs the requests.",
 };
 const SECRET_KEY: Setting = Setting {
     attr: "secret_key",
     env: "TENCENTCHAT_SECRET_KEY",
+    kind: Kind::Secret,
+    about: "The app's secret key from the Chat console; the provider computes admin \
+            UserSigs from it. Set exactly one of `secret_key` and `usersig`; when either is \
+            set in the configuration, neither environment variable is read.",
 };
 const USERSIG: Setting = Setting {
     attr: "usersig",
     env: "TENCENTCHAT_USERSIG",
+    kind: Kind::Secret,
+    about: "A UserSig already issued for `identifier`, used as-is (it is never renewed, so \
+            it must outlive the run). Set exactly one of `secret_key` and `usersig`.",
 };
 const REGION: Setting = Setting {
     attr: "region",
     env: "TENCENTCHAT_REGION",
+    kind: Kind::OneOf {
+        keys: &Region::KEYS,
+        default: "china",
+    },
+    about: "The data center region of the app.",
 };
 const ENDPOINT: Setting = Setting {
     attr: "endpoint",
     env: "TENCENTCHAT_ENDPOINT",
+    kind: Kind::Url,
+    about: "An explicit base URL for the API (for example a local `tencentchat-sim`); \
+            overrides `region`.",
 };
 const BACKUP_ENDPOINT: Setting = Setting {
     attr: "backup_endpoint",
     env: "TENCENTCHAT_BACKUP_ENDPOINT",
+    kind: Kind::Url,
+    about: "A base URL tried only when the primary cannot be reached (no such host, \
+            connection refused or reset, TLS handshake failure). A `region` has its \
+            documented backup domain already (Tokyo none).",
 };
 const REQUEST_TIMEOUT: Setting = Setting {
     attr: "request_timeout_seconds",
     env: "TENCENTCHAT_REQUEST_TIMEOUT_SECONDS",
+    kind: Kind::Integer {
+        min: 1,
+        max: 300,
+        default: Some(30),
+    },
+    about: "Timeout of each HTTP request, in seconds.",
 };
 const MAX_RETRIES: Setting = Setting {
     attr: "max_retries",
     env: "TENCENTCHAT_MAX_RETRIES",
+    kind: Kind::Integer {
+        min: 0,
+        max: 20,
+        default: Some(5),
+    },
+    about: "How many times a call is retried after a transient error.",
 };
 const CALLS_PER_SECOND: Setting = Setting {
     attr: "calls_per_second",
     env: "TENCENTCHAT_CALLS_PER_SECOND",
+    kind: Kind::Integer {
+        min: 1,
+        max: DOCUMENTED_CALLS_PER_SECOND as u64,
+        default: Some(100),
+    },
+    about: "Client-side limit of calls per second to each API endpoint (Tencent allows \
+            200).",
 };
+
+/// Every provider setting, in schema order: the one list the schema, the
+/// environment fallback and [`env_vars`] are built from.
+const SETTINGS: [Setting; 10] = [
+    SDKAPPID,
+    IDENTIFIER,
+    SECRET_KEY,
+    USERSIG,
+    REGION,
+    ENDPOINT,
+    BACKUP_ENDPOINT,
+    REQUEST_TIMEOUT,
+    MAX_RETRIES,
+    CALLS_PER_SECOND,
+];
+
+impl Setting {
+    fn ty(&self) -> Type {
+        match self.kind {
+            Kind::Integer { .. } => Type::Number,
+            _ => Type::String,
+        }
+    }
+
+    /// What the value must be, as a phrase: "a whole number from 1 to 300".
+    fn rule(&self) -> String {
+        match self.kind {
+            Kind::Integer { min, max, .. } => format!("a whole number from {min} to {max}"),
+            Kind::Name { max_bytes, .. } => {
+                format!("1 to {max_bytes} printable ASCII characters")
+            }
+            Kind::OneOf { keys, .. } => format!(
+                "one of {}",
+                keys.iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Kind::Url => "an `http://` or `https://` base URL".to_string(),
+            Kind::Secret => "not empty, without surrounding whitespace".to_string(),
+        }
+    }
+
+    fn description(&self) -> String {
+        let default = match self.kind {
+            Kind::Integer {
+                default: Some(d), ..
+            } => format!("; defaults to {d}"),
+            Kind::Name { default, .. } | Kind::OneOf { default, .. } => {
+                format!("; defaults to `{default}`")
+            }
+            _ => String::new(),
+        };
+        let mut rule = self.rule();
+        rule[..1].make_ascii_uppercase();
+        format!("{} {rule}. Also `{}`{default}.", self.about, self.env)
+    }
+
+    fn attribute(&self) -> Attribute {
+        let a = Attribute::optional(self.attr, self.ty(), &self.description());
+        match self.kind {
+            Kind::Secret => a.sensitive(),
+            _ => a,
+        }
+    }
+}
 
 /// Every provider attribute with its environment variable, as `(attr, variable)`:
 /// for tools that set up a provider's environment (`tencentchat-sim --exec`).
 pub fn env_vars() -> impl Iterator<Item = (&'static str, &'static str)> {
-    [
-        SDKAPPID,
-        IDENTIFIER,
-        SECRET_KEY,
-        USERSIG,
-        REGION,
-        ENDPOINT,
-        REQUEST_TIMEOUT,
-        MAX_RETRIES,
-        CALLS_PER_SECOND,
-    ]
-    .into_iter()
-    .map(|s| (s.attr, s.env))
+    SETTINGS.into_iter().map(|s| (s.attr, s.env))
 }
 
-const DEFAULT_IDENTIFIER: &str = "administrator";
-const DEFAULT_REGION: &str = "china";
-const MAX_IDENTIFIER_BYTES: usize = 32;
-
 pub(crate) fn schema() -> Schema {
-    let keys = Region::KEYS
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
     Schema::new(
         "Manages Tencent Cloud Chat chatbot accounts through the Chat REST API. \
          Every setting can also come from a `TENCENTCHAT_*` environment variable.",
-        vec![
-            Attribute::optional(
-                SDKAPPID.attr,
-                Type::Number,
-                "The SDKAppID of the Chat app (a positive integer up to 4294967295). \
-                 Required here or in `TENCENTCHAT_SDKAPPID`.",
-            ),
-            Attribute::optional(
-                IDENTIFIER.attr,
-                Type::String,
-                "An app admin account that signs the requests (printable ASCII, at most 32 \
-                 bytes). Also `TENCENTCHAT_IDENTIFIER`; defaults to `administrator`.",
-            ),
-            Attribute::optional(
-                SECRET_KEY.attr,
-                Type::String,
-                "The app's secret key from the Chat console; the provider computes admin \
-                 UserSigs from it. Also `TENCENTCHAT_SECRET_KEY`. Set exactly one of \
-                 `secret_key` and `usersig`; when either is set in the configuration, \
-                 neither environment variable is read.",
-            )
-            .sensitive(),
-            Attribute::optional(
-                USERSIG.attr,
-                Type::String,
-                "A UserSig already issued for `identifier`, used as-is (it is never renewed, \
-                 so it must outlive the run). Also `TENCENTCHAT_USERSIG`. Set exactly one of \
-                 `secret_key` and `usersig`.",
-            )
-            .sensitive(),
-            Attribute::optional(
-                REGION.attr,
-                Type::String,
-                &format!(
-                    "The data center region of the app: one of {keys}. \
-                     Also `TENCENTCHAT_REGION`; defaults to `china`."
-                ),
-            ),
-            Attribute::optional(
-                ENDPOINT.attr,
-                Type::String,
-                "An explicit `http://` or `https://` base URL for the API (for example a \
-                 local `tencentchat-sim`); overrides `region`. Also `TENCENTCHAT_ENDPOINT`.",
-            ),
-            Attribute::optional(
-                BACKUP_ENDPOINT.attr,
-                Type::String,
-                "A base URL tried only when the primary cannot be reached (no such host, \
-                 connection refused or reset, TLS handshake failure), validated like \
-                 `endpoint`. A `region` has its documented backup domain already (Tokyo \
-                 none). Also `TENCENTCHAT_BACKUP_ENDPOINT`.",
-            ),
-            Attribute::optional(
-                REQUEST_TIMEOUT.attr,
-                Type::Number,
-                "Timeout of each HTTP request, in seconds (1-300). \
-                 Also `TENCENTCHAT_REQUEST_TIMEOUT_SECONDS`; defaults to 30.",
-            ),
-            Attribute::optional(
-                MAX_RETRIES.attr,
-                Type::Number,
-                "How many times a call is retried after a transient error (0-20). \
-                 Also `TENCENTCHAT_MAX_RETRIES`; defaults to 5.",
-            ),
-            Attribute::optional(
-                CALLS_PER_SECOND.attr,
-                Type::Number,
-                "Client-side limit of calls per second to each API endpoint (1-200; Tencent \
-                 allows 200). Also `TENCENTCHAT_CALLS_PER_SECOND`; defaults to 100.",
-            ),
-        ],
+        SETTINGS.iter().map(Setting::attribute).collect(),
     )
 }
 
@@ -265,14 +320,14 @@ pub(crate) fn resolve(config: &Value, env: &EnvLookup, mode: Mode) -> Resolved {
         unknown: Vec::new(),
         diags: Diagnostics::new(),
     };
-    let sdkappid = r.integer(SDKAPPID, 1, u32::MAX as u64, None);
+    let sdkappid = r.integer(SDKAPPID);
     let identifier = r.identifier();
     let credentials = r.credentials();
     let target = r.target();
     let backup = r.base_url_setting(BACKUP_ENDPOINT);
-    let timeout = r.integer(REQUEST_TIMEOUT, 1, 300, Some(30));
-    let retries = r.integer(MAX_RETRIES, 0, 20, Some(5));
-    let cps = r.integer(CALLS_PER_SECOND, 1, 200, Some(100));
+    let timeout = r.integer(REQUEST_TIMEOUT);
+    let retries = r.integer(MAX_RETRIES);
+    let cps = r.integer(CALLS_PER_SECOND);
 
     let settings = match (
         sdkappid,
@@ -348,8 +403,11 @@ impl Resolver<'_> {
     }
 
     /// A whole number in `min..=max`, from a number in the block or text in the environment.
-    fn integer(&mut self, s: Setting, min: u64, max: u64, default: Option<u64>) -> Slot<u64> {
-        let allowed = format!("a whole number from {min} to {max}");
+    fn integer(&mut self, s: Setting) -> Slot<u64> {
+        let Kind::Integer { min, max, default } = s.kind else {
+            unreachable!("{} is declared as an integer setting", s.attr)
+        };
+        let allowed = s.rule();
         let (n, origin) = match self.raw(s) {
             Raw::Unknown => {
                 self.unknown.push(s.attr);
@@ -403,20 +461,23 @@ impl Resolver<'_> {
 
     fn identifier(&mut self) -> Slot<String> {
         let s = IDENTIFIER;
+        let Kind::Name { max_bytes, default } = s.kind else {
+            unreachable!("identifier is declared as a name")
+        };
         let (v, origin) = match self.text(s) {
             Err(()) => return Slot::Unknown,
-            Ok(None) => return Slot::Known(DEFAULT_IDENTIFIER.to_string()),
+            Ok(None) => return Slot::Known(default.to_string()),
             Ok(Some(x)) => x,
         };
-        if v.is_empty() || v.len() > MAX_IDENTIFIER_BYTES || !is_printable_ascii(&v) {
+        if v.is_empty() || v.len() > max_bytes || !is_printable_ascii(&v) {
             self.error(
                 s,
                 "Invalid identifier",
                 format!(
-                    "{origin} must be the UserID of an app admin: 1 to {MAX_IDENTIFIER_BYTES} \
-                     printable ASCII characters (got {v:?}). Set `identifier` in the provider \
-                     block or the {} environment variable, or leave both unset for \
-                     `{DEFAULT_IDENTIFIER}`.",
+                    "{origin} must be the UserID of an app admin: {} (got {v:?}). Set \
+                     `identifier` in the provider block or the {} environment variable, or \
+                     leave both unset for `{default}`.",
+                    s.rule(),
                     s.env
                 ),
             );
@@ -548,11 +609,14 @@ impl Resolver<'_> {
     /// `endpoint` if set, else `region` (default `china`). A set region is checked
     /// even when an endpoint overrides it.
     fn target(&mut self) -> Slot<Target> {
+        let Kind::OneOf { keys, default } = REGION.kind else {
+            unreachable!("region is declared as one of a list")
+        };
         let region = match self.text(REGION) {
             Err(()) => Slot::Unknown,
-            Ok(None) => Slot::Known(DEFAULT_REGION.to_string()),
+            Ok(None) => Slot::Known(default.to_string()),
             Ok(Some((v, origin))) => {
-                if Region::KEYS.contains(&v.as_str()) {
+                if keys.contains(&v.as_str()) {
                     Slot::Known(v)
                 } else {
                     self.error(
@@ -561,7 +625,7 @@ impl Resolver<'_> {
                         format!(
                             "{origin} must be one of {} (got {v:?}). Set `region` in the \
                              provider block or the {} environment variable.",
-                            Region::KEYS.join(", "),
+                            keys.join(", "),
                             REGION.env
                         ),
                     );
@@ -992,5 +1056,22 @@ mod tests {
                 a.name
             );
         }
+        // The rule and default in each description come from the setting's kind.
+        let described = |name: &str| s.attribute(name).unwrap().description.clone();
+        assert_eq!(
+            described("max_retries"),
+            "How many times a call is retried after a transient error. A whole number from 0 \
+             to 20. Also `TENCENTCHAT_MAX_RETRIES`; defaults to 5."
+        );
+        assert!(described("region").contains("`china`, `singapore`"));
+        assert!(described("calls_per_second").contains("from 1 to 200"));
+        assert!(described("identifier").contains("1 to 32 printable ASCII"));
+        let vars: Vec<_> = env_vars().collect();
+        assert_eq!(
+            vars.len(),
+            s.attributes.len(),
+            "every setting has its variable"
+        );
+        assert!(vars.contains(&("backup_endpoint", "TENCENTCHAT_BACKUP_ENDPOINT")));
     }
 }

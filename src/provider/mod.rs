@@ -237,24 +237,23 @@ impl tfproto::Provider for TencentChat {
             .and_then(|cfg| Client::new(cfg).map_err(|e| e.to_string()));
         match client {
             Ok(client) => {
-                match &settings.target {
-                    config::Target::Region(region) => log_debug!(
-                        "provider",
-                        "configured",
-                        sdkappid = settings.sdkappid,
-                        identifier = settings.identifier,
-                        region = region,
-                        version = VERSION
-                    ),
-                    config::Target::Url(endpoint) => log_debug!(
-                        "provider",
-                        "configured",
-                        sdkappid = settings.sdkappid,
-                        identifier = settings.identifier,
-                        endpoint = endpoint,
-                        version = VERSION
-                    ),
-                }
+                // The target as the user wrote it: `region="singapore"` or
+                // `endpoint="http://…"`.
+                let (target_key, target) = match &settings.target {
+                    config::Target::Region(region) => ("region", region),
+                    config::Target::Url(endpoint) => ("endpoint", endpoint),
+                };
+                crate::log::emit(
+                    crate::log::Level::Debug,
+                    "provider",
+                    "configured",
+                    &[
+                        ("sdkappid", &settings.sdkappid),
+                        ("identifier", &settings.identifier),
+                        (target_key, target),
+                        ("version", &VERSION),
+                    ],
+                );
                 self.inner.set_conn(Conn::Ready(Arc::new(Api {
                     snapshot: Snapshot::new(client.clone()),
                     client,

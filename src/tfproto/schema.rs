@@ -155,6 +155,11 @@ impl Schema {
         }
     }
 
+    /// The attribute `name`, if the block has one.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
     /// Every attribute's validators on the known, non-null values of `config`.
     pub fn validate(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
