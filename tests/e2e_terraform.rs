@@ -769,3 +769,39 @@ fn pre_issued_usersig_is_used_as_is() {
         "the UserSig leaked into state"
     );
 }
+
+#[test]
+fn data_source_reads_one_chatbot_by_user_id() {
+    const T: &str = "data_source_reads_one_chatbot_by_user_id";
+    let hcl = format!(
+        r#"{HEADER}
+data "tencentchat_robot" "made_elsewhere" {{
+  user_id = "@RBT#elsewhere"
+}}
+
+output "nick" {{
+  value = data.tencentchat_robot.made_elsewhere.nick
+}}
+
+output "face_url" {{
+  value = data.tencentchat_robot.made_elsewhere.face_url
+}}
+"#
+    );
+    let Some((_tf, sim, ws)) = setup(T, &hcl) else {
+        return;
+    };
+    sim.create_out_of_band("@RBT#elsewhere", json!({"Nick": "Made by a script"}));
+    let before = sim.counters();
+    ws.apply();
+    let out = ws.output_json();
+    assert_eq!(out["nick"], json!("Made by a script"), "{out}");
+    assert_eq!(out["face_url"], json!(null), "{out}");
+    assert_no_api_changes(&before, &sim.counters(), "reading a chatbot");
+
+    // A UserID the app does not have is an error naming it.
+    ws.write_main(&hcl.replace("@RBT#elsewhere", "@RBT#nobody"));
+    let plan = ws.plan_failing();
+    assert_contains(&plan.stderr, "No chatbot \"@RBT#nobody\"", "the plan");
+    assert_contains(&plan.stderr, "has no active chatbot", "the plan");
+}

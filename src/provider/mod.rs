@@ -12,6 +12,7 @@ mod config;
 mod functions;
 mod profile;
 mod robot;
+mod robot_data;
 mod robots;
 mod snapshot;
 mod usersig;
@@ -188,9 +189,10 @@ impl tfproto::Provider for TencentChat {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![tfproto::data_source(robots::Robots::new(
-            self.inner.clone(),
-        ))]
+        vec![
+            tfproto::data_source(robots::Robots::new(self.inner.clone())),
+            tfproto::data_source(robot_data::RobotData::new(self.inner.clone())),
+        ]
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {

@@ -49,7 +49,7 @@ crate::model! {
 
 use robot_attr::user_id as USER_ID;
 
-fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
+pub(crate) fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
     for p in user_id_problems(v.as_str().unwrap_or_default()) {
         d.attr_error(name, format!("Invalid chatbot {name}"), p);
     }

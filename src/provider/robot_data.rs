@@ -1,0 +1,121 @@
+//! `data "tencentchat_robot"`: one active chatbot of the app, by UserID, with its
+//! profile. Reads the shared snapshot, so beside resources and other data sources
+//! of the same app it costs no extra call.
+
+use super::profile;
+use super::robot::{check_user_id, robot_attr};
+use super::snapshot::Entry;
+use super::words::q;
+use super::Inner;
+use crate::chat::wire::ROBOT_PREFIX;
+use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType};
+use std::sync::Arc;
+
+pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
+
+crate::model! {
+    /// The data source's configuration and state.
+    pub(crate) struct RobotDataModel in robot_data_attr {
+        id: String => computed(format!(
+            "The chatbot's UserID (same as `{}`).",
+            robot_data_attr::user_id
+        )),
+        user_id: String => required(format!(
+            "The UserID of an active chatbot of the app (it starts with `{ROBOT_PREFIX}`)."
+        ))
+        .validate(check_user_id),
+        nick: String => computed(profile::by_attr(robot_attr::nick).listed_description()),
+        face_url: String => computed(
+            profile::by_attr(robot_attr::face_url).listed_description()
+        ),
+        self_signature: String => computed(
+            profile::by_attr(robot_attr::self_signature).listed_description()
+        ),
+    }
+}
+
+pub(crate) struct RobotData {
+    inner: Arc<Inner>,
+}
+
+impl RobotData {
+    pub fn new(inner: Arc<Inner>) -> Self {
+        RobotData { inner }
+    }
+}
+
+impl TypedType for RobotData {
+    type Model = RobotDataModel;
+    const TYPE_NAME: &'static str = TYPE_NAME;
+
+    fn description() -> String {
+        "One active chatbot of the app, looked up by its UserID, with its profile. \
+         Reading a chatbot that does not exist is an error."
+            .to_string()
+    }
+}
+
+#[async_trait::async_trait]
+impl TypedDataSource for RobotData {
+    async fn read(&self, config: RobotDataModel, d: &mut Diagnostics) -> Option<RobotDataModel> {
+        let user_id_attr = robot_data_attr::user_id;
+        let Some(id) = config.user_id.as_str() else {
+            d.attr_error(
+                user_id_attr,
+                "UserID not known yet",
+                format!("The chatbot can only be read once `{user_id_attr}` is known."),
+            );
+            return None;
+        };
+        let api = match self.inner.api(&format!("read chatbot {}", q(id))) {
+            Ok(api) => api,
+            Err(e) => {
+                d.extend(e);
+                return None;
+            }
+        };
+        let subject = format!("chatbot {}", q(id));
+        match api.snapshot.get().await {
+            Ok(view) => match view.get(id) {
+                Some(Entry::Profile(p)) => Some(RobotDataModel {
+                    id: Field::Known(id.to_string()),
+                    user_id: Field::Known(id.to_string()),
+                    nick: Field::from_option(p.nick.clone()),
+                    face_url: Field::from_option(p.face_url.clone()),
+                    self_signature: Field::from_option(p.self_signature.clone()),
+                }),
+                Some(Entry::Unreadable { code, info }) => {
+                    d.attr_error(
+                        user_id_attr,
+                        format!("Could not read {subject}"),
+                        format!(
+                            "Its profile could not be read (ResultCode {code}: {}).",
+                            q(info)
+                        ),
+                    );
+                    None
+                }
+                None => {
+                    d.attr_error(
+                        user_id_attr,
+                        format!("No chatbot {}", q(id)),
+                        format!(
+                            "App {} has no active chatbot with UserID {}. Check the UserID (and \
+                             the provider's sdkappid); data \"tencentchat_robots\" lists the \
+                             chatbots the app has.",
+                            api.sdkappid,
+                            q(id)
+                        ),
+                    );
+                    None
+                }
+            },
+            Err(e) => {
+                let (summary, detail) =
+                    api.explain(&format!("Could not read {subject}"), &subject, &e);
+                d.error(summary, detail);
+                None
+            }
+        }
+    }
+}
