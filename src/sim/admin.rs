@@ -59,15 +59,7 @@ impl Counters {
 }
 
 /// An out-of-band profile edit: keys present are set, `""` clears.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProfilePatch {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nick: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub self_signature: Option<String>,
-}
+pub type ProfilePatch = super::state::ProfileChange;
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -149,9 +141,9 @@ async fn robots(State(sim): State<Arc<Shared>>, Path(sdkappid): Path<u64>) -> Re
             app.active_robots()
                 .map(|r| SimRobot {
                     user_id: r.user_id.clone(),
-                    nick: r.nick.clone(),
-                    face_url: r.face_url.clone(),
-                    self_signature: r.self_signature.clone(),
+                    nick: r.profile.nick.clone(),
+                    face_url: r.profile.face_url.clone(),
+                    self_signature: r.profile.self_signature.clone(),
                 })
                 .collect()
         })
@@ -193,11 +185,7 @@ async fn edit_robot(
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad profile patch: {e}")),
     };
-    let change = ProfileChange {
-        nick: patch.nick,
-        face_url: patch.face_url,
-        self_signature: patch.self_signature,
-    };
+    let change: ProfileChange = patch;
     let edited = sim
         .lock()
         .model

@@ -30,11 +30,11 @@ impl ApiError {
     }
 }
 
-/// One chatbot account. `None` means the profile tag was never set (or cleared).
+/// The three profile strings. In a [`Robot`], `None` is a tag never set (or
+/// cleared); in a change ([`ProfileChange`]), `None` leaves the tag alone and
+/// `Some("")` clears it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Robot {
-    pub user_id: String,
-    pub active: bool,
+pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nick: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,20 +43,32 @@ pub struct Robot {
     pub self_signature: Option<String>,
 }
 
+/// A requested profile change: `Some("")` clears, `Some(v)` sets, `None` leaves alone.
+pub type ProfileChange = Profile;
+
+/// One chatbot account.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Robot {
+    pub user_id: String,
+    pub active: bool,
+    #[serde(flatten)]
+    pub profile: Profile,
+}
+
 impl Robot {
     fn field_mut(&mut self, tag: Tag) -> &mut Option<String> {
         match tag {
-            Tag::Nick => &mut self.nick,
-            Tag::Image => &mut self.face_url,
-            Tag::SelfSignature => &mut self.self_signature,
+            Tag::Nick => &mut self.profile.nick,
+            Tag::Image => &mut self.profile.face_url,
+            Tag::SelfSignature => &mut self.profile.self_signature,
         }
     }
 
     fn field(&self, tag: Tag) -> Option<&String> {
         match tag {
-            Tag::Nick => self.nick.as_ref(),
-            Tag::Image => self.face_url.as_ref(),
-            Tag::SelfSignature => self.self_signature.as_ref(),
+            Tag::Nick => self.profile.nick.as_ref(),
+            Tag::Image => self.profile.face_url.as_ref(),
+            Tag::SelfSignature => self.profile.self_signature.as_ref(),
         }
     }
 }
@@ -97,15 +109,7 @@ impl Tag {
     }
 }
 
-/// A requested profile change: `Some("")` clears, `Some(v)` sets, `None` leaves alone.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProfileChange {
-    pub nick: Option<String>,
-    pub face_url: Option<String>,
-    pub self_signature: Option<String>,
-}
-
-impl ProfileChange {
+impl Profile {
     fn entries(&self) -> [(Tag, Option<&String>); 3] {
         [
             (Tag::Nick, self.nick.as_ref()),
@@ -402,11 +406,11 @@ mod tests {
         assert!(!app.create("@RBT#1", &ProfileChange::default()).unwrap());
         assert_eq!(app.list(), ["@RBT#1"]);
         let r = &app.robots[0];
-        assert_eq!(r.nick.as_deref(), Some("a"));
-        assert_eq!(r.self_signature.as_deref(), Some("s"));
+        assert_eq!(r.profile.nick.as_deref(), Some("a"));
+        assert_eq!(r.profile.self_signature.as_deref(), Some("s"));
         // "" clears.
         app.create("@RBT#1", &nick("")).unwrap();
-        assert_eq!(app.robots[0].nick, None);
+        assert_eq!(app.robots[0].profile.nick, None);
     }
 
     #[test]
@@ -443,7 +447,7 @@ mod tests {
         assert_eq!(app.list(), ["@RBT#2", "@RBT#1"]);
         let r = app.active("@RBT#1").unwrap();
         assert_eq!(
-            (r.nick.as_deref(), r.face_url.as_deref()),
+            (r.profile.nick.as_deref(), r.profile.face_url.as_deref()),
             (None, Some("f"))
         );
     }
@@ -461,7 +465,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code, 40601);
         assert_eq!(
-            app.robots[0].nick.as_ref().unwrap().len(),
+            app.robots[0].profile.nick.as_ref().unwrap().len(),
             MAX_PROFILE_BYTES
         );
     }
