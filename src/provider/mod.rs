@@ -176,7 +176,7 @@ impl tfproto::Provider for TencentChat {
                     target = format!("{:?}", settings.target),
                     version = VERSION
                 );
-                self.inner.set_conn(Conn::Ready(Arc::new(Api {
+                let api = Arc::new(Api {
                     snapshot: Snapshot::new(client.clone()),
                     client,
                     sdkappid: settings.sdkappid,
@@ -185,7 +185,14 @@ impl tfproto::Provider for TencentChat {
                         Credentials::SecretKey(k) => Some(k.clone()),
                         Credentials::UserSig(_) => None,
                     },
-                })));
+                });
+                // Fetch the app's chatbots while Terraform is still busy with
+                // other aliases (see snapshot.rs): refresh of many apps then takes
+                // two rounds, not two per app. Costs a list + get in an apply walk
+                // that would not read otherwise.
+                let prefetching = api.clone();
+                tokio::spawn(async move { prefetching.snapshot.prefetch().await });
+                self.inner.set_conn(Conn::Ready(api));
             }
             Err(e) => {
                 self.inner.set_conn(Conn::NotConfigured);
