@@ -11,6 +11,7 @@
 mod config;
 mod robot;
 mod robots;
+mod siblings;
 mod snapshot;
 mod usersig;
 mod validate;
@@ -20,8 +21,9 @@ use crate::tfproto::{
     self, ClientInfo, DataSource, Diagnostics, EphemeralResource, Resource, Schema, Value,
 };
 use config::{EnvLookup, Mode};
+use siblings::{Announcing, Siblings};
 use snapshot::Snapshot;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 /// The provider's version, as Terraform sees it in logs and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -68,7 +70,7 @@ pub(crate) enum Conn {
 pub(crate) struct Api {
     pub client: Client,
     pub sdkappid: u64,
-    pub snapshot: Snapshot<Client>,
+    pub snapshot: Snapshot<Announcing>,
     /// The admin account requests are signed for.
     pub identifier: String,
     /// The app's secret key, when configured (not with a pre-issued `usersig`):
@@ -116,6 +118,30 @@ impl Inner {
             ),
         }
         Err(d)
+    }
+}
+
+/// Listens for sibling provider processes (siblings.rs) starting to read, and
+/// then prefetches `api`'s snapshot. `None` (logged) when no socket can be made:
+/// reads work as before, only without the overlap.
+fn join_siblings(api: Weak<Api>) -> Option<Arc<Siblings>> {
+    match Siblings::join() {
+        Ok((siblings, listener)) => {
+            tokio::spawn(Siblings::listen(listener, move || {
+                if let Some(api) = api.upgrade() {
+                    tokio::spawn(async move { api.snapshot.prefetch().await });
+                }
+            }));
+            Some(Arc::new(siblings))
+        }
+        Err(e) => {
+            log_debug!(
+                "provider",
+                "no sibling socket; reads will not overlap",
+                error = e
+            );
+            None
+        }
     }
 }
 
@@ -176,8 +202,11 @@ impl tfproto::Provider for TencentChat {
                     target = format!("{:?}", settings.target),
                     version = VERSION
                 );
-                let api = Arc::new(Api {
-                    snapshot: Snapshot::new(client.clone()),
+                let api = Arc::new_cyclic(|me: &Weak<Api>| Api {
+                    snapshot: Snapshot::new(Announcing {
+                        client: client.clone(),
+                        siblings: join_siblings(me.clone()),
+                    }),
                     client,
                     sdkappid: settings.sdkappid,
                     identifier: settings.identifier.clone(),
@@ -186,12 +215,6 @@ impl tfproto::Provider for TencentChat {
                         Credentials::UserSig(_) => None,
                     },
                 });
-                // Fetch the app's chatbots while Terraform is still busy with
-                // other aliases (see snapshot.rs): refresh of many apps then takes
-                // two rounds, not two per app. Costs a list + get in an apply walk
-                // that would not read otherwise.
-                let prefetching = api.clone();
-                tokio::spawn(async move { prefetching.snapshot.prefetch().await });
                 self.inner.set_conn(Conn::Ready(api));
             }
             Err(e) => {

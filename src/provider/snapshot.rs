@@ -7,10 +7,10 @@
 //! create/delete invalidates the cache; its own portrait_set patches it; a TTL is
 //! the safety net against changes made elsewhere during a long run.
 //!
-//! ConfigureProvider starts a [`Snapshot::prefetch`] in the background, so the
-//! provider processes of many aliases fetch their apps at once instead of one
-//! after another (Terraform's parallelism slots fill with readers of one alias).
-//! The prefetch does not hold the slot: writers never wait for it. The first
+//! A [`Snapshot::prefetch`] runs in the background when a sibling provider
+//! process starts reading (siblings.rs), so the processes of many aliases fetch
+//! their apps at once instead of one after another. The prefetch does not hold
+//! the slot: writers never wait for it. The first
 //! reader (or advice-seeker) adopts its result; a write that lands while it is in
 //! flight makes it stale, and a stale result is dropped unread.
 
@@ -180,17 +180,18 @@ impl<D: Directory> Snapshot<D> {
         }
     }
 
-    /// Starts fetching now, without holding the slot, unless a reader already is
-    /// or a fresh view is cached. Returns when the fetch is done; readers that
-    /// come meanwhile wait for it and use its result (see [`Self::adopt`]).
+    /// Starts this process's first fetch now, without holding the slot, unless
+    /// a fetch was already started (by a reader or an earlier prefetch): once
+    /// this process has read, its own writes decide when to fetch again.
+    /// Returns when the fetch is done; readers that come meanwhile wait for it
+    /// and use its result (see [`Self::adopt`]).
     pub async fn prefetch(&self) {
         let (tx, rx) = tokio::sync::watch::channel(None);
         {
             let Ok(mut slot) = self.slot.try_lock() else {
                 return; // a reader is fetching
             };
-            let fresh = matches!(&slot.view, Some((at, _)) if at.elapsed() < self.ttl);
-            if fresh || slot.prefetch.is_some() {
+            if self.attempts.load(Ordering::SeqCst) > 0 {
                 return;
             }
             let n = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
@@ -560,7 +561,10 @@ mod tests {
         bg.await.unwrap();
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
         assert_eq!(f.profile_calls.load(Ordering::SeqCst), 1);
-        // A second prefetch with a fresh view cached does nothing.
+        // A second prefetch does nothing, even once our own write invalidated
+        // the view: only the process's first fetch is prefetched.
+        snap.prefetch().await;
+        snap.invalidate().await;
         snap.prefetch().await;
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
         // Without readers the prefetched view is kept for later ones.
