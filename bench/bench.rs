@@ -45,15 +45,22 @@ const PARALLELISM: u64 = 10;
 struct Opts {
     runs: usize,
     reps: usize,
+    /// Repetitions of each operation in the scale table (many apps).
+    scale_reps: usize,
     out: PathBuf,
+    /// The provider binary of an earlier commit, and that commit.
+    baseline: Option<(PathBuf, String)>,
 }
 
 fn parse_opts() -> Opts {
     let mut opts = Opts {
         runs: 10,
         reps: 3,
+        scale_reps: 0,
         out: common::repo_root().join("bench"),
+        baseline: None,
     };
+    let (mut baseline_bin, mut baseline_rev) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| {
@@ -64,9 +71,28 @@ fn parse_opts() -> Opts {
             "--bench" => {}
             "--runs" => opts.runs = value("--runs").parse().expect("--runs N"),
             "--reps" => opts.reps = value("--reps").parse().expect("--reps N"),
+            "--scale-reps" => {
+                opts.scale_reps = value("--scale-reps").parse().expect("--scale-reps N")
+            }
             "--out" => opts.out = PathBuf::from(value("--out")),
-            other => panic!("unknown option {other:?} (--runs N, --reps N, --out DIR)"),
+            "--baseline-bin" => baseline_bin = Some(PathBuf::from(value("--baseline-bin"))),
+            "--baseline-rev" => baseline_rev = Some(value("--baseline-rev")),
+            other => panic!(
+                "unknown option {other:?} (--runs N, --reps N, --scale-reps N, --out DIR, \
+                 --baseline-bin PATH --baseline-rev REV)"
+            ),
         }
+    }
+    if opts.scale_reps == 0 {
+        opts.scale_reps = opts.reps;
+    }
+    if let Some(bin) = baseline_bin {
+        assert!(
+            bin.is_file(),
+            "--baseline-bin {}: no such file",
+            bin.display()
+        );
+        opts.baseline = Some((bin, baseline_rev.unwrap_or_else(|| "baseline".into())));
     }
     assert!(
         opts.runs >= 1 && opts.reps >= 1,
@@ -90,23 +116,48 @@ fn main() {
     );
 
     let started = Instant::now();
-    let startup_plain = startup(opts.runs, false);
-    let startup_mtls = startup(opts.runs, true);
-    let memory = memory(&tf, opts.runs);
+    let this = Path::new(PROVIDER_BIN);
+    let current = Build::measure(&tf, this, &opts);
     let mut scenarios = Vec::new();
     for n in [1, 5, 20] {
-        scenarios.push(scenario(&tf, 1, n, opts.reps));
+        scenarios.push(scenario(&tf, this, 1, n, opts.reps, false));
     }
-    scenarios.push(scenario(&tf, 5, 20, opts.reps));
+    scenarios.push(scenario(&tf, this, 5, 20, opts.reps, true));
+    // The scale table: 1, 5 and 20 apps × 20 robots, this build and the baseline.
+    let mut scale = Vec::new();
+    if let Some((bin, rev)) = &opts.baseline {
+        eprintln!("tencentchat-bench: baseline {rev} at {}", bin.display());
+        let before = Build::measure(&tf, bin, &opts);
+        let runs = SCALE_APPS
+            .iter()
+            .map(|&apps| scenario(&tf, bin, apps, SCALE_PER_APP, opts.scale_reps, false))
+            .collect();
+        scale.push((format!("before ({rev})"), before, runs));
+    }
+    let after: Vec<Scenario> = SCALE_APPS
+        .iter()
+        .map(|&apps| {
+            match scenarios
+                .iter()
+                .position(|s| s.apps == apps && s.per_app == SCALE_PER_APP)
+            {
+                Some(i) => scenarios[i].without(Op::RefreshWide),
+                None => scenario(&tf, this, apps, SCALE_PER_APP, opts.scale_reps, false),
+            }
+        })
+        .collect();
+    scale.push((format!("after ({})", git_commit()), current.clone(), after));
 
     let report = Report {
         terraform: tf.version_string(),
         runs: opts.runs,
         reps: opts.reps,
-        startup_plain,
-        startup_mtls,
-        memory,
+        scale_reps: opts.scale_reps,
+        startup_plain: current.startup_plain,
+        startup_mtls: current.startup_mtls,
+        memory: current.memory,
         scenarios,
+        scale,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
     std::fs::create_dir_all(&opts.out).expect("creating the output directory");
@@ -118,12 +169,37 @@ fn main() {
     )
     .expect("writing report.json");
     std::fs::write(&md_path, report.markdown()).expect("writing report.md");
+    std::fs::write(opts.out.join(CHART), report.chart()).expect("writing the chart");
     eprintln!(
         "tencentchat-bench: wrote {} and {} in {:.0} s",
         md_path.display(),
         json_path.display(),
         report.wall_seconds
     );
+}
+
+/// The numbers of apps in the scale table, each with this many robots.
+const SCALE_APPS: [usize; 3] = [1, 5, 20];
+const SCALE_PER_APP: usize = 20;
+/// The chart the report links to, next to it.
+const CHART: &str = "scale.svg";
+
+/// The per-process figures of one provider build.
+#[derive(Clone)]
+struct Build {
+    startup_plain: Stats,
+    startup_mtls: Stats,
+    memory: Memory,
+}
+
+impl Build {
+    fn measure(tf: &Terraform, bin: &Path, opts: &Opts) -> Build {
+        Build {
+            startup_plain: startup(bin, opts.runs, false),
+            startup_mtls: startup(bin, opts.runs, true),
+            memory: memory(tf, bin, opts.runs),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -189,12 +265,12 @@ fn client_cert_pem() -> String {
 }
 
 /// Milliseconds from exec to the handshake line, `runs` times.
-fn startup(runs: usize, mtls: bool) -> Stats {
+fn startup(bin: &Path, runs: usize, mtls: bool) -> Stats {
     let dir = TempDir::new("bench-start");
     let cert = mtls.then(client_cert_pem);
     let mut ms = Vec::new();
     for _ in 0..runs {
-        let mut cmd = Command::new(PROVIDER_BIN);
+        let mut cmd = Command::new(bin);
         for var in ["PLUGIN_CLIENT_CERT", "PLUGIN_MIN_PORT", "PLUGIN_MAX_PORT"] {
             cmd.env_remove(var);
         }
@@ -262,29 +338,144 @@ fn proc_stat(pid: u32) -> Option<(u32, String)> {
     Some((ppid, comm))
 }
 
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
+/// A `kB` field of /proc/PID/status (VmHWM, VmRSS, Threads).
+fn status_field(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// Where a process's resident memory is, in KiB, from /proc/PID/smaps.
+#[derive(Clone, Debug, Default)]
+struct Breakdown {
+    /// The provider executable's own pages (code, read-only data, relocated data).
+    executable: u64,
+    /// Shared libraries (libc, libm, ld.so, libgcc_s).
+    libraries: u64,
+    /// The main malloc arena (`[heap]`).
+    heap: u64,
+    /// Anonymous mappings: other malloc arenas, thread stacks, the runtime.
+    anonymous: u64,
+    /// The main thread's stack and the kernel's pages (vdso, vvar).
+    other: u64,
+    threads: u64,
+}
+
+impl Breakdown {
+    fn read(pid: u32) -> Option<Breakdown> {
+        let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).ok()?;
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+        let exe = exe
+            .to_string_lossy()
+            .trim_end_matches(" (deleted)")
+            .to_string();
+        let mut b = Breakdown {
+            threads: status_field(pid, "Threads").unwrap_or(0),
+            ..Default::default()
+        };
+        let mut name = String::new();
+        for line in smaps.lines() {
+            let mut fields = line.split_whitespace();
+            let first = fields.next().unwrap_or("");
+            if first.contains('-') && !first.ends_with(':') {
+                name = fields.nth(4).unwrap_or("").to_string();
+            } else if first == "Rss:" {
+                let kib: u64 = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let slot = match name.as_str() {
+                    n if n == exe => &mut b.executable,
+                    n if n.starts_with('/') => &mut b.libraries,
+                    "[heap]" => &mut b.heap,
+                    "" => &mut b.anonymous,
+                    _ => &mut b.other,
+                };
+                *slot += kib;
+            }
+        }
+        Some(b)
+    }
+    fn total(&self) -> u64 {
+        self.executable + self.libraries + self.heap + self.anonymous + self.other
+    }
+    /// (label, KiB) of each part, in the report's order.
+    fn parts(&self) -> [(&'static str, u64); 5] {
+        [
+            ("the provider executable's own pages", self.executable),
+            (
+                "shared libraries (libc, libm, ld.so, libgcc_s)",
+                self.libraries,
+            ),
+            ("`[heap]` (main malloc arena)", self.heap),
+            (
+                "anonymous (other malloc arenas, thread stacks, runtime)",
+                self.anonymous,
+            ),
+            ("main thread stack, vdso", self.other),
+        ]
+    }
+    fn json(&self) -> Json {
+        json!({
+            "executable": self.executable, "libraries": self.libraries, "heap": self.heap,
+            "anonymous": self.anonymous, "other": self.other, "total": self.total(),
+            "threads": self.threads,
+        })
+    }
+}
+
+/// What the provider processes of one Terraform command used.
+#[derive(Clone, Debug, Default)]
+struct Procs {
+    /// Provider processes Terraform started.
+    count: usize,
+    /// The largest VmHWM among them, KiB.
+    peak_kib: u64,
+    /// The sum of their VmHWMs, KiB.
+    sum_kib: u64,
+    /// Where the memory of the process with the largest RSS was, at that RSS
+    /// (only when asked for: reading smaps costs time).
+    breakdown: Option<Breakdown>,
+}
+
 /// Watches the provider processes Terraform (`parent`) starts until `done`,
-/// returning each one's last-seen VmHWM in KiB.
-fn watch_providers(parent: u32, done: Arc<AtomicBool>) -> HashMap<u32, u64> {
+/// sampling each one's VmHWM every 2 ms.
+fn watch_providers(parent: u32, done: Arc<AtomicBool>, breakdown: bool) -> Procs {
     let mut peaks: HashMap<u32, u64> = HashMap::new();
+    // Processes that are not Terraform's children: never looked at again. (A
+    // child is looked at until it execs the provider: fork, then exec.)
+    let mut others: std::collections::HashSet<u32> = Default::default();
+    let mut best: Option<(u64, Breakdown)> = None;
     while !done.load(Ordering::SeqCst) {
         if let Ok(entries) = std::fs::read_dir("/proc") {
             for e in entries.flatten() {
                 let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
                     continue;
                 };
-                if let Some((ppid, comm)) = proc_stat(pid) {
-                    if ppid == parent && comm.starts_with("terraform-provi") {
-                        if let Some(kib) = vm_hwm_kib(pid) {
-                            let peak = peaks.entry(pid).or_default();
-                            *peak = (*peak).max(kib);
+                if others.contains(&pid) {
+                    continue;
+                }
+                match proc_stat(pid) {
+                    Some((ppid, comm)) if ppid == parent => {
+                        if !comm.starts_with("terraform-provi") {
+                            continue;
+                        }
+                    }
+                    Some(_) => {
+                        others.insert(pid);
+                        continue;
+                    }
+                    None => continue,
+                }
+                let Some(kib) = status_field(pid, "VmHWM") else {
+                    continue;
+                };
+                let peak = peaks.entry(pid).or_default();
+                *peak = (*peak).max(kib);
+                if breakdown {
+                    let rss = status_field(pid, "VmRSS").unwrap_or(0);
+                    if best.as_ref().is_none_or(|(r, _)| rss > *r) {
+                        if let Some(b) = Breakdown::read(pid) {
+                            best = Some((rss, b));
                         }
                     }
                 }
@@ -292,43 +483,60 @@ fn watch_providers(parent: u32, done: Arc<AtomicBool>) -> HashMap<u32, u64> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    peaks
+    Procs {
+        count: peaks.len(),
+        peak_kib: peaks.values().copied().max().unwrap_or(0),
+        sum_kib: peaks.values().sum(),
+        breakdown: best.map(|(_, b)| b),
+    }
 }
 
+/// Runs a Terraform command while watching its provider processes.
+fn run_watched(mut cmd: Command, breakdown: bool) -> (std::process::Output, Procs) {
+    let child = cmd.spawn().expect("spawning terraform");
+    let done = Arc::new(AtomicBool::new(false));
+    let pid = child.id();
+    let flag = done.clone();
+    let watcher = std::thread::spawn(move || watch_providers(pid, flag, breakdown));
+    let out = child.wait_with_output().expect("waiting for terraform");
+    done.store(true, Ordering::SeqCst);
+    (out, watcher.join().expect("watcher"))
+}
+
+#[derive(Clone)]
 struct Memory {
     /// The largest provider VmHWM of each run, MiB.
     peak_mib: Stats,
     /// Provider processes Terraform started per run.
     processes: Vec<usize>,
+    /// Where the largest process's memory was, in the run with the largest peak.
+    breakdown: Breakdown,
 }
 
-fn memory(tf: &Terraform, runs: usize) -> Memory {
+fn memory(tf: &Terraform, bin: &Path, runs: usize) -> Memory {
     let sim = Sim::start();
-    let ws = Workspace::new(tf, &sim);
+    let ws = workspace(tf, Some(&sim), bin);
     ws.write_main(&single_app_config(20, 1));
     ws.init();
     ws.apply();
     assert_eq!(sim.robot_ids().len(), 20);
     let mut peaks = Vec::new();
     let mut processes = Vec::new();
+    let mut breakdown: Option<(u64, Breakdown)> = None;
     for _ in 0..runs {
-        let mut child = ws
-            .command(["plan", "-refresh-only", "-no-color", "-input=false"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawning terraform");
-        let done = Arc::new(AtomicBool::new(false));
-        let pid = child.id();
-        let flag = done.clone();
-        let watcher = std::thread::spawn(move || watch_providers(pid, flag));
-        let status = child.wait().expect("waiting for terraform");
-        done.store(true, Ordering::SeqCst);
-        let seen = watcher.join().expect("watcher");
-        assert!(status.success(), "plan -refresh-only failed");
-        assert!(!seen.is_empty(), "no provider process was seen");
-        processes.push(seen.len());
-        peaks.push(*seen.values().max().unwrap() as f64 / 1024.0);
+        let (out, seen) = run_watched(
+            ws.command(["plan", "-refresh-only", "-no-color", "-input=false"]),
+            true,
+        );
+        assert!(out.status.success(), "plan -refresh-only failed");
+        assert!(seen.count > 0, "no provider process was seen");
+        processes.push(seen.count);
+        peaks.push(seen.peak_kib as f64 / 1024.0);
+        if let Some(b) = seen.breakdown {
+            if breakdown.as_ref().is_none_or(|(p, _)| seen.peak_kib > *p) {
+                breakdown = Some((seen.peak_kib, b));
+            }
+        }
     }
     let peak_mib = Stats::new(peaks);
     eprintln!(
@@ -338,7 +546,36 @@ fn memory(tf: &Terraform, runs: usize) -> Memory {
     Memory {
         peak_mib,
         processes,
+        breakdown: breakdown.map(|(_, b)| b).unwrap_or_default(),
     }
+}
+
+/// A workspace whose provider mirror holds `bin` (this build unless told otherwise).
+fn workspace(tf: &Terraform, sim: Option<&Sim>, bin: &Path) -> Workspace {
+    let ws = match sim {
+        Some(sim) => Workspace::new(tf, sim),
+        None => Workspace::bare(tf),
+    };
+    if bin != Path::new(PROVIDER_BIN) {
+        let mirrored = ws
+            .dir()
+            .parent()
+            .expect("the workspace's root")
+            .join("mirror")
+            .join(common::PROVIDER_HOST)
+            .join(common::PROVIDER_NAMESPACE)
+            .join(common::PROVIDER_TYPE)
+            .join(common::PROVIDER_VERSION)
+            .join("linux_amd64")
+            .join(format!(
+                "terraform-provider-{}_v{}",
+                common::PROVIDER_TYPE,
+                common::PROVIDER_VERSION
+            ));
+        assert!(mirrored.is_file(), "no provider at {}", mirrored.display());
+        std::fs::copy(bin, &mirrored).expect("putting the baseline provider in the mirror");
+    }
+    ws
 }
 
 // ---------------------------------------------------------------------------
@@ -429,11 +666,14 @@ impl Op {
 }
 
 /// One timed run of one operation.
+#[derive(Clone)]
 struct Sample {
     calls: BTreeMap<String, u64>,
     seconds: f64,
+    procs: Procs,
 }
 
+#[derive(Clone)]
 struct OpResult {
     op: Op,
     /// By latency (0, 50).
@@ -447,6 +687,14 @@ struct Scenario {
 }
 
 impl Scenario {
+    /// The same runs without one operation's.
+    fn without(&self, op: Op) -> Scenario {
+        Scenario {
+            apps: self.apps,
+            per_app: self.per_app,
+            ops: self.ops.iter().filter(|r| r.op != op).cloned().collect(),
+        }
+    }
     fn total(&self) -> u64 {
         (self.apps * self.per_app) as u64
     }
@@ -491,11 +739,21 @@ fn bounds(op: Op, apps: u64, per_app: u64) -> (BTreeMap<&'static str, u64>, u64)
     (calls, rounds)
 }
 
-fn scenario(tf: &Terraform, apps: usize, per_app: usize, reps: usize) -> Scenario {
+/// Runs create, refresh, (with `wide`, refresh at parallelism 100), update and
+/// destroy of `apps` × `per_app` robots `reps` times at each latency with the
+/// provider `bin`.
+fn scenario(
+    tf: &Terraform,
+    bin: &Path,
+    apps: usize,
+    per_app: usize,
+    reps: usize,
+    wide: bool,
+) -> Scenario {
     type Config = Box<dyn Fn(u32) -> String>;
     let (sim, ws, config, app_ids): (Sim, Workspace, Config, Vec<u64>) = if apps == 1 {
         let sim = Sim::start();
-        let ws = Workspace::new(tf, &sim);
+        let ws = workspace(tf, Some(&sim), bin);
         let config = Box::new(move |gen| single_app_config(per_app, gen));
         (sim, ws, config, vec![common::DEMO_SDKAPPID])
     } else {
@@ -509,7 +767,7 @@ fn scenario(tf: &Terraform, apps: usize, per_app: usize, reps: usize) -> Scenari
             .collect();
         let refs: Vec<(u64, &str)> = keys.iter().map(|(id, k)| (*id, k.as_str())).collect();
         let sim = Sim::start_with(&refs);
-        let ws = Workspace::bare(tf);
+        let ws = workspace(tf, None, bin);
         let url = sim.url().to_string();
         let ids = keys.iter().map(|(id, _)| *id).collect();
         let config = Box::new(move |gen| multi_app_config(&keys, &url, per_app, gen));
@@ -520,7 +778,7 @@ fn scenario(tf: &Terraform, apps: usize, per_app: usize, reps: usize) -> Scenari
     ws.init();
     let mut ops: Vec<OpResult> = Op::ALL
         .iter()
-        .filter(|&&op| op != Op::RefreshWide || apps > 1)
+        .filter(|&&op| op != Op::RefreshWide || wide)
         .map(|&op| OpResult {
             op,
             samples: [Vec::new(), Vec::new()],
@@ -566,7 +824,7 @@ fn scenario(tf: &Terraform, apps: usize, per_app: usize, reps: usize) -> Scenari
                 };
                 let before = sim.counters();
                 let t0 = Instant::now();
-                let out = ws.command(args).output().expect("running terraform");
+                let (out, procs) = run_watched(ws.command(args), false);
                 let seconds = t0.elapsed().as_secs_f64();
                 let after = sim.counters();
                 assert!(
@@ -580,7 +838,11 @@ fn scenario(tf: &Terraform, apps: usize, per_app: usize, reps: usize) -> Scenari
                     .iter()
                     .map(|ep| (ep.to_string(), delta(&before, &after, ep)))
                     .collect();
-                result.samples[li].push(Sample { calls, seconds });
+                result.samples[li].push(Sample {
+                    calls,
+                    seconds,
+                    procs,
+                });
             }
             // Destroy left nothing behind.
             for id in &app_ids {
@@ -608,10 +870,14 @@ struct Report {
     terraform: String,
     runs: usize,
     reps: usize,
+    scale_reps: usize,
     startup_plain: Stats,
     startup_mtls: Stats,
     memory: Memory,
     scenarios: Vec<Scenario>,
+    /// The scale table's runs by build: its label, its per-process figures and
+    /// its scenarios (1, 5, 20 apps); the baseline first when there is one.
+    scale: Vec<(String, Build, Vec<Scenario>)>,
     wall_seconds: f64,
 }
 
@@ -626,6 +892,8 @@ struct Row<'a> {
     rounds: f64,
     bound_rounds: u64,
     seconds: [Stats; 2],
+    /// Provider processes of every sample (both latencies).
+    procs: Vec<Procs>,
 }
 
 impl<'a> Row<'a> {
@@ -648,7 +916,37 @@ impl<'a> Row<'a> {
             rounds,
             bound_rounds,
             seconds,
+            procs: r
+                .samples
+                .iter()
+                .flatten()
+                .map(|s| s.procs.clone())
+                .collect(),
         }
+    }
+    /// Median provider processes started per command.
+    fn processes(&self) -> f64 {
+        Stats::new(self.procs.iter().map(|p| p.count as f64).collect()).median()
+    }
+    /// Median of the largest provider VmHWM per command, MiB.
+    fn peak_mib(&self) -> f64 {
+        Stats::new(
+            self.procs
+                .iter()
+                .map(|p| p.peak_kib as f64 / 1024.0)
+                .collect(),
+        )
+        .median()
+    }
+    /// Median of the summed provider VmHWMs per command, MiB.
+    fn sum_mib(&self) -> f64 {
+        Stats::new(
+            self.procs
+                .iter()
+                .map(|p| p.sum_kib as f64 / 1024.0)
+                .collect(),
+        )
+        .median()
     }
     fn total_calls(&self) -> u64 {
         self.calls.values().sum()
@@ -686,6 +984,9 @@ impl<'a> Row<'a> {
             "rounds_ratio": self.rounds / self.bound_rounds as f64,
             "seconds_at_0ms": self.seconds[0].json(),
             "seconds_at_50ms": self.seconds[1].json(),
+            "provider_processes": self.processes(),
+            "provider_peak_rss_mib": self.peak_mib(),
+            "provider_summed_rss_mib": self.sum_mib(),
         })
     }
 }
@@ -743,7 +1044,22 @@ impl Report {
             },
             "provider_peak_rss_mib_refresh_20": self.memory.peak_mib.json(),
             "provider_processes_per_refresh": self.memory.processes,
+            "provider_memory_kib_refresh_20": self.memory.breakdown.json(),
             "operations": self.rows().iter().map(Row::json).collect::<Vec<_>>(),
+            "scale_reps": self.scale_reps,
+            "scale": self.scale.iter().map(|(label, build, runs)| json!({
+                "build": label,
+                "provider_start_ms": {
+                    "plain": build.startup_plain.json(),
+                    "automtls": build.startup_mtls.json(),
+                },
+                "provider_peak_rss_mib_refresh_20": build.memory.peak_mib.json(),
+                "provider_memory_kib_refresh_20": build.memory.breakdown.json(),
+                "operations": runs
+                    .iter()
+                    .flat_map(|s| s.ops.iter().map(move |r| Row::new(s, r).json()))
+                    .collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
             "wall_seconds": self.wall_seconds,
         })
     }
@@ -875,7 +1191,8 @@ impl Report {
         if let (Some(narrow), Some(wide)) = (multi(Op::Refresh), multi(Op::RefreshWide)) {
             md.push_str(&format!(
                 "\nIn this run the 5 apps × 20 refresh took {narrow:.1} rounds at Terraform's \
-                 default parallelism and {wide:.1} with `-parallelism=100`.\n"
+                 default parallelism and {wide:.1} with `-parallelism=100`; the scale table \
+                 below goes to 20 apps.\n"
             ));
         }
         md.push('\n');
@@ -906,6 +1223,8 @@ impl Report {
             describe_counts(&self.memory.processes)
         ));
 
+        md.push_str(&self.scale_markdown());
+
         md.push_str("## Throughput\n\n| operation | robots | s @0 ms | robots/s @0 ms | s @50 ms | robots/s @50 ms |\n|---|---|---|---|---|---|\n");
         for (apps, n, op) in [
             (1, 20, Op::Create),
@@ -935,6 +1254,253 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The figures of the scale table's runs: (build label, row).
+    fn scale_rows(&self) -> Vec<(&str, Row<'_>)> {
+        self.scale
+            .iter()
+            .flat_map(|(label, _, runs)| {
+                runs.iter()
+                    .flat_map(move |s| s.ops.iter().map(move |r| (label.as_str(), Row::new(s, r))))
+            })
+            .collect()
+    }
+
+    fn scale_markdown(&self) -> String {
+        let rows = self.scale_rows();
+        let mut md = String::from("## Many apps: rounds and memory\n\n");
+        md.push_str(&format!(
+            "One provider alias per app, {SCALE_PER_APP} robots per app, Terraform's default \
+             parallelism ({PARALLELISM}). Each build ran each command {} times at each latency \
+             (fewer than the table above, to keep the run short); calls are from the first \
+             run, rounds as above, processes and memory are medians over all runs. \
+             Processes are the provider processes Terraform started for the command; peak \
+             is the largest VmHWM among them, summed is the sum of their VmHWMs (they do \
+             not all live at once). Processes and memory have no lower bound the provider \
+             controls (Terraform decides how many processes to start): their ratio is \
+             after / before. Chart: [`{CHART}`]({CHART}).\n\n![rounds and summed RSS against \
+             the number of apps, before and after]({CHART})\n\n",
+            self.scale_reps
+        ));
+        md.push_str(
+            "| operation | apps | build | calls (bound, ratio) | rounds (bound, ratio) | s @0 ms | s @50 ms | processes | peak RSS MiB | summed RSS MiB (after/before) |\n\
+             |---|---|---|---|---|---|---|---|---|---|\n",
+        );
+        let before = |op: Op, apps: usize| {
+            rows.iter()
+                .find(|(l, r)| l.starts_with("before") && r.op == op && r.scenario.apps == apps)
+                .map(|(_, r)| r)
+        };
+        for op in [Op::Refresh, Op::Create, Op::Update, Op::Destroy] {
+            for apps in SCALE_APPS {
+                for (label, r) in rows
+                    .iter()
+                    .filter(|(_, r)| r.op == op && r.scenario.apps == apps)
+                {
+                    let vs = match before(op, apps) {
+                        Some(b) if !label.starts_with("before") => {
+                            format!(" ({:.2})", r.sum_mib() / b.sum_mib())
+                        }
+                        _ => String::new(),
+                    };
+                    md.push_str(&format!(
+                        "| {} | {apps} | {label} | {}{} ({}, {:.2}) | {:.1} ({}, {:.2}) | {:.2} | {:.2} | {:.0} | {:.1} | {:.0}{vs} |\n",
+                        op.name(),
+                        r.total_calls(),
+                        if r.calls_stable { "" } else { " *varies*" },
+                        r.total_bound(),
+                        r.total_calls() as f64 / r.total_bound() as f64,
+                        r.rounds,
+                        r.bound_rounds,
+                        r.rounds / r.bound_rounds as f64,
+                        r.seconds[0].median(),
+                        r.seconds[1].median(),
+                        r.processes(),
+                        r.peak_mib(),
+                        r.sum_mib(),
+                    ));
+                }
+            }
+        }
+        md.push('\n');
+
+        md.push_str("### Provider process, before and after\n\n| figure |");
+        for (label, _, _) in &self.scale {
+            md.push_str(&format!(" {label} |"));
+        }
+        md.push_str("\n|---|");
+        md.push_str(&"---|".repeat(self.scale.len()));
+        md.push('\n');
+        let figures: [(&str, fn(&Build) -> f64); 3] = [
+            ("start, plain, median ms", |b| b.startup_plain.median()),
+            ("start, AutoMTLS, median ms", |b| b.startup_mtls.median()),
+            ("peak RSS, refresh of 20, median MiB", |b| {
+                b.memory.peak_mib.median()
+            }),
+        ];
+        for (name, f) in figures {
+            md.push_str(&format!("| {name} |"));
+            for (_, build, _) in &self.scale {
+                md.push_str(&format!(" {:.1} |", f(build)));
+            }
+            md.push('\n');
+        }
+        md.push_str(
+            "\nWhere the memory is: resident KiB of the provider process with the largest \
+             RSS during the refresh of 20 robots, at that RSS (from /proc/PID/smaps).\n\n| part |",
+        );
+        for (label, _, _) in &self.scale {
+            md.push_str(&format!(" {label} |"));
+        }
+        md.push_str("\n|---|");
+        md.push_str(&"---|".repeat(self.scale.len()));
+        md.push('\n');
+        for i in 0..5 {
+            md.push_str(&format!("| {} |", Breakdown::default().parts()[i].0));
+            for (_, build, _) in &self.scale {
+                md.push_str(&format!(" {} |", build.memory.breakdown.parts()[i].1));
+            }
+            md.push('\n');
+        }
+        md.push_str("| **total** |");
+        for (_, build, _) in &self.scale {
+            md.push_str(&format!(" **{}** |", build.memory.breakdown.total()));
+        }
+        md.push_str("\n| threads |");
+        for (_, build, _) in &self.scale {
+            md.push_str(&format!(" {} |", build.memory.breakdown.threads));
+        }
+        md.push_str("\n\n");
+        md.push_str(MEMORY_WHY);
+        md.push('\n');
+        md
+    }
+
+    /// An SVG of refresh rounds and summed provider RSS against the number of
+    /// apps, one line per build.
+    fn chart(&self) -> String {
+        let rows = self.scale_rows();
+        let series = |f: &dyn Fn(&Row) -> f64| -> Vec<(String, Vec<(f64, f64)>)> {
+            self.scale
+                .iter()
+                .map(|(label, _, _)| {
+                    let points = rows
+                        .iter()
+                        .filter(|(l, r)| l == label && r.op == Op::Refresh)
+                        .map(|(_, r)| (r.scenario.apps as f64, f(r)))
+                        .collect();
+                    (label.clone(), points)
+                })
+                .collect()
+        };
+        let rounds = series(&|r| r.rounds);
+        let rss = series(&|r| r.sum_mib());
+        let mut svg = String::from(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"300\" \
+             font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"760\" height=\"300\" fill=\"white\"/>\n",
+        );
+        svg.push_str(&panel(
+            20.0,
+            "terraform plan -refresh-only: rounds",
+            &rounds,
+        ));
+        svg.push_str(&panel(400.0, "summed provider RSS (MiB)", &rss));
+        svg.push_str("</svg>\n");
+        svg
+    }
+}
+
+/// One plot of the chart at x offset `left`: apps on the x axis, a polyline per
+/// series (the first dashed grey: the baseline when there is one).
+fn panel(left: f64, title: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
+    let (w, h, top) = (300.0, 200.0, 40.0);
+    let x0 = left + 40.0;
+    let max_x = SCALE_APPS.iter().copied().max().unwrap_or(1) as f64;
+    let max_y = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|&(_, y)| y))
+        .fold(1.0_f64, f64::max)
+        * 1.1;
+    let px = |x: f64| x0 + x / max_x * w;
+    let py = |y: f64| top + h - y.max(0.0) / max_y * h;
+    let mut out = format!(
+        "<text x=\"{}\" y=\"20\" font-weight=\"bold\">{title}</text>\n\
+         <line x1=\"{x0}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"black\"/>\n\
+         <line x1=\"{x0}\" y1=\"{top}\" x2=\"{x0}\" y2=\"{}\" stroke=\"black\"/>\n\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">apps ({SCALE_PER_APP} robots each)</text>\n",
+        left + 40.0,
+        top + h,
+        x0 + w,
+        top + h,
+        top + h,
+        x0 + w / 2.0,
+        top + h + 32.0
+    );
+    for apps in SCALE_APPS {
+        out.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{apps}</text>\n",
+            px(apps as f64),
+            top + h + 15.0
+        ));
+    }
+    for i in 0..=4 {
+        let y = max_y * i as f64 / 4.0;
+        out.push_str(&format!(
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{:.0}</text>\n",
+            x0 - 5.0,
+            py(y) + 4.0,
+            y
+        ));
+    }
+    let styles = [
+        "stroke=\"#888\" stroke-dasharray=\"5,4\"",
+        "stroke=\"#1f5fbf\"",
+    ];
+    let many = series.len() > 1;
+    for (i, (label, points)) in series.iter().enumerate() {
+        let style = styles[if many { i.min(1) } else { 1 }];
+        let pts: Vec<String> = points
+            .iter()
+            .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+            .collect();
+        out.push_str(&format!(
+            "<polyline fill=\"none\" stroke-width=\"2\" {style} points=\"{}\"/>\n",
+            pts.join(" ")
+        ));
+        for &(x, y) in points {
+            out.push_str(&format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{y:.1}</text>\n",
+                px(x),
+                py(y) - 6.0
+            ));
+        }
+        out.push_str(&format!(
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-width=\"2\" {style}/>\n\
+             <text x=\"{}\" y=\"{}\">{label}</text>\n",
+            x0 + 10.0,
+            top + 8.0 + 16.0 * i as f64,
+            x0 + 30.0,
+            top + 8.0 + 16.0 * i as f64,
+            x0 + 35.0,
+            top + 12.0 + 16.0 * i as f64
+        ));
+    }
+    out
+}
+
+/// What the memory table shows and what changed it.
+const MEMORY_WHY: &str = "\
+Most of a provider process is the executable's own pages: code and read-only data \
+mapped from the file, made resident when touched, and the kernel maps up to 16 \
+neighbouring pages of the file with every page fault (fault-around), so touching a \
+little code makes much more resident. This build advises the kernel that its \
+image is read at random (`madvise(MADV_RANDOM)` on its own mappings at start), \
+which turns fault-around off for them: only pages actually used become resident. \
+It also runs one thread (tokio's current-thread runtime) instead of one worker per \
+CPU: each worker had its own stack and its own malloc arena. Shared libraries are \
+mapped by every process but shared between them (they count in each RSS); the \
+heap and the runtime are small.\n";
+
 /// Why figures are above (or below) their bounds; established from the
 /// provider's debug log (`TF_LOG=debug`) of the same operations.
 const WHY: &str = "\
@@ -952,15 +1518,18 @@ each re-plan refetched once earlier creates had invalidated the snapshot (a crea
 20 cost 10 lists and 8 profile reads extra). Meeting the bound exactly would mean \
 warning only from a snapshot some refresh already loaded, which makes the warning \
 depend on the order in which Terraform runs reads and plans; not done.\n\
-- **5 apps × 20 refresh: about 5 × 2 rounds instead of 2.** Each alias is its own \
-provider process and each fetches its app once (calls at the bound). But Terraform's \
+- **Many apps: about 2 rounds, not 2 per app.** Each alias is its own provider \
+process and each fetches its app once (calls at the bound). Terraform's \
 `-parallelism` slots (10) fill with readers of one alias, all waiting for that \
-alias's single shared fetch, so the apps are fetched one after another (the debug log \
-shows each app's list starting only after the previous app's profiles arrived). \
-With `-parallelism=100` the fetches overlap. The provider could start its fetch at \
-ConfigureProvider instead, but Terraform configures the provider in apply walks that \
-never read too, so every update and destroy would pay an extra list + get per app; \
-not done.\n\
+alias's shared fetch, so the other aliases used to fetch only after it, one app \
+after another. Now the first process that fetches tells its configured sibling \
+processes (a Unix socket each, named after Terraform's pid), and they all fetch at \
+once; their readers find the view ready when they get a slot. Fetching at \
+ConfigureProvider instead would also overlap them, but Terraform configures the \
+provider in walks that never read (the destroy-plan and apply walks of a destroy, \
+the apply walk of an update): +2 calls per app for an update and +4 for a destroy \
+(measured with tests/call_counts.rs). With the announcement, a walk that does not \
+read never fetches: no call above the bound anywhere.\n\
 - **Rounds below the bound** (update/destroy of 20, multi-app changes): the client \
 spaces calls to one endpoint at least 10 ms apart (`calls_per_second` 100), so 20 \
 calls take 190 ms even at 0 ms latency and part of the added latency hides behind \
