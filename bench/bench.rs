@@ -924,32 +924,38 @@ impl<'a> Row<'a> {
                 .collect(),
         }
     }
+    /// The median over every sample of `f` of its provider processes.
+    fn procs_median(&self, f: impl Fn(&Procs) -> f64) -> f64 {
+        Stats::new(self.procs.iter().map(f).collect()).median()
+    }
     /// Median provider processes started per command.
     fn processes(&self) -> f64 {
-        Stats::new(self.procs.iter().map(|p| p.count as f64).collect()).median()
+        self.procs_median(|p| p.count as f64)
     }
     /// Median of the largest provider VmHWM per command, MiB.
     fn peak_mib(&self) -> f64 {
-        Stats::new(
-            self.procs
-                .iter()
-                .map(|p| p.peak_kib as f64 / 1024.0)
-                .collect(),
-        )
-        .median()
+        self.procs_median(|p| p.peak_kib as f64 / 1024.0)
     }
     /// Median of the summed provider VmHWMs per command, MiB.
     fn sum_mib(&self) -> f64 {
-        Stats::new(
-            self.procs
-                .iter()
-                .map(|p| p.sum_kib as f64 / 1024.0)
-                .collect(),
-        )
-        .median()
+        self.procs_median(|p| p.sum_kib as f64 / 1024.0)
     }
     fn total_calls(&self) -> u64 {
         self.calls.values().sum()
+    }
+    fn calls_ratio(&self) -> f64 {
+        self.total_calls() as f64 / self.total_bound() as f64
+    }
+    fn rounds_ratio(&self) -> f64 {
+        self.rounds / self.bound_rounds as f64
+    }
+    /// The median seconds at 0 ms and at the latency, as two table cells.
+    fn seconds_cells(&self) -> String {
+        format!(
+            "{:.2} | {:.2}",
+            self.seconds[0].median(),
+            self.seconds[1].median()
+        )
     }
     fn total_bound(&self) -> u64 {
         self.bound_calls.values().sum()
@@ -977,11 +983,11 @@ impl<'a> Row<'a> {
             "calls_same_in_every_run": self.calls_stable,
             "bound_calls": self.bound_calls,
             "bound_calls_total": self.total_bound(),
-            "calls_ratio": self.total_calls() as f64 / self.total_bound() as f64,
+            "calls_ratio": self.calls_ratio(),
             "calls_above_bound": self.extra(),
             "rounds": self.rounds,
             "bound_rounds": self.bound_rounds,
-            "rounds_ratio": self.rounds / self.bound_rounds as f64,
+            "rounds_ratio": self.rounds_ratio(),
             "seconds_at_0ms": self.seconds[0].json(),
             "seconds_at_50ms": self.seconds[1].json(),
             "provider_processes": self.processes(),
@@ -1142,7 +1148,7 @@ impl Report {
         );
         for r in &rows {
             md.push_str(&format!(
-                "| {} | {} | {} = {}{} | {} = {} | {:.2} | {:.1} | {} | {:.2} | {:.2} | {:.2} |\n",
+                "| {} | {} | {} = {}{} | {} = {} | {:.2} | {:.1} | {} | {:.2} | {} |\n",
                 r.op.name(),
                 r.scenario.label(),
                 r.total_calls(),
@@ -1150,12 +1156,11 @@ impl Report {
                 if r.calls_stable { "" } else { " (*varies*)" },
                 r.total_bound(),
                 breakdown(&r.bound_calls),
-                r.total_calls() as f64 / r.total_bound() as f64,
+                r.calls_ratio(),
                 r.rounds,
                 r.bound_rounds,
-                r.rounds / r.bound_rounds as f64,
-                r.seconds[0].median(),
-                r.seconds[1].median(),
+                r.rounds_ratio(),
+                r.seconds_cells(),
             ));
         }
         md.push_str(
@@ -1304,17 +1309,16 @@ impl Report {
                         _ => String::new(),
                     };
                     md.push_str(&format!(
-                        "| {} | {apps} | {label} | {}{} ({}, {:.2}) | {:.1} ({}, {:.2}) | {:.2} | {:.2} | {:.0} | {:.1} | {:.0}{vs} |\n",
+                        "| {} | {apps} | {label} | {}{} ({}, {:.2}) | {:.1} ({}, {:.2}) | {} | {:.0} | {:.1} | {:.0}{vs} |\n",
                         op.name(),
                         r.total_calls(),
                         if r.calls_stable { "" } else { " *varies*" },
                         r.total_bound(),
-                        r.total_calls() as f64 / r.total_bound() as f64,
+                        r.calls_ratio(),
                         r.rounds,
                         r.bound_rounds,
-                        r.rounds / r.bound_rounds as f64,
-                        r.seconds[0].median(),
-                        r.seconds[1].median(),
+                        r.rounds_ratio(),
+                        r.seconds_cells(),
                         r.processes(),
                         r.peak_mib(),
                         r.sum_mib(),

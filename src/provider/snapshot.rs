@@ -540,15 +540,21 @@ mod tests {
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
     }
 
-    #[tokio::test]
-    async fn readers_share_the_prefetch() {
-        let f = fake(3, Duration::from_millis(30));
-        let snap = Arc::new(Snapshot::new(f.clone()));
+    /// A prefetch started in the background, as siblings.rs starts one.
+    async fn start_prefetch(snap: &Arc<Snapshot<Arc<Fake>>>) -> tokio::task::JoinHandle<()> {
         let bg = tokio::spawn({
             let snap = snap.clone();
             async move { snap.prefetch().await }
         });
         tokio::task::yield_now().await;
+        bg
+    }
+
+    #[tokio::test]
+    async fn readers_share_the_prefetch() {
+        let f = fake(3, Duration::from_millis(30));
+        let snap = Arc::new(Snapshot::new(f.clone()));
+        let bg = start_prefetch(&snap).await;
         let readers: Vec<_> = (0..5)
             .map(|_| {
                 let snap = snap.clone();
@@ -578,11 +584,7 @@ mod tests {
     async fn writes_do_not_wait_for_the_prefetch_and_make_it_stale() {
         let f = fake(2, Duration::from_millis(200));
         let snap = Arc::new(Snapshot::new(f.clone()));
-        let bg = tokio::spawn({
-            let snap = snap.clone();
-            async move { snap.prefetch().await }
-        });
-        tokio::task::yield_now().await;
+        let bg = start_prefetch(&snap).await;
         let t0 = Instant::now();
         snap.patch_profile("@RBT#000", &[item(wire::TAG_NICK, "x")])
             .await;
