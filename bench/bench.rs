@@ -39,6 +39,9 @@ use tencentchat::sim::Fault;
 const PROVIDER_BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-tencentchat");
 const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const LATENCY_MS: u64 = 50;
+/// The latency of the scale table: 20 apps take seconds at 0 ms on this shared
+/// machine, so a longer delay keeps the noise of the round estimate small.
+const SCALE_LATENCY_MS: u64 = 100;
 /// Terraform's default `-parallelism`.
 const PARALLELISM: u64 = 10;
 
@@ -117,36 +120,54 @@ fn main() {
 
     let started = Instant::now();
     let this = Path::new(PROVIDER_BIN);
-    let current = Build::measure(&tf, this, &opts);
-    let mut scenarios = Vec::new();
-    for n in [1, 5, 20] {
-        scenarios.push(scenario(&tf, this, 1, n, opts.reps, false));
+    // Both builds' process figures, their start-up samples interleaved so that
+    // the load of this shared machine falls on both alike.
+    let mut bins = vec![this];
+    if let Some((bin, _)) = &opts.baseline {
+        bins.push(bin.as_path());
     }
-    scenarios.push(scenario(&tf, this, 5, 20, opts.reps, true));
-    // The scale table: 1, 5 and 20 apps × 20 robots, this build and the baseline.
+    let mut builds = Build::measure(&tf, &bins, &opts).into_iter();
+    let current = builds.next().expect("this build's figures");
+    let main_runs = |bin: &Path| {
+        let mut runs: Vec<Scenario> = [1, 5, 20]
+            .into_iter()
+            .map(|n| scenario(&tf, bin, 1, n, opts.reps, false, LATENCY_MS))
+            .collect();
+        runs.push(scenario(&tf, bin, 5, 20, opts.reps, true, LATENCY_MS));
+        runs
+    };
+    let scale_runs = |bin: &Path| -> Vec<Scenario> {
+        SCALE_APPS
+            .iter()
+            .map(|&apps| {
+                scenario(
+                    &tf,
+                    bin,
+                    apps,
+                    SCALE_PER_APP,
+                    opts.scale_reps,
+                    false,
+                    SCALE_LATENCY_MS,
+                )
+            })
+            .collect()
+    };
+    // The baseline first (when there is one), then this build, each through
+    // the same operations.
     let mut scale = Vec::new();
+    let mut baseline_scenarios = Vec::new();
     if let Some((bin, rev)) = &opts.baseline {
         eprintln!("tencentchat-bench: baseline {rev} at {}", bin.display());
-        let before = Build::measure(&tf, bin, &opts);
-        let runs = SCALE_APPS
-            .iter()
-            .map(|&apps| scenario(&tf, bin, apps, SCALE_PER_APP, opts.scale_reps, false))
-            .collect();
-        scale.push((format!("before ({rev})"), before, runs));
+        let before = builds.next().expect("the baseline's figures");
+        baseline_scenarios = main_runs(bin);
+        scale.push((format!("before ({rev})"), before, scale_runs(bin)));
     }
-    let after: Vec<Scenario> = SCALE_APPS
-        .iter()
-        .map(|&apps| {
-            match scenarios
-                .iter()
-                .position(|s| s.apps == apps && s.per_app == SCALE_PER_APP)
-            {
-                Some(i) => scenarios[i].without(Op::RefreshWide),
-                None => scenario(&tf, this, apps, SCALE_PER_APP, opts.scale_reps, false),
-            }
-        })
-        .collect();
-    scale.push((format!("after ({})", git_commit()), current.clone(), after));
+    let scenarios = main_runs(this);
+    scale.push((
+        format!("after ({})", git_commit()),
+        current.clone(),
+        scale_runs(this),
+    ));
 
     let report = Report {
         terraform: tf.version_string(),
@@ -157,6 +178,10 @@ fn main() {
         startup_mtls: current.startup_mtls,
         memory: current.memory,
         scenarios,
+        baseline: opts
+            .baseline
+            .as_ref()
+            .map(|(_, rev)| (rev.clone(), baseline_scenarios)),
         scale,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
@@ -193,12 +218,20 @@ struct Build {
 }
 
 impl Build {
-    fn measure(tf: &Terraform, bin: &Path, opts: &Opts) -> Build {
-        Build {
-            startup_plain: startup(bin, opts.runs, false),
-            startup_mtls: startup(bin, opts.runs, true),
-            memory: memory(tf, bin, opts.runs),
-        }
+    /// The figures of each of `bins`, in order.
+    fn measure(tf: &Terraform, bins: &[&Path], opts: &Opts) -> Vec<Build> {
+        let plain = startup(bins, opts.runs, false);
+        let mtls = startup(bins, opts.runs, true);
+        plain
+            .into_iter()
+            .zip(mtls)
+            .zip(bins)
+            .map(|((startup_plain, startup_mtls), bin)| Build {
+                startup_plain,
+                startup_mtls,
+                memory: memory(tf, bin, opts.runs),
+            })
+            .collect()
     }
 }
 
@@ -264,12 +297,13 @@ fn client_cert_pem() -> String {
     params.self_signed(&key).expect("self-signed").pem()
 }
 
-/// Milliseconds from exec to the handshake line, `runs` times.
-fn startup(bin: &Path, runs: usize, mtls: bool) -> Stats {
+/// Milliseconds from exec to the handshake line, `runs` times for each of
+/// `bins` (taking turns).
+fn startup(bins: &[&Path], runs: usize, mtls: bool) -> Vec<Stats> {
     let dir = TempDir::new("bench-start");
     let cert = mtls.then(client_cert_pem);
-    let mut ms = Vec::new();
-    for _ in 0..runs {
+    let mut ms = vec![Vec::new(); bins.len()];
+    for (i, bin) in (0..runs).flat_map(|_| bins.iter().enumerate()) {
         let mut cmd = Command::new(bin);
         for var in ["PLUGIN_CLIENT_CERT", "PLUGIN_MIN_PORT", "PLUGIN_MAX_PORT"] {
             cmd.env_remove(var);
@@ -304,7 +338,7 @@ fn startup(bin: &Path, runs: usize, mtls: bool) -> Stats {
             line.trim_end().split('|').nth(5).is_some_and(|c| !c.is_empty()),
             "a server certificate is in the handshake exactly when a client cert is given: {line:?}"
         );
-        ms.push(elapsed.as_secs_f64() * 1000.0);
+        ms[i].push(elapsed.as_secs_f64() * 1000.0);
         // SIGTERM ends serving cleanly (and removes the socket).
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -316,12 +350,16 @@ fn startup(bin: &Path, runs: usize, mtls: bool) -> Stats {
         let _ = child.kill();
         let _ = child.wait();
     }
-    eprintln!(
-        "provider start ({}): median {:.1} ms",
-        if mtls { "AutoMTLS" } else { "plain" },
-        Stats::new(ms.clone()).median()
-    );
-    Stats::new(ms)
+    let stats: Vec<Stats> = ms.into_iter().map(Stats::new).collect();
+    for (bin, s) in bins.iter().zip(&stats) {
+        eprintln!(
+            "provider start ({}), {}: median {:.1} ms",
+            if mtls { "AutoMTLS" } else { "plain" },
+            bin.display(),
+            s.median()
+        );
+    }
+    stats
 }
 
 // ---------------------------------------------------------------------------
@@ -683,18 +721,12 @@ struct OpResult {
 struct Scenario {
     apps: usize,
     per_app: usize,
+    /// The latency of the second set of runs (the first is at 0 ms).
+    latency_ms: u64,
     ops: Vec<OpResult>,
 }
 
 impl Scenario {
-    /// The same runs without one operation's.
-    fn without(&self, op: Op) -> Scenario {
-        Scenario {
-            apps: self.apps,
-            per_app: self.per_app,
-            ops: self.ops.iter().filter(|r| r.op != op).cloned().collect(),
-        }
-    }
     fn total(&self) -> u64 {
         (self.apps * self.per_app) as u64
     }
@@ -749,6 +781,7 @@ fn scenario(
     per_app: usize,
     reps: usize,
     wide: bool,
+    latency_ms: u64,
 ) -> Scenario {
     type Config = Box<dyn Fn(u32) -> String>;
     let (sim, ws, config, app_ids): (Sim, Workspace, Config, Vec<u64>) = if apps == 1 {
@@ -784,7 +817,7 @@ fn scenario(
             samples: [Vec::new(), Vec::new()],
         })
         .collect();
-    for (li, latency) in [0, LATENCY_MS].into_iter().enumerate() {
+    for (li, latency) in [0, latency_ms].into_iter().enumerate() {
         sim.block_on(sim.admin().clear_faults())
             .expect("clearing faults");
         if latency > 0 {
@@ -859,7 +892,12 @@ fn scenario(
             latency
         );
     }
-    Scenario { apps, per_app, ops }
+    Scenario {
+        apps,
+        per_app,
+        latency_ms,
+        ops,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -875,6 +913,8 @@ struct Report {
     startup_mtls: Stats,
     memory: Memory,
     scenarios: Vec<Scenario>,
+    /// The baseline's runs of the same operations, and its revision.
+    baseline: Option<(String, Vec<Scenario>)>,
     /// The scale table's runs by build: its label, its per-process figures and
     /// its scenarios (1, 5, 20 apps); the baseline first when there is one.
     scale: Vec<(String, Build, Vec<Scenario>)>,
@@ -904,7 +944,8 @@ impl<'a> Row<'a> {
             Stats::new(r.samples[0].iter().map(|s| s.seconds).collect()),
             Stats::new(r.samples[1].iter().map(|s| s.seconds).collect()),
         ];
-        let rounds = (seconds[1].median() - seconds[0].median()) / (LATENCY_MS as f64 / 1000.0);
+        let rounds =
+            (seconds[1].median() - seconds[0].median()) / (scenario.latency_ms as f64 / 1000.0);
         let (bound_calls, bound_rounds) =
             bounds(r.op, scenario.apps as u64, scenario.per_app as u64);
         Row {
@@ -942,6 +983,12 @@ impl<'a> Row<'a> {
     }
     fn total_calls(&self) -> u64 {
         self.calls.values().sum()
+    }
+    /// The same operation on the same numbers of apps and robots.
+    fn same_as(&self, other: &Row) -> bool {
+        self.op == other.op
+            && self.scenario.apps == other.scenario.apps
+            && self.scenario.per_app == other.scenario.per_app
     }
     fn calls_ratio(&self) -> f64 {
         self.total_calls() as f64 / self.total_bound() as f64
@@ -1052,6 +1099,10 @@ impl Report {
             "provider_processes_per_refresh": self.memory.processes,
             "provider_memory_kib_refresh_20": self.memory.breakdown.json(),
             "operations": self.rows().iter().map(Row::json).collect::<Vec<_>>(),
+            "baseline": self.baseline.as_ref().map(|(rev, _)| json!({
+                "revision": rev,
+                "operations": self.baseline_rows().iter().map(Row::json).collect::<Vec<_>>(),
+            })),
             "scale_reps": self.scale_reps,
             "scale": self.scale.iter().map(|(label, build, runs)| json!({
                 "build": label,
@@ -1143,12 +1194,20 @@ impl Report {
             self.reps
         ));
         md.push_str(
-            "| operation | N | calls | lower bound | ratio | rounds | lower bound | ratio | s @0 ms | s @50 ms |\n\
-             |---|---|---|---|---|---|---|---|---|---|\n",
+            "| operation | N | calls | lower bound | ratio | rounds | lower bound | ratio | s @0 ms | s @50 ms |",
         );
+        let before_rows = self.baseline_rows();
+        if let Some((rev, _)) = &self.baseline {
+            md.push_str(&format!(" before ({rev}): calls, rounds |"));
+        }
+        md.push_str("\n|---|---|---|---|---|---|---|---|---|---|");
+        if self.baseline.is_some() {
+            md.push_str("---|");
+        }
+        md.push('\n');
         for r in &rows {
             md.push_str(&format!(
-                "| {} | {} | {} = {}{} | {} = {} | {:.2} | {:.1} | {} | {:.2} | {} |\n",
+                "| {} | {} | {} = {}{} | {} = {} | {:.2} | {:.1} | {} | {:.2} | {} |",
                 r.op.name(),
                 r.scenario.label(),
                 r.total_calls(),
@@ -1162,6 +1221,13 @@ impl Report {
                 r.rounds_ratio(),
                 r.seconds_cells(),
             ));
+            if self.baseline.is_some() {
+                match before_rows.iter().find(|b| b.same_as(r)) {
+                    Some(b) => md.push_str(&format!(" {}, {:.1} |", b.total_calls(), b.rounds)),
+                    None => md.push_str(" |"),
+                }
+            }
+            md.push('\n');
         }
         md.push_str(
             "\nOperations: create = `terraform apply` from empty state into an empty app; \
@@ -1260,6 +1326,15 @@ impl Report {
 }
 
 impl Report {
+    /// The baseline's rows of the main table (none without a baseline).
+    fn baseline_rows(&self) -> Vec<Row<'_>> {
+        self.baseline
+            .iter()
+            .flat_map(|(_, runs)| runs.iter())
+            .flat_map(|s| s.ops.iter().map(move |r| Row::new(s, r)))
+            .collect()
+    }
+
     /// The figures of the scale table's runs: (build label, row).
     fn scale_rows(&self) -> Vec<(&str, Row<'_>)> {
         self.scale
@@ -1276,9 +1351,11 @@ impl Report {
         let mut md = String::from("## Many apps: rounds and memory\n\n");
         md.push_str(&format!(
             "One provider alias per app, {SCALE_PER_APP} robots per app, Terraform's default \
-             parallelism ({PARALLELISM}). Each build ran each command {} times at each latency \
-             (fewer than the table above, to keep the run short); calls are from the first \
-             run, rounds as above, processes and memory are medians over all runs. \
+             parallelism ({PARALLELISM}), simulator latency 0 and {SCALE_LATENCY_MS} ms per call \
+             (the longer latency keeps the noise of the rounds small against seconds of \
+             Terraform work). Each build ran each command {} times at each latency; calls are \
+             from the first run, rounds as above, processes and memory are medians over all \
+             runs. \
              Processes are the provider processes Terraform started for the command; peak \
              is the largest VmHWM among them, summed is the sum of their VmHWMs (they do \
              not all live at once). Processes and memory have no lower bound the provider \
@@ -1287,10 +1364,10 @@ impl Report {
              the number of apps, before and after]({CHART})\n\n",
             self.scale_reps
         ));
-        md.push_str(
-            "| operation | apps | build | calls (bound, ratio) | rounds (bound, ratio) | s @0 ms | s @50 ms | processes | peak RSS MiB | summed RSS MiB (after/before) |\n\
+        md.push_str(&format!(
+            "| operation | apps | build | calls (bound, ratio) | rounds (bound, ratio) | s @0 ms | s @{SCALE_LATENCY_MS} ms | processes | peak RSS MiB | summed RSS MiB (after/before) |\n\
              |---|---|---|---|---|---|---|---|---|---|\n",
-        );
+        ));
         let before = |op: Op, apps: usize| {
             rows.iter()
                 .find(|(l, r)| l.starts_with("before") && r.op == op && r.scenario.apps == apps)
@@ -1335,7 +1412,8 @@ impl Report {
         md.push_str("\n|---|");
         md.push_str(&"---|".repeat(self.scale.len()));
         md.push('\n');
-        let figures: [(&str, fn(&Build) -> f64); 3] = [
+        type Figure = fn(&Build) -> f64;
+        let figures: [(&str, Figure); 3] = [
             ("start, plain, median ms", |b| b.startup_plain.median()),
             ("start, AutoMTLS, median ms", |b| b.startup_mtls.median()),
             ("peak RSS, refresh of 20, median MiB", |b| {
