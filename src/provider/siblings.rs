@@ -42,8 +42,13 @@ pub(crate) struct Siblings {
 }
 
 impl Siblings {
-    /// Joins the siblings of this process's parent in the temp directory.
+    /// Joins the siblings of this process's parent in the temp directory; only
+    /// when Terraform started this process (not in `--debug` mode, where the
+    /// parent is a shell or a test, nor when the provider is embedded).
     pub fn join() -> std::io::Result<(Siblings, UnixListener)> {
+        if std::env::var_os(crate::plugin::MAGIC_COOKIE_KEY).is_none() {
+            return Err(std::io::Error::other("not started by Terraform"));
+        }
         Self::join_in(
             std::env::temp_dir(),
             std::os::unix::process::parent_id(),
