@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Runs the benchmark against the simulator with a real Terraform, on the release
-# build, and writes bench/report.md and bench/report.json.
+# build, and writes bench/report.md, bench/report.json and bench/scale.svg.
 #
-#   scripts/bench.sh [--runs N] [--reps N] [--out DIR]
+#   scripts/bench.sh [--baseline REV] [--runs N] [--reps N] [--scale-reps N] [--out DIR]
 #
+# --baseline: also build the provider at git revision REV (into
+#   target/baseline/REV, its own target dir, reused when present) and measure it
+#   in the same run, so the report shows before and after side by side;
 # --runs: samples of provider start and peak memory (default 10);
-# --reps: runs of each timed Terraform operation at each latency (default 3).
+# --reps: runs of each timed Terraform operation at each latency (default 3);
+# --scale-reps: the same for the many-apps table (default: --reps).
 # Terraform: TF_ACC_TERRAFORM_PATH, else `terraform` on PATH, else Terraform 1.0.3
-# from scripts/fetch-terraform.sh. Takes a few minutes.
+# from scripts/fetch-terraform.sh. Takes a few minutes (plus a release build of
+# REV the first time: several minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -15,4 +20,33 @@ if [[ -z "${TF_ACC_TERRAFORM_PATH:-}" ]] && ! command -v terraform >/dev/null; t
     TF_ACC_TERRAFORM_PATH="$(scripts/fetch-terraform.sh)"
     export TF_ACC_TERRAFORM_PATH
 fi
-cargo bench --bench tencentchat-bench -- "$@"
+
+args=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --baseline)
+        [[ $# -ge 2 ]] || { echo "bench.sh: --baseline needs a git revision" >&2; exit 2; }
+        rev="$(git rev-parse --verify --short "$2^{commit}")" || {
+            echo "bench.sh: --baseline $2: not a commit" >&2
+            exit 2
+        }
+        dir="target/baseline/$rev"
+        bin="$dir/target/release/terraform-provider-tencentchat"
+        if [[ ! -x "$bin" ]]; then
+            echo "bench.sh: building the provider at $rev into $dir" >&2
+            rm -rf "$dir/src"
+            mkdir -p "$dir/src"
+            git archive "$rev" | tar -x -C "$dir/src"
+            (cd "$dir/src" && cargo build --release --locked \
+                --bin terraform-provider-tencentchat --target-dir ../target)
+        fi
+        args+=(--baseline-bin "$PWD/$bin" --baseline-rev "$rev")
+        shift 2
+        ;;
+    *)
+        args+=("$1")
+        shift
+        ;;
+    esac
+done
+cargo bench --bench tencentchat-bench -- "${args[@]}"

@@ -62,7 +62,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    // One thread: the provider's work is waiting on Terraform and the API, and
+    // each worker thread costs memory (its stack and its malloc arena) in every
+    // one of the 2N+1 processes Terraform starts for N aliases.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let runtime = match rt {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("terraform-provider-tencentchat: cannot start the async runtime: {e}");

@@ -15,6 +15,11 @@ pub enum Listener {
 pub struct SocketFile(PathBuf);
 
 impl SocketFile {
+    /// Takes charge of removing the socket at `path`.
+    pub fn new(path: PathBuf) -> SocketFile {
+        SocketFile(path)
+    }
+
     pub fn path(&self) -> &Path {
         &self.0
     }

@@ -22,6 +22,7 @@ pub mod proto {
 }
 
 pub use handshake::{APP_PROTOCOL_VERSION, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+pub(crate) use listen::SocketFile;
 
 use listen::Listener;
 use proto::grpc_broker_server::GrpcBrokerServer;

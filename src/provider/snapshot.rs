@@ -6,6 +6,13 @@
 //! fetch runs wait for it and share its result, or its error. This process's own
 //! create/delete invalidates the cache; its own portrait_set patches it; a TTL is
 //! the safety net against changes made elsewhere during a long run.
+//!
+//! A [`Snapshot::prefetch`] runs in the background when a sibling provider
+//! process starts reading (siblings.rs), so the processes of many aliases fetch
+//! their apps at once instead of one after another. The prefetch does not hold
+//! the slot: writers never wait for it. The first
+//! reader (or advice-seeker) adopts its result; a write that lands while it is in
+//! flight makes it stale, and a stale result is dropped unread.
 
 use crate::chat::wire::{self, ProfileItem, UserProfile};
 use crate::chat::{ChatError, Client, ErrorKind};
@@ -120,14 +127,32 @@ impl View {
     }
 }
 
+/// A background fetch in flight or done but not yet adopted by a reader.
+struct Prefetch {
+    /// Its attempt number (for the failure bookkeeping).
+    n: u64,
+    /// Set by this process's own writes meanwhile: the result may predate them.
+    stale: bool,
+    result: tokio::sync::watch::Receiver<Option<Result<View, ChatError>>>,
+}
+
 #[derive(Default)]
 struct Slot {
+    prefetch: Option<Prefetch>,
     view: Option<(Instant, Arc<View>)>,
     /// The attempt number of the last failed fetch, and its error.
     failure: Option<(u64, ChatError)>,
     /// The last view fetched in this process, kept through invalidation and
     /// expiry: good enough for advice (see [`Snapshot::hint`]).
     last: Option<Arc<View>>,
+}
+
+impl Slot {
+    fn mark_prefetch_stale(&mut self) {
+        if let Some(p) = &mut self.prefetch {
+            p.stale = true;
+        }
+    }
 }
 
 /// Single-flight, list-backed read cache.
@@ -154,10 +179,65 @@ impl<D: Directory> Snapshot<D> {
         }
     }
 
+    /// Starts this process's first fetch now, without holding the slot, unless
+    /// a fetch was already started (by a reader or an earlier prefetch): once
+    /// this process has read, its own writes decide when to fetch again.
+    /// Returns when the fetch is done; readers that come meanwhile wait for it
+    /// and use its result (see [`Self::adopt`]).
+    pub async fn prefetch(&self) {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        {
+            let Ok(mut slot) = self.slot.try_lock() else {
+                return; // a reader is fetching
+            };
+            if self.attempts.load(Ordering::SeqCst) > 0 {
+                return;
+            }
+            let n = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+            slot.prefetch = Some(Prefetch {
+                n,
+                stale: false,
+                result: rx,
+            });
+        }
+        tx.send_replace(Some(self.fetch().await));
+        // Nobody may read in this process (an apply that only writes): keep the
+        // result anyway, as a reader would have.
+        let mut slot = self.slot.lock().await;
+        self.adopt(&mut slot).await;
+    }
+
+    /// Moves a pending prefetch's result into the slot, waiting for it if it is
+    /// still in flight. Called with the slot held, by every reader.
+    async fn adopt(&self, slot: &mut Slot) {
+        let Some(mut p) = slot.prefetch.take() else {
+            return;
+        };
+        let result = match p.result.wait_for(Option::is_some).await {
+            Ok(r) => (*r).clone(),
+            Err(_) => return, // the prefetch was dropped (process ending)
+        };
+        match result {
+            _ if p.stale => {}
+            Some(Ok(view)) => {
+                let view = Arc::new(view);
+                slot.view = Some((Instant::now(), view.clone()));
+                slot.last = Some(view);
+                slot.failure = None;
+            }
+            Some(Err(e)) => {
+                log_debug!("provider", "robot snapshot prefetch failed", error = e);
+                slot.failure = Some((p.n, e));
+            }
+            None => {}
+        }
+    }
+
     /// The current view, fetching it if there is none (or it is too old).
     pub async fn get(&self) -> Result<Arc<View>, ChatError> {
         let seen = self.attempts.load(Ordering::SeqCst);
         let mut slot = self.slot.lock().await;
+        self.adopt(&mut slot).await;
         if let Some((at, view)) = &slot.view {
             if at.elapsed() < self.ttl {
                 return Ok(view.clone());
@@ -216,7 +296,8 @@ impl<D: Directory> Snapshot<D> {
     /// create landed: 10 lists and 8 profile reads for a 20-robot create.
     pub async fn hint(&self) -> Result<Arc<View>, ChatError> {
         {
-            let slot = self.slot.lock().await;
+            let mut slot = self.slot.lock().await;
+            self.adopt(&mut slot).await;
             match (&slot.view, &slot.last) {
                 (Some((at, view)), _) if at.elapsed() < self.ttl => return Ok(view.clone()),
                 (_, Some(last)) => return Ok(last.clone()),
@@ -231,6 +312,7 @@ impl<D: Directory> Snapshot<D> {
     pub async fn invalidate(&self) {
         let mut slot = self.slot.lock().await;
         slot.view = None;
+        slot.mark_prefetch_stale();
     }
 
     /// This process made `user_id` active with `profile`: the next reader fetches
@@ -238,6 +320,7 @@ impl<D: Directory> Snapshot<D> {
     pub async fn note_created(&self, user_id: &str, profile: &Profile) {
         let mut slot = self.slot.lock().await;
         slot.view = None;
+        slot.mark_prefetch_stale();
         if let Some(last) = &mut slot.last {
             let view = Arc::make_mut(last);
             view.robots.retain(|(id, _)| id != user_id);
@@ -253,6 +336,7 @@ impl<D: Directory> Snapshot<D> {
     pub async fn note_deleted(&self, user_id: &str) {
         let mut slot = self.slot.lock().await;
         slot.view = None;
+        slot.mark_prefetch_stale();
         if let Some(last) = &mut slot.last {
             Arc::make_mut(last).robots.retain(|(id, _)| id != user_id);
         }
@@ -261,6 +345,7 @@ impl<D: Directory> Snapshot<D> {
     /// Applies this process's own successful portrait_set to the cached view.
     pub async fn patch_profile(&self, user_id: &str, items: &[ProfileItem]) {
         let mut slot = self.slot.lock().await;
+        slot.mark_prefetch_stale();
         if let Some((_, view)) = &mut slot.view {
             let view = Arc::make_mut(view);
             for (id, entry) in &mut view.robots {
@@ -468,6 +553,84 @@ mod tests {
         snap.invalidate().await;
         assert_eq!(snap.hint().await.unwrap().len(), 4);
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
+    }
+
+    /// A prefetch started in the background, as siblings.rs starts one.
+    async fn start_prefetch(snap: &Arc<Snapshot<Arc<Fake>>>) -> tokio::task::JoinHandle<()> {
+        let bg = tokio::spawn({
+            let snap = snap.clone();
+            async move { snap.prefetch().await }
+        });
+        tokio::task::yield_now().await;
+        bg
+    }
+
+    #[tokio::test]
+    async fn readers_share_the_prefetch() {
+        let f = fake(3, Duration::from_millis(30));
+        let snap = Arc::new(Snapshot::new(f.clone()));
+        let bg = start_prefetch(&snap).await;
+        let readers: Vec<_> = (0..5)
+            .map(|_| {
+                let snap = snap.clone();
+                tokio::spawn(async move { snap.get().await.unwrap().len() })
+            })
+            .collect();
+        for r in readers {
+            assert_eq!(r.await.unwrap(), 3);
+        }
+        bg.await.unwrap();
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
+        assert_eq!(f.profile_calls.load(Ordering::SeqCst), 1);
+        // A second prefetch does nothing, even once our own write invalidated
+        // the view: only the process's first fetch is prefetched.
+        snap.prefetch().await;
+        snap.invalidate().await;
+        snap.prefetch().await;
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
+        // Without readers the prefetched view is kept for later ones.
+        let alone = Snapshot::new(f.clone());
+        alone.prefetch().await;
+        assert_eq!(alone.get().await.unwrap().len(), 3);
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn writes_do_not_wait_for_the_prefetch_and_make_it_stale() {
+        let f = fake(2, Duration::from_millis(200));
+        let snap = Arc::new(Snapshot::new(f.clone()));
+        let bg = start_prefetch(&snap).await;
+        let t0 = Instant::now();
+        snap.patch_profile("@RBT#000", &[item(wire::TAG_NICK, "x")])
+            .await;
+        snap.invalidate().await;
+        assert!(
+            t0.elapsed() < Duration::from_millis(100),
+            "a write waited for the prefetch"
+        );
+        bg.await.unwrap();
+        // The prefetch's list may predate the writes: it is not served, so the
+        // next reader fetches again.
+        snap.get().await.unwrap();
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn prefetch_failures_auth_shared_transient_retried() {
+        let f = fake(1, Duration::ZERO);
+        *f.fail.lock().unwrap() = Some(ErrorKind::Transient);
+        let snap = Snapshot::new(f.clone());
+        snap.prefetch().await;
+        *f.fail.lock().unwrap() = None;
+        assert_eq!(snap.get().await.unwrap().len(), 1, "a reader tries again");
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
+
+        *f.fail.lock().unwrap() = Some(ErrorKind::Auth);
+        let snap = Snapshot::new(f.clone());
+        snap.prefetch().await;
+        assert_eq!(snap.get().await.unwrap_err().kind, ErrorKind::Auth);
+        assert_eq!(snap.hint().await.unwrap_err().kind, ErrorKind::Auth);
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 3, "no call after Auth");
     }
 
     #[tokio::test]

@@ -1,0 +1,192 @@
+//! The other provider processes of the same Terraform run, so that one process
+//! starting to read can tell the others to fetch their apps too.
+//!
+//! Why: with one provider alias per app, Terraform runs one provider process per
+//! alias, and its parallelism slots (10) fill with readers of one alias, all
+//! waiting for that alias's shared fetch; the other aliases' readers get a slot
+//! only after it, so N apps were fetched one after another (2 rounds each).
+//! Fetching at ConfigureProvider would overlap them but costs a list and a
+//! profile read in every walk that never reads (the plan and apply walks of a
+//! destroy, the apply walk of an update). So instead the first process that
+//! fetches *announces* it, and every configured sibling prefetches at once
+//! ([`super::snapshot::Snapshot::prefetch`]): in a walk that reads, they all
+//! read anyway; in a walk that does not, nobody announces.
+//!
+//! How: each configured process listens on a Unix socket named after
+//! Terraform's process id (its parent) and its own, in the temp directory,
+//! readable by its user only; announcing is connecting to each sibling's
+//! socket once. Connection refused means a stale socket (a process that was
+//! killed), which is removed. Nothing is sent: a connection is the message.
+
+use super::snapshot::Directory;
+use crate::chat::wire::UserProfile;
+use crate::chat::{ChatError, Client};
+use crate::plugin::SocketFile;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::net::{UnixListener, UnixStream};
+
+/// Start of every sibling socket's file name.
+const PREFIX: &str = "tencentchat-siblings-";
+
+/// This process's place among its siblings.
+pub(crate) struct Siblings {
+    dir: PathBuf,
+    /// `tencentchat-siblings-<terraform pid>-`: the sockets of this run.
+    prefix: String,
+    own: SocketFile,
+    uid: u32,
+    announced: AtomicBool,
+}
+
+impl Siblings {
+    /// Joins the siblings of this process's parent in the temp directory; only
+    /// when Terraform started this process (not in `--debug` mode, where the
+    /// parent is a shell or a test, nor when the provider is embedded).
+    pub fn join() -> std::io::Result<(Siblings, UnixListener)> {
+        if std::env::var_os(crate::plugin::MAGIC_COOKIE_KEY).is_none() {
+            return Err(std::io::Error::other("not started by Terraform"));
+        }
+        Self::join_in(
+            std::env::temp_dir(),
+            std::os::unix::process::parent_id(),
+            std::process::id(),
+        )
+    }
+
+    fn join_in(dir: PathBuf, parent: u32, pid: u32) -> std::io::Result<(Siblings, UnixListener)> {
+        let prefix = format!("{PREFIX}{parent}-");
+        let path = dir.join(format!("{prefix}{pid}.sock"));
+        // A leftover of an earlier process with our pid (a second configure
+        // removes its own first socket by dropping it).
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path)?;
+        let own = SocketFile::new(path);
+        std::fs::set_permissions(own.path(), std::fs::Permissions::from_mode(0o600))?;
+        let uid = std::fs::metadata(own.path())?.uid();
+        let siblings = Siblings {
+            dir,
+            prefix,
+            own,
+            uid,
+            announced: AtomicBool::new(false),
+        };
+        Ok((siblings, listener))
+    }
+
+    /// Runs `on_announce` for every sibling's announcement, until the listener fails.
+    pub async fn listen(listener: UnixListener, on_announce: impl Fn() + Send + 'static) {
+        while let Ok((conn, _)) = listener.accept().await {
+            drop(conn);
+            on_announce();
+        }
+    }
+
+    /// Tells every sibling to prefetch; only the first call in a process does.
+    pub async fn announce(&self) {
+        if self.announced.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut told = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let ours = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&self.prefix) && n.ends_with(".sock"));
+            if !ours || path == self.own.path() {
+                continue;
+            }
+            // Only sockets of our own user.
+            if !entry.metadata().is_ok_and(|m| m.uid() == self.uid) {
+                continue;
+            }
+            match UnixStream::connect(&path).await {
+                Ok(_) => told += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(_) => {}
+            }
+        }
+        log_debug!(
+            "provider",
+            "asked sibling provider processes to fetch their apps",
+            siblings = told
+        );
+    }
+}
+
+/// The chat client as the snapshot's [`Directory`], announcing the first list.
+pub(crate) struct Announcing {
+    pub client: Client,
+    pub siblings: Option<Arc<Siblings>>,
+}
+
+#[async_trait::async_trait]
+impl Directory for Announcing {
+    async fn robot_ids(&self) -> Result<Vec<String>, ChatError> {
+        if let Some(s) = &self.siblings {
+            s.announce().await;
+        }
+        self.client.robot_ids().await
+    }
+    async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError> {
+        self.client.profiles(user_ids).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn an_announcement_reaches_every_sibling_once_and_clears_stale_sockets() {
+        let dir = std::env::temp_dir().join(format!("siblings-test-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let heard = Arc::new(AtomicUsize::new(0));
+        let mut members = Vec::new();
+        for pid in [11, 12, 13] {
+            let (s, l) = Siblings::join_in(dir.clone(), 7, pid).unwrap();
+            let heard = heard.clone();
+            tokio::spawn(Siblings::listen(l, move || {
+                heard.fetch_add(1, Ordering::SeqCst);
+            }));
+            members.push(s);
+        }
+        // Another Terraform run's process, and a stale socket of this run.
+        let (other, other_l) = Siblings::join_in(dir.clone(), 8, 21).unwrap();
+        let stale = dir.join(format!("{PREFIX}7-99.sock"));
+        drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+        assert!(stale.exists());
+
+        members[0].announce().await;
+        members[0].announce().await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while heard.load(Ordering::SeqCst) < 2 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(heard.load(Ordering::SeqCst), 2, "the two siblings, once");
+        assert!(!stale.exists(), "stale socket removed");
+        assert!(other.own.path().exists(), "another run's socket untouched");
+        drop(other_l);
+        drop(other);
+        let mode = std::fs::metadata(members[1].own.path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "only our user may connect");
+        let paths: Vec<PathBuf> = members.iter().map(|m| m.own.path().to_owned()).collect();
+        drop(members);
+        assert!(paths.iter().all(|p| !p.exists()), "sockets removed on drop");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
