@@ -19,9 +19,7 @@
 //!   of simulator latency per call; (time at 50 − time at 0) / 50 ms;
 //! - seconds per operation at both latencies (machine-dependent).
 
-// The integration-test harness (Sim, Workspace, Terraform). Its self-tests are
-// compiled but never run here, so their imports look unused.
-#[allow(unused_imports)]
+// The integration-test harness (Sim, Workspace, Terraform), shared with tests/.
 #[path = "../tests/common/mod.rs"]
 mod common;
 
