@@ -183,8 +183,8 @@ impl Inner {
 /// Listens for sibling provider processes (siblings.rs) starting to read, and
 /// then prefetches `api`'s snapshot. `None` (logged) when no socket can be made:
 /// reads work as before, only without the overlap.
-fn join_siblings(api: Weak<Api>) -> Option<Arc<Siblings>> {
-    match Siblings::join() {
+fn join_siblings(api: Weak<Api>, sdkappid: u64) -> Option<Arc<Siblings>> {
+    match Siblings::join(sdkappid) {
         Ok((siblings, listener)) => {
             tokio::spawn(Siblings::listen(listener, move || {
                 if let Some(api) = api.upgrade() {
@@ -285,7 +285,7 @@ impl tfproto::Provider for TencentChat {
                 let api = Arc::new_cyclic(|me: &Weak<Api>| Api {
                     snapshot: Snapshot::new(Announcing {
                         client: client.clone(),
-                        siblings: join_siblings(me.clone()),
+                        siblings: join_siblings(me.clone(), settings.sdkappid),
                     }),
                     client,
                     sdkappid: settings.sdkappid,

@@ -36,7 +36,12 @@ pub(crate) struct Siblings {
     dir: PathBuf,
     /// `tencentchat-siblings-<terraform pid>-`: the sockets of this run.
     prefix: String,
-    own: SocketFile,
+    /// `<prefix><sdkappid>-`: the sockets of this run's processes for our own app,
+    /// which are not told: the announcing process is fetching that app already,
+    /// and a process of the same app that reads fetches it itself.
+    same_app: String,
+    /// Our socket, removed when this is dropped.
+    _own: SocketFile,
     uid: u32,
     announced: AtomicBool,
 }
@@ -45,20 +50,27 @@ impl Siblings {
     /// Joins the siblings of this process's parent in the temp directory; only
     /// when Terraform started this process (not in `--debug` mode, where the
     /// parent is a shell or a test, nor when the provider is embedded).
-    pub fn join() -> std::io::Result<(Siblings, UnixListener)> {
+    pub fn join(sdkappid: u64) -> std::io::Result<(Siblings, UnixListener)> {
         if std::env::var_os(crate::plugin::MAGIC_COOKIE_KEY).is_none() {
             return Err(std::io::Error::other("not started by Terraform"));
         }
         Self::join_in(
             std::env::temp_dir(),
             std::os::unix::process::parent_id(),
+            sdkappid,
             std::process::id(),
         )
     }
 
-    fn join_in(dir: PathBuf, parent: u32, pid: u32) -> std::io::Result<(Siblings, UnixListener)> {
+    fn join_in(
+        dir: PathBuf,
+        parent: u32,
+        sdkappid: u64,
+        pid: u32,
+    ) -> std::io::Result<(Siblings, UnixListener)> {
         let prefix = format!("{PREFIX}{parent}-");
-        let path = dir.join(format!("{prefix}{pid}.sock"));
+        let same_app = format!("{prefix}{sdkappid}-");
+        let path = dir.join(format!("{same_app}{pid}.sock"));
         // A leftover of an earlier process with our pid (a second configure
         // removes its own first socket by dropping it).
         let _ = std::fs::remove_file(&path);
@@ -69,7 +81,8 @@ impl Siblings {
         let siblings = Siblings {
             dir,
             prefix,
-            own,
+            same_app,
+            _own: own,
             uid,
             announced: AtomicBool::new(false),
         };
@@ -84,7 +97,8 @@ impl Siblings {
         }
     }
 
-    /// Tells every sibling to prefetch; only the first call in a process does.
+    /// Tells every sibling of another app to prefetch; only the first call in a
+    /// process does.
     pub async fn announce(&self) {
         if self.announced.swap(true, Ordering::SeqCst) {
             return;
@@ -95,11 +109,12 @@ impl Siblings {
         let mut told = 0;
         for entry in entries.flatten() {
             let path = entry.path();
-            let ours = entry
-                .file_name()
-                .to_str()
-                .is_some_and(|n| n.starts_with(&self.prefix) && n.ends_with(".sock"));
-            if !ours || path == self.own.path() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            let ours = name.starts_with(&self.prefix) && name.ends_with(".sock");
+            if !ours || name.starts_with(&self.same_app) {
                 continue;
             }
             // Only sockets of our own user.
@@ -153,8 +168,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let heard = Arc::new(AtomicUsize::new(0));
         let mut members = Vec::new();
-        for pid in [11, 12, 13] {
-            let (s, l) = Siblings::join_in(dir.clone(), 7, pid).unwrap();
+        // Three apps' processes of one run, and a second process of the first app.
+        for (app, pid) in [(1, 11), (2, 12), (3, 13), (1, 14)] {
+            let (s, l) = Siblings::join_in(dir.clone(), 7, app, pid).unwrap();
             let heard = heard.clone();
             tokio::spawn(Siblings::listen(l, move || {
                 heard.fetch_add(1, Ordering::SeqCst);
@@ -162,8 +178,8 @@ mod tests {
             members.push(s);
         }
         // Another Terraform run's process, and a stale socket of this run.
-        let (other, other_l) = Siblings::join_in(dir.clone(), 8, 21).unwrap();
-        let stale = dir.join(format!("{PREFIX}7-99.sock"));
+        let (other, other_l) = Siblings::join_in(dir.clone(), 8, 2, 21).unwrap();
+        let stale = dir.join(format!("{PREFIX}7-4-99.sock"));
         drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
         assert!(stale.exists());
 
@@ -174,17 +190,21 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(heard.load(Ordering::SeqCst), 2, "the two siblings, once");
+        assert_eq!(
+            heard.load(Ordering::SeqCst),
+            2,
+            "the two other apps' siblings, once; not the same app's"
+        );
         assert!(!stale.exists(), "stale socket removed");
-        assert!(other.own.path().exists(), "another run's socket untouched");
+        assert!(other._own.path().exists(), "another run's socket untouched");
         drop(other_l);
         drop(other);
-        let mode = std::fs::metadata(members[1].own.path())
+        let mode = std::fs::metadata(members[1]._own.path())
             .unwrap()
             .permissions()
             .mode();
         assert_eq!(mode & 0o077, 0, "only our user may connect");
-        let paths: Vec<PathBuf> = members.iter().map(|m| m.own.path().to_owned()).collect();
+        let paths: Vec<PathBuf> = members.iter().map(|m| m._own.path().to_owned()).collect();
         drop(members);
         assert!(paths.iter().all(|p| !p.exists()), "sockets removed on drop");
         let _ = std::fs::remove_dir_all(&dir);
