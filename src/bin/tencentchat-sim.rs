@@ -194,8 +194,12 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
 async fn run_exec(command: &[String], url: &str, app: Option<&App>) -> ExitCode {
     let mut cmd = tokio::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
-    for (_, var) in env_vars() {
-        cmd.env_remove(var);
+    // No other TENCENTCHAT_* variable reaches the command, so a test run can
+    // never fall back to a real app's settings (or a variable not yet known here).
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("TENCENTCHAT_") {
+            cmd.env_remove(var);
+        }
     }
     let mut settings = vec![("endpoint", url.to_string())];
     if let Some(app) = app {
