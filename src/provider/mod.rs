@@ -105,10 +105,15 @@ pub(crate) struct Api {
     /// The message of the last failure explained in full, and for whom.
     first_report: std::sync::Mutex<Option<(String, String)>>,
     /// The creates and destroys planned so far in this process.
-    pub plans: std::sync::Mutex<robot::PlanTally>,
+    plans: std::sync::Mutex<robot::PlanTally>,
 }
 
 impl Api {
+    /// The creates and destroys planned so far in this process.
+    pub fn plans(&self) -> std::sync::MutexGuard<'_, robot::PlanTally> {
+        self.plans.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The summary and detail for `subject` (`chatbot "@RBT#a"`, say) failing
     /// with `e`. A failure that many resources share (the app's list could not be
     /// read, say with a wrong key) is explained in full once, on the first one

@@ -158,9 +158,17 @@ fn limit_detail(sdkappid: u64) -> String {
     )
 }
 
-/// Why a create of `id` is refused: the app already has that chatbot, and this
-/// resource does not hold it. Terraform does not tell a provider the resource's
-/// address, so the advice names it as the address shown above the message.
+/// Refuses a create of `id`: the app already has that chatbot, and this resource
+/// does not hold it. Terraform does not tell a provider the resource's address,
+/// so the advice names it as the address shown above the message.
+fn refuse_existing(d: &mut Diagnostics, sdkappid: u64, id: &str) {
+    d.attr_error(
+        USER_ID,
+        format!("Chatbot {} already exists", q(id)),
+        exists_detail(sdkappid, id),
+    );
+}
+
 fn exists_detail(sdkappid: u64, id: &str) -> String {
     format!(
         "App {sdkappid} already has an active chatbot {}, and this resource does not hold it \
@@ -227,14 +235,10 @@ impl Robot {
         match api.snapshot.hint().await {
             Ok(view) => {
                 if view.get(user_id).is_some() {
-                    diags.attr_error(
-                        USER_ID,
-                        format!("Chatbot {} already exists", q(user_id)),
-                        exists_detail(api.sdkappid, user_id),
-                    );
+                    refuse_existing(diags, api.sdkappid, user_id);
                 } else {
                     let active = || view.robots.iter().map(|(id, _)| id.as_str());
-                    let mut tally = api.plans.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut tally = api.plans();
                     tally.create(user_id);
                     let projected = tally.projected(active());
                     if projected > MAX_ROBOTS_PER_APP {
@@ -300,11 +304,7 @@ impl Robot {
         // replacement would have to exist beside it, is never taken over.
         match api.snapshot.hint().await {
             Ok(view) if view.get(&id).is_some() => {
-                d.attr_error(
-                    USER_ID,
-                    format!("Chatbot {} already exists", q(&id)),
-                    exists_detail(api.sdkappid, &id),
-                );
+                refuse_existing(&mut d, api.sdkappid, &id);
                 return Outcome::new(None, d);
             }
             Ok(_) => {}
@@ -594,10 +594,7 @@ impl TypedResource for Robot {
     async fn plan_destroy(&self, prior: RobotModel) -> Diagnostics {
         if let (Some(prior), Conn::Ready(api)) = (RobotState::from_model(&prior), self.inner.conn())
         {
-            api.plans
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .destroy(&prior.user_id);
+            api.plans().destroy(&prior.user_id);
         }
         Diagnostics::new()
     }
@@ -622,10 +619,7 @@ impl TypedResource for Robot {
                     // with it, so a replacement never counts against the limit.
                     Some(old) => {
                         if let Conn::Ready(api) = self.inner.conn() {
-                            api.plans
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .destroy(old);
+                            api.plans().destroy(old);
                         }
                         self.check_create(id, diags).await;
                     }

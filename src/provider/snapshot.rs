@@ -148,6 +148,13 @@ struct Slot {
 }
 
 impl Slot {
+    /// After this process's own create or delete: no reader may be served the
+    /// current view, nor a prefetch that may have listed the app before it.
+    fn forget_view(&mut self) {
+        self.view = None;
+        self.mark_prefetch_stale();
+    }
+
     fn mark_prefetch_stale(&mut self) {
         if let Some(p) = &mut self.prefetch {
             p.stale = true;
@@ -310,17 +317,14 @@ impl<D: Directory> Snapshot<D> {
     /// Forgets the view: the next reader fetches again. Waits for an in-flight
     /// fetch, so a fetch that started before a create cannot outlive it.
     pub async fn invalidate(&self) {
-        let mut slot = self.slot.lock().await;
-        slot.view = None;
-        slot.mark_prefetch_stale();
+        self.slot.lock().await.forget_view();
     }
 
     /// This process made `user_id` active with `profile`: the next reader fetches
     /// again, and the view kept for [`Snapshot::hint`] lists it from now on.
     pub async fn note_created(&self, user_id: &str, profile: &Profile) {
         let mut slot = self.slot.lock().await;
-        slot.view = None;
-        slot.mark_prefetch_stale();
+        slot.forget_view();
         if let Some(last) = &mut slot.last {
             let view = Arc::make_mut(last);
             view.robots.retain(|(id, _)| id != user_id);
@@ -335,8 +339,7 @@ impl<D: Directory> Snapshot<D> {
     /// for a create of a chatbot that already exists.
     pub async fn note_deleted(&self, user_id: &str) {
         let mut slot = self.slot.lock().await;
-        slot.view = None;
-        slot.mark_prefetch_stale();
+        slot.forget_view();
         if let Some(last) = &mut slot.last {
             Arc::make_mut(last).robots.retain(|(id, _)| id != user_id);
         }
