@@ -10,18 +10,6 @@ use common::{assert_contains, delta, squash, Sim, Terraform, Workspace};
 use std::collections::BTreeSet;
 use tencentchat::sim::Counters;
 
-const HEADER: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-
-provider "tencentchat" {}
-"#;
-
 /// Nothing was created, deleted or edited between two counter reads.
 fn assert_untouched(before: &Counters, after: &Counters, what: &str) {
     for ep in ["create_robot", "delete_robot", "portrait_set"] {
@@ -33,35 +21,10 @@ fn assert_untouched(before: &Counters, after: &Counters, what: &str) {
     }
 }
 
-/// The UserIDs the state holds for `tencentchat_robot` objects, current and
-/// deposed alike.
-fn state_ids(ws: &Workspace) -> BTreeSet<String> {
-    let Ok(text) = std::fs::read_to_string(ws.dir().join("terraform.tfstate")) else {
-        return BTreeSet::new();
-    };
-    let state: serde_json::Value = serde_json::from_str(&text).expect("state is JSON");
-    let mut ids = BTreeSet::new();
-    for r in state["resources"].as_array().into_iter().flatten() {
-        if r["type"] != "tencentchat_robot" || r["mode"] != "managed" {
-            continue;
-        }
-        for inst in r["instances"].as_array().into_iter().flatten() {
-            if let Some(id) = inst["attributes"]["user_id"].as_str() {
-                ids.insert(id.to_string());
-            }
-        }
-    }
-    ids
-}
-
-fn sim_ids(sim: &Sim) -> BTreeSet<String> {
-    sim.robot_ids().into_iter().collect()
-}
-
 fn assert_agree(sim: &Sim, ws: &Workspace, what: &str) {
     assert_eq!(
-        sim_ids(sim),
-        state_ids(ws),
+        sim.robot_id_set(),
+        ws.robot_ids_in_state(),
         "{what}: the app's chatbots and the state disagree"
     );
 }
@@ -80,8 +43,9 @@ fn count_to_for_each_without_moved_fails_at_plan() {
     let Some(tf) = Terraform::for_test(T) else {
         return;
     };
+    let header = common::provider_header();
     let counted = format!(
-        "{HEADER}\nresource \"tencentchat_robot\" \"nm\" {{\n  count   = 3\n  \
+        "{header}\nresource \"tencentchat_robot\" \"nm\" {{\n  count   = 3\n  \
          user_id = \"@RBT#nm${{count.index}}\"\n  nick    = \"Bot ${{count.index}}\"\n}}\n"
     );
     let keyed_resource =
@@ -93,7 +57,7 @@ fn count_to_for_each_without_moved_fails_at_plan() {
 
     // The refactor without `moved`: every new address would create a chatbot
     // that the old addresses hold (and are about to delete). The plan refuses.
-    ws.write_main(&format!("{HEADER}{keyed_resource}"));
+    ws.write_main(&format!("{header}{keyed_resource}"));
     let before = sim.counters();
     let plan = ws.plan_failing();
     let all = squash(&plan.stderr);
@@ -135,7 +99,7 @@ fn count_to_for_each_without_moved_fails_at_plan() {
             )
         })
         .collect();
-    ws.write_main(&format!("{HEADER}{keyed_resource}{moved}"));
+    ws.write_main(&format!("{header}{keyed_resource}{moved}"));
     let before = sim.counters();
     let apply = ws.apply();
     assert_contains(
@@ -159,8 +123,9 @@ fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
     let Some(tf) = Terraform::for_test(T) else {
         return;
     };
+    let header = common::provider_header();
     let first = format!(
-        "{HEADER}\nresource \"tencentchat_robot\" \"owner\" {{\n  user_id  = \"@RBT#shared\"\n  \
+        "{header}\nresource \"tencentchat_robot\" \"owner\" {{\n  user_id  = \"@RBT#shared\"\n  \
          nick     = \"First\"\n  face_url = \"https://example.com/first.png\"\n}}\n"
     );
     let (sim, ws) = setup(&tf, &first);
@@ -170,7 +135,7 @@ fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
     // A second configuration (its own state) with the same UserID.
     let other = Workspace::new(&tf, &sim);
     other.write_main(&format!(
-        "{HEADER}\nresource \"tencentchat_robot\" \"intruder\" {{\n  user_id = \"@RBT#shared\"\n  \
+        "{header}\nresource \"tencentchat_robot\" \"intruder\" {{\n  user_id = \"@RBT#shared\"\n  \
          nick    = \"Second\"\n}}\n"
     ));
     other.init();
@@ -193,7 +158,7 @@ fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
         Some(&owned),
         "profile kept"
     );
-    assert!(state_ids(&other).is_empty());
+    assert!(other.robot_ids_in_state().is_empty());
 
     // A second resource in the same configuration.
     ws.write_main(&format!(
@@ -216,7 +181,7 @@ fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
     let run = other.import("tencentchat_robot.intruder", "@RBT#shared");
     assert_contains(&run.stdout, "Import successful", "import");
     assert_eq!(
-        state_ids(&other),
+        other.robot_ids_in_state(),
         BTreeSet::from(["@RBT#shared".to_string()])
     );
 }
@@ -227,9 +192,10 @@ fn replace_by_the_same_user_id_fails_at_plan_and_deletes_nothing() {
     let Some(tf) = Terraform::for_test(T) else {
         return;
     };
+    let header = common::provider_header();
     let resource = |user_id: &str, lifecycle: &str| {
         format!(
-            "{HEADER}\nresource \"tencentchat_robot\" \"r\" {{\n  user_id = \"{user_id}\"\n  \
+            "{header}\nresource \"tencentchat_robot\" \"r\" {{\n  user_id = \"{user_id}\"\n  \
              nick    = \"Kept\"\n{lifecycle}}}\n"
         )
     };

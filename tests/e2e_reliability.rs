@@ -65,33 +65,6 @@ fn clear_faults(sim: &Sim) {
         .unwrap_or_else(|e| panic!("clearing faults: {e}"));
 }
 
-/// The UserIDs of the `tencentchat_robot` instances recorded in the state file
-/// (empty when there is no state yet).
-fn state_user_ids(ws: &Workspace) -> BTreeSet<String> {
-    let path = ws.dir().join("terraform.tfstate");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return BTreeSet::new();
-    };
-    let state: serde_json::Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("state is not JSON ({e}):\n{text}"));
-    let mut ids = BTreeSet::new();
-    for r in state["resources"].as_array().into_iter().flatten() {
-        if r["type"] != "tencentchat_robot" || r["mode"] != "managed" {
-            continue;
-        }
-        for inst in r["instances"].as_array().into_iter().flatten() {
-            if let Some(id) = inst["attributes"]["user_id"].as_str() {
-                ids.insert(id.to_string());
-            }
-        }
-    }
-    ids
-}
-
-fn sim_ids(sim: &Sim) -> BTreeSet<String> {
-    sim.robot_ids().into_iter().collect()
-}
-
 fn expected_ids(suffixes: &[&str]) -> BTreeSet<String> {
     suffixes.iter().map(|s| format!("@RBT#{s}")).collect()
 }
@@ -112,7 +85,7 @@ fn assert_converged(sim: &Sim, ws: &Workspace, suffixes: &[&str], what: &str) {
         "{what}: chatbots in the sim"
     );
     assert_eq!(
-        state_user_ids(ws),
+        ws.robot_ids_in_state(),
         expected_ids(suffixes),
         "{what}: chatbots in the state"
     );
@@ -253,10 +226,10 @@ fn permanent_failure_is_reported_on_its_resource_and_others_are_kept() {
         3,
         "invalid input is not retried"
     );
-    let created = sim_ids(&sim);
+    let created = sim.robot_id_set();
     assert_eq!(created.len(), 2, "the other chatbots were created");
     assert_eq!(
-        state_user_ids(&ws),
+        ws.robot_ids_in_state(),
         created,
         "the created chatbots are recorded"
     );
@@ -313,7 +286,7 @@ fn lost_create_responses_leave_no_unrecorded_or_duplicate_chatbot() {
     let lost = ws.apply();
     assert_contains(&lost.stdout, "created, but its answer was lost", "apply");
     assert_contains(&lost.stdout, "The chatbot exists nonetheless", "apply");
-    assert_eq!(sim_ids(&sim), expected_ids(&bots), "the API made both");
+    assert_eq!(sim.robot_id_set(), expected_ids(&bots), "the API made both");
     clear_faults(&sim);
     ws.unset_env("TENCENTCHAT_MAX_RETRIES");
     assert_converged(&sim, &ws, &bots, "after every answer was lost");
@@ -344,7 +317,7 @@ fn deleting_chatbots_that_are_already_gone_succeeds() {
         ])
         .expect_success();
     assert_contains(&apply.stdout, "2 destroyed", "apply -refresh=false");
-    assert_eq!(state_user_ids(&ws), expected_ids(&["g3"]));
+    assert_eq!(ws.robot_ids_in_state(), expected_ids(&["g3"]));
 
     // Destroy after an out-of-band deletion is clean, with and without refresh.
     sim.delete_out_of_band("@RBT#g3");
@@ -356,7 +329,7 @@ fn deleting_chatbots_that_are_already_gone_succeeds() {
         "-refresh=false",
     ])
     .expect_success();
-    assert!(state_user_ids(&ws).is_empty());
+    assert!(ws.robot_ids_in_state().is_empty());
     assert!(sim.robot_ids().is_empty());
     ws.write_main(&robots_config(&bots));
     ws.apply();
@@ -364,7 +337,7 @@ fn deleting_chatbots_that_are_already_gone_succeeds() {
         sim.delete_out_of_band(&format!("@RBT#{b}"));
     }
     ws.destroy();
-    assert!(state_user_ids(&ws).is_empty());
+    assert!(ws.robot_ids_in_state().is_empty());
 }
 
 // ---------------------------------------------------------------------------
@@ -526,8 +499,9 @@ fn start_slow_apply(test: &str, bots: &[&str]) -> Option<(Sim, Workspace, Child)
 /// block that adopts it, and nothing is created. Following that advice (here
 /// with `terraform import`, which every supported Terraform has) adopts them.
 fn adopt_leftovers(sim: &Sim, ws: &Workspace, what: &str) {
-    let leftovers: Vec<String> = sim_ids(sim)
-        .difference(&state_user_ids(ws))
+    let leftovers: Vec<String> = sim
+        .robot_id_set()
+        .difference(&ws.robot_ids_in_state())
         .cloned()
         .collect();
     eprintln!("{what} left these chatbots unrecorded: {leftovers:?}");
@@ -595,14 +569,14 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
         "terraform took {took:?} to stop:\n{transcript}"
     );
     // Terraform wrote a state file, and everything recorded exists.
-    let recorded = state_user_ids(&ws);
+    let recorded = ws.robot_ids_in_state();
     assert!(
         ws.dir().join("terraform.tfstate").exists(),
         "state was written:\n{transcript}"
     );
     // Let any request still on its way settle, then look.
     std::thread::sleep(Duration::from_secs(1));
-    let active = sim_ids(&sim);
+    let active = sim.robot_id_set();
     eprintln!("after the interrupt: state {recorded:?}, sim {active:?}");
     assert!(
         recorded.is_subset(&active),
@@ -613,9 +587,9 @@ fn interrupted_apply_writes_state_and_the_rerun_converges() {
     adopt_leftovers(&sim, &ws, "the interrupted apply");
     ws.apply();
     assert_converged(&sim, &ws, &bots, "after rerunning the interrupted apply");
-    let active = sim_ids(&sim);
+    let active = sim.robot_id_set();
     assert!(
-        active.is_subset(&state_user_ids(&ws)),
+        active.is_subset(&ws.robot_ids_in_state()),
         "orphan chatbots: {active:?} vs state"
     );
 }

@@ -176,6 +176,11 @@ impl Sim {
         self.robots().into_iter().map(|r| r.user_id).collect()
     }
 
+    /// The same UserIDs as a set, to compare with the state's.
+    pub fn robot_id_set(&self) -> std::collections::BTreeSet<String> {
+        self.robot_ids().into_iter().collect()
+    }
+
     /// One active robot of the demo app, if present.
     pub fn robot(&self, user_id: &str) -> Option<SimRobot> {
         self.robots().into_iter().find(|r| r.user_id == user_id)

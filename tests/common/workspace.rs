@@ -2,6 +2,7 @@
 //! the `TENCENTCHAT_*` environment pointing at a simulator, and Terraform runs.
 
 use super::*;
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -279,6 +280,29 @@ impl Workspace {
     /// The raw `terraform.tfstate` text (local backend).
     pub fn state_file(&self) -> String {
         self.read_file("terraform.tfstate")
+    }
+
+    /// The UserIDs of the `tencentchat_robot` objects the state file holds,
+    /// current and deposed alike (empty when there is no state yet).
+    pub fn robot_ids_in_state(&self) -> BTreeSet<String> {
+        let path = self.dir().join("terraform.tfstate");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return BTreeSet::new();
+        };
+        let state: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("state is not JSON ({e}):\n{text}"));
+        let mut ids = BTreeSet::new();
+        for r in state["resources"].as_array().into_iter().flatten() {
+            if r["type"] != "tencentchat_robot" || r["mode"] != "managed" {
+                continue;
+            }
+            for inst in r["instances"].as_array().into_iter().flatten() {
+                if let Some(id) = inst["attributes"]["user_id"].as_str() {
+                    ids.insert(id.to_string());
+                }
+            }
+        }
+        ids
     }
 }
 
