@@ -183,6 +183,33 @@ impl Inner {
         }
         Err(d)
     }
+
+    /// The app's chatbots for a data source's read: the API for `action` and the
+    /// shared snapshot, or `None` after adding to `d` why not (a failed fetch is
+    /// titled `summary` and explained once across `subject`s, see [`Api::explain`]).
+    pub async fn read_view(
+        &self,
+        action: &str,
+        summary: &str,
+        subject: &str,
+        d: &mut Diagnostics,
+    ) -> Option<(Arc<Api>, Arc<snapshot::View>)> {
+        let api = match self.api(action) {
+            Ok(api) => api,
+            Err(e) => {
+                d.extend(e);
+                return None;
+            }
+        };
+        match api.snapshot.get().await {
+            Ok(view) => Some((api, view)),
+            Err(e) => {
+                let (summary, detail) = api.explain(summary, subject, &e);
+                d.error(summary, detail);
+                None
+            }
+        }
+    }
 }
 
 /// Listens for sibling provider processes (siblings.rs) starting to read, and

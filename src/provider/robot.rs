@@ -522,11 +522,16 @@ fn sentence(e: &ChatError) -> String {
 fn unreadable(d: &mut Diagnostics, id: &str, code: i64, info: &str) {
     d.error(
         format!("Could not read chatbot {}", q(id)),
-        format!(
-            "Its profile could not be read (ResultCode {code}: {}).",
-            q(info)
-        ),
+        unreadable_detail(code, info),
     );
+}
+
+/// Why a listed chatbot's profile is missing: portrait_get's per-account answer.
+pub(crate) fn unreadable_detail(code: i64, info: &str) -> String {
+    format!(
+        "Its profile could not be read (ResultCode {code}: {}).",
+        q(info)
+    )
 }
 
 fn read_error(d: &mut Diagnostics, api: &Api, id: &str, e: &ChatError) {

@@ -3,7 +3,7 @@
 //! of the same app it costs no extra call.
 
 use super::profile;
-use super::robot::{check_user_id, robot_attr};
+use super::robot::{check_user_id, robot_attr, unreadable_detail};
 use super::snapshot::Entry;
 use super::words::q;
 use super::Inner;
@@ -67,53 +67,44 @@ impl TypedDataSource for RobotData {
             );
             return None;
         };
-        let api = match self.inner.api(&format!("read chatbot {}", q(id))) {
-            Ok(api) => api,
-            Err(e) => {
-                d.extend(e);
-                return None;
-            }
-        };
         let subject = format!("chatbot {}", q(id));
-        match api.snapshot.get().await {
-            Ok(view) => match view.get(id) {
-                Some(Entry::Profile(p)) => Some(RobotDataModel {
-                    id: Field::Known(id.to_string()),
-                    user_id: Field::Known(id.to_string()),
-                    nick: Field::from_option(p.nick.clone()),
-                    face_url: Field::from_option(p.face_url.clone()),
-                    self_signature: Field::from_option(p.self_signature.clone()),
-                }),
-                Some(Entry::Unreadable { code, info }) => {
-                    d.attr_error(
-                        user_id_attr,
-                        format!("Could not read {subject}"),
-                        format!(
-                            "Its profile could not be read (ResultCode {code}: {}).",
-                            q(info)
-                        ),
-                    );
-                    None
-                }
-                None => {
-                    d.attr_error(
-                        user_id_attr,
-                        format!("No chatbot {}", q(id)),
-                        format!(
-                            "App {} has no active chatbot with UserID {}. Check the UserID (and \
-                             the provider's sdkappid); data \"tencentchat_robots\" lists the \
-                             chatbots the app has.",
-                            api.sdkappid,
-                            q(id)
-                        ),
-                    );
-                    None
-                }
-            },
-            Err(e) => {
-                let (summary, detail) =
-                    api.explain(&format!("Could not read {subject}"), &subject, &e);
-                d.error(summary, detail);
+        let (api, view) = self
+            .inner
+            .read_view(
+                &format!("read {subject}"),
+                &format!("Could not read {subject}"),
+                &subject,
+                d,
+            )
+            .await?;
+        match view.get(id) {
+            Some(Entry::Profile(p)) => Some(RobotDataModel {
+                id: Field::Known(id.to_string()),
+                user_id: Field::Known(id.to_string()),
+                nick: Field::from_option(p.nick.clone()),
+                face_url: Field::from_option(p.face_url.clone()),
+                self_signature: Field::from_option(p.self_signature.clone()),
+            }),
+            Some(Entry::Unreadable { code, info }) => {
+                d.attr_error(
+                    user_id_attr,
+                    format!("Could not read {subject}"),
+                    unreadable_detail(*code, info),
+                );
+                None
+            }
+            None => {
+                d.attr_error(
+                    user_id_attr,
+                    format!("No chatbot {}", q(id)),
+                    format!(
+                        "App {} has no active chatbot with UserID {}. Check the UserID (and the \
+                         provider's sdkappid); data \"tencentchat_robots\" lists the chatbots \
+                         the app has.",
+                        api.sdkappid,
+                        q(id)
+                    ),
+                );
                 None
             }
         }

@@ -147,40 +147,29 @@ impl TypedDataSource for Robots {
             return None;
         }
         let prefix = config.prefix.as_str();
-        let api = match self.inner.api("list chatbots") {
-            Ok(api) => api,
-            Err(e) => {
-                d.extend(e);
-                return None;
-            }
-        };
-        match api.snapshot.get().await {
-            Ok(view) => {
-                let wanted = |id: &str| prefix.is_none_or(|p| id.starts_with(p));
-                for (id, entry) in &view.robots {
-                    if let (Entry::Unreadable { code, info }, true) = (entry, wanted(id)) {
-                        d.warning(
-                            format!("Profile of chatbot {} not readable", q(id)),
-                            format!(
-                                "Its {} are listed as null (ResultCode {code}: {}).",
-                                profile::attr_list(),
-                                q(info)
-                            ),
-                        );
-                    }
-                }
-                Some(state(api.sdkappid, prefix, &view))
-            }
-            Err(e) => {
-                let (summary, detail) = api.explain(
-                    "Could not list chatbots",
-                    &format!("the {TYPE_NAME} data source"),
-                    &e,
+        let (api, view) = self
+            .inner
+            .read_view(
+                "list chatbots",
+                "Could not list chatbots",
+                &format!("the {TYPE_NAME} data source"),
+                d,
+            )
+            .await?;
+        let wanted = |id: &str| prefix.is_none_or(|p| id.starts_with(p));
+        for (id, entry) in &view.robots {
+            if let (Entry::Unreadable { code, info }, true) = (entry, wanted(id)) {
+                d.warning(
+                    format!("Profile of chatbot {} not readable", q(id)),
+                    format!(
+                        "Its {} are listed as null (ResultCode {code}: {}).",
+                        profile::attr_list(),
+                        q(info)
+                    ),
                 );
-                d.error(summary, detail);
-                None
             }
         }
+        Some(state(api.sdkappid, prefix, &view))
     }
 }
 
