@@ -247,7 +247,7 @@ pub(crate) struct Settings {
 
 impl Settings {
     /// The client configuration these settings describe.
-    pub fn client_config(&self) -> Result<ClientConfig, String> {
+    pub(super) fn client_config(&self) -> Result<ClientConfig, String> {
         let endpoint = match &self.target {
             Target::Region(key) => Endpoint::Region(Region::from_key(key)?),
             Target::Url(url) => Endpoint::Url(url.clone()),

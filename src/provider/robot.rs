@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
 
-crate::model! {
+tfkit::model! {
     /// A chatbot as Terraform holds it: its configuration, plan and state.
     pub(crate) struct RobotModel in robot_attr {
         id: String => computed(format!(
@@ -70,7 +70,7 @@ pub(crate) struct RobotState {
 }
 
 impl RobotState {
-    pub fn to_model(&self) -> RobotModel {
+    pub(super) fn to_model(&self) -> RobotModel {
         let field = |f: &Option<String>| Field::from_option(f.clone());
         RobotModel {
             id: Field::Known(self.user_id.clone()),
@@ -83,7 +83,7 @@ impl RobotState {
 
     /// From a state or planned model; None when the UserID is not known.
     /// Empty profile strings mean "none", as they do to the API.
-    pub fn from_model(m: &RobotModel) -> Option<RobotState> {
+    pub(super) fn from_model(m: &RobotModel) -> Option<RobotState> {
         let user_id = m.user_id.as_str().or_else(|| m.id.as_str())?.to_string();
         let field = |f: &Field<String>| f.as_str().filter(|s| !s.is_empty()).map(str::to_string);
         Some(RobotState {
@@ -212,7 +212,7 @@ pub(crate) struct Robot {
 }
 
 impl Robot {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
         Robot { inner }
     }
 

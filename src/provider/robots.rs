@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robots";
 
-crate::model! {
+tfkit::model! {
     /// One chatbot of the listing.
     pub(crate) struct ListedRobot in listed_attr {
         user_id: String => computed("The chatbot's UserID."),
@@ -27,7 +27,7 @@ crate::model! {
     }
 }
 
-crate::model! {
+tfkit::model! {
     /// The data source's configuration and state.
     pub(crate) struct RobotsModel in robots_attr {
         id: String => computed(
@@ -114,7 +114,7 @@ pub(crate) struct Robots {
 }
 
 impl Robots {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
         Robots { inner }
     }
 }

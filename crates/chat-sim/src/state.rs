@@ -7,7 +7,7 @@
 //! - every stored UserID passed [`check_user_id`], every stored value is at most
 //!   [`MAX_PROFILE_BYTES`] and non-empty (an empty value means "not set").
 
-use crate::chat::wire::{
+use chat_api::wire::{
     ProfileItem, UserProfile, MAX_PORTRAIT_GET_ACCOUNTS, MAX_PROFILE_BYTES, MAX_ROBOTS_PER_APP,
     MAX_USER_ID_BYTES, ROBOT_PREFIX, TAG_IMAGE, TAG_NICK, TAG_SELF_SIGNATURE,
 };

@@ -7,11 +7,6 @@ use super::faults::FaultAnswer;
 use super::shapes::{self, Shape};
 use super::state::{ApiError, ProfileChange, Tag};
 use super::{logging_calls, App, Shared};
-use crate::chat::usersig;
-use crate::chat::wire::{
-    self, CreateRobotRequest, DeleteRobotRequest, GetAllRobotsResponse, PortraitGetRequest,
-    PortraitGetResponse, PortraitSetRequest, Status,
-};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -19,6 +14,11 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
+use chat_api::usersig;
+use chat_api::wire::{
+    self, CreateRobotRequest, DeleteRobotRequest, GetAllRobotsResponse, PortraitGetRequest,
+    PortraitGetResponse, PortraitSetRequest, Status,
+};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
