@@ -203,6 +203,18 @@ fn held(private: &[u8]) -> Option<&str> {
     std::str::from_utf8(private).ok()?.strip_prefix(HOLDS)
 }
 
+/// Which plan-time checks of a create to run (see [`Robot::check_create`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Checks {
+    /// Registers the planned create (an error when another plan call of this
+    /// process creates the same UserID) and warns about the app's list.
+    All,
+    /// Registers only.
+    Register,
+    /// Warns only.
+    Look,
+}
+
 pub(crate) struct Robot {
     inner: Arc<Inner>,
 }
@@ -223,13 +235,16 @@ impl Robot {
     /// refresh or another create loaded it). A failed look-up is an error only
     /// for bad credentials or settings; otherwise the plan warns that nothing
     /// could be checked, and the apply checks again.
-    async fn check_create(&self, user_id: &str, diags: &mut Diagnostics) {
+    async fn check_create(&self, user_id: &str, checks: Checks, diags: &mut Diagnostics) {
         let Conn::Ready(api) = self.inner.conn() else {
             return;
         };
-        if !api.plans.plan_create(user_id) {
+        if checks != Checks::Look && !api.plans.plan_create(user_id) {
             let (summary, detail) = plans::duplicate(user_id, Refused::Process);
             diags.attr_error(USER_ID, summary, detail);
+            return;
+        }
+        if checks == Checks::Register {
             return;
         }
         match api.snapshot.recent().await {
@@ -635,6 +650,15 @@ impl TypedResource for Robot {
         };
         if let Some(prior) = change.prior.as_ref().and_then(RobotState::from_model) {
             change.planned_private = holds_private(&prior.user_id);
+            // A new UserID: Terraform asks again for the create half of the
+            // replacement and keeps only the errors of that second answer, so
+            // the warnings about the new chatbot are given here.
+            match change.planned.user_id.as_str() {
+                Some(id) if id != prior.user_id && !diags.has_errors() => {
+                    self.check_create(id, Checks::Look, diags).await
+                }
+                _ => {}
+            }
         } else if !diags.has_errors() {
             if let Some(id) = change.planned.user_id.as_str() {
                 match held(&change.prior_private) {
@@ -643,9 +667,10 @@ impl TypedResource for Robot {
                         format!("Cannot replace chatbot {} with itself", q(id)),
                         self_replacement_detail(id),
                     ),
-                    // A create, or the create half of a replacement by a
-                    // chatbot of another UserID.
-                    _ => self.check_create(id, diags).await,
+                    // The create half of a replacement by a chatbot of another
+                    // UserID (warned about in the first answer), or a create.
+                    Some(_) => self.check_create(id, Checks::Register, diags).await,
+                    None => self.check_create(id, Checks::All, diags).await,
                 }
             }
         }
