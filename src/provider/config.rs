@@ -99,8 +99,9 @@ const ENDPOINT: Setting = Setting {
     attr: "endpoint",
     env: "TENCENTCHAT_ENDPOINT",
     kind: Kind::Url,
-    about: "An explicit base URL for the API (for example a local `tencentchat-sim`); \
-            overrides `region`.",
+    about: "An explicit base URL for the API (for example a local `tencentchat-sim`): \
+            scheme and host, no path (a trailing `/v4`, as in Tencent's URLs, is \
+            accepted); overrides `region`.",
 };
 const BACKUP_ENDPOINT: Setting = Setting {
     attr: "backup_endpoint",
