@@ -105,6 +105,17 @@ impl Plans {
         }
     }
 
+    /// The chatbot `user_id` is gone (this process deleted it, or found it
+    /// gone): whoever claimed it in this run, a create of it may run again (a
+    /// `terraform test` file that creates what an earlier file's clean-up
+    /// destroyed, or a chatbot moved from one provider block to another).
+    pub fn forget(&self, user_id: &str) {
+        lock(&self.claimed).remove(user_id);
+        if let Some(files) = &self.files {
+            files.forget(user_id);
+        }
+    }
+
     /// A delete of the app's chatbot starts; it counts as in flight until the
     /// guard is dropped.
     pub fn delete_started(&self) -> DeleteGuard<'_> {
@@ -281,6 +292,13 @@ impl ClaimDir {
             let _ = std::fs::remove_file(path);
         }
     }
+
+    /// Removes the claim of `user_id` whichever process of this run made it.
+    fn forget(&self, user_id: &str) {
+        let path = self.path(user_id);
+        lock(&self.made).remove(&path);
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// When process `pid` started (Linux: its start time in clock ticks since
@@ -376,6 +394,12 @@ mod tests {
         // The claimer's process ends: its claim holds for the rest of the run.
         drop(b);
         assert_eq!(a.claim("@RBT#x"), Err(Refused::Alias));
+        // A delete of the chatbot, by any process of the run, ends its claim.
+        a.forget("@RBT#x");
+        assert_eq!(a.claim("@RBT#x"), Ok(()));
+        assert_eq!(a.claim("@RBT#x"), Err(Refused::Process));
+        a.forget("@RBT#x");
+        assert_eq!(a.claim("@RBT#x"), Ok(()));
         // A create that made nothing gives its claim up.
         assert_eq!(a.claim("@RBT#y"), Ok(()));
         a.release("@RBT#y");

@@ -524,6 +524,7 @@ impl Robot {
         let err = match result {
             Ok(()) => {
                 api.snapshot.note_deleted(&id).await;
+                api.plans.forget(&id);
                 return Outcome::new(None, Diagnostics::new());
             }
             Err(e) => e,
@@ -537,6 +538,7 @@ impl Robot {
                 Ok(ids) if !ids.contains(&id) => {
                     log_debug!("provider", "chatbot already gone", user_id = id);
                     api.snapshot.note_deleted(&id).await;
+                    api.plans.forget(&id);
                     return Outcome::new(None, Diagnostics::new());
                 }
                 Ok(_) => d.error(summary, err.to_string()),
