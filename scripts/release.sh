@@ -119,10 +119,46 @@ unset OUT_DIR CARGO_MANIFEST_DIR CARGO_MANIFEST_PATH CARGO_CRATE_NAME CARGO_BIN_
 for var in $(compgen -e); do
   case "$var" in CARGO_PKG_* | CARGO_BIN_EXE_* | CARGO_CFG_* | DEP_*) unset "$var" ;; esac
 done
-echo "== $CARGO build --release --bin $NAME" >&2
-"$CARGO" build --release --bin "$NAME" >&2
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/$NAME"
+# On Linux the binary is linked statically (glibc's static libc, +crt-static), so
+# it has no dynamic dependency at all: no libc.so.6, libgcc_s.so.1 or program
+# interpreter, and it starts on musl (Alpine, the hashicorp/terraform image),
+# distroless and old glibc alike. It resolves host names itself (hickory-dns reads
+# /etc/hosts and /etc/resolv.conf), because a static glibc cannot load the NSS
+# modules getaddrinfo needs. Only this build is static: --target keeps its
+# RUSTFLAGS off build scripts and out of target/release, so tests and `cargo
+# build` stay as they are.
+HOST_TRIPLE="$("${RUSTC:-rustc}" -vV | sed -n 's/^host: //p')"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "$HOST_TRIPLE" in
+  *-linux-gnu)
+    STATIC="static (+crt-static, no dynamic dependency)"
+    echo "== RUSTFLAGS='-C target-feature=+crt-static' $CARGO build --release --bin $NAME --target $HOST_TRIPLE" >&2
+    RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+crt-static" \
+      "$CARGO" build --release --bin "$NAME" --target "$HOST_TRIPLE" >&2
+    BIN="$TARGET_DIR/$HOST_TRIPLE/release/$NAME"
+    ;;
+  *)
+    STATIC="dynamically linked (static linking is set up for *-linux-gnu hosts only)"
+    echo "== $CARGO build --release --bin $NAME" >&2
+    "$CARGO" build --release --bin "$NAME" >&2
+    BIN="$TARGET_DIR/release/$NAME"
+    ;;
+esac
 [ -x "$BIN" ] || { echo "release.sh: built binary not found at $BIN" >&2; exit 1; }
+case "$HOST_TRIPLE" in
+  *-linux-gnu)
+    if command -v readelf >/dev/null 2>&1; then
+      if readelf -d "$BIN" 2>/dev/null | grep -q '(NEEDED)' || readelf -l "$BIN" | grep -q 'INTERP'; then
+        echo "release.sh: $BIN is not static:" >&2
+        readelf -d "$BIN" | grep '(NEEDED)' >&2 || true
+        readelf -l "$BIN" | grep -A1 'INTERP' >&2 || true
+        exit 1
+      fi
+    else
+      echo "release.sh: readelf not found; not checking that the binary is static" >&2
+    fi
+    ;;
+esac
 [ -f "$ROOT/terraform-registry-manifest.json" ] \
   || { echo "release.sh: terraform-registry-manifest.json missing at the repo root" >&2; exit 1; }
 
