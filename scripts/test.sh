@@ -15,6 +15,17 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --bench tencentchat-bench --quiet -- -D warnings  # not in --all-targets (bench = false)
 
+# tests/packaging.rs signs a release with a throwaway key: a fresh machine may
+# lack gpg, so install it (as root, through apt) before anything runs.
+if ! command -v gpg >/dev/null 2>&1; then
+    echo "== installing gnupg (tests/packaging.rs signs a release)"
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null && apt-get install -y -qq gnupg >/dev/null
+    fi
+    command -v gpg >/dev/null 2>&1 || { echo "gpg is missing and could not be installed: install gnupg" >&2; exit 1; }
+fi
+
 echo "== Terraform"
 first_line() { local out; out="$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null)" || true; echo "${out%%$'\n'*}"; }
 tf_old="$(scripts/fetch-terraform.sh)"
@@ -41,7 +52,7 @@ cargo test --all-targets
 echo "== end-to-end suites again with Terraform 1.0.3"
 TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts \
     --test e2e_provider_config --test e2e_debug --test e2e_reliability --test bad_input --test e2e_no_takeover \
-    --test e2e_functions --test e2e_adopt --test e2e_real_service
+    --test e2e_functions --test e2e_adopt --test e2e_real_service --test e2e_logs --test packaging
 
 # The live acceptance run (scripts/test-live.sh), against a simulator started as a
 # separate process and named only through the TENCENTCHAT_* variables.

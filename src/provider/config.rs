@@ -85,7 +85,10 @@ const USERSIG: Setting = Setting {
     env: "TENCENTCHAT_USERSIG",
     kind: Kind::Secret,
     about: "A UserSig already issued for `identifier`, used as-is (it is never renewed, so \
-            it must outlive the run). Set exactly one of `secret_key` and `usersig`.",
+            it must outlive the run). Read before any API call: a malformed or expired one, \
+            or one issued for another `sdkappid` or `identifier`, fails the plan, and one \
+            that expires within the hour warns. Set exactly one of `secret_key` and \
+            `usersig`.",
 };
 const REGION: Setting = Setting {
     attr: "region",
