@@ -402,10 +402,8 @@ impl Client {
             .use_rustls_tls()
             .connect_timeout(config.request_timeout.min(MAX_CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
-            // Names are resolved in Rust from /etc/hosts and /etc/resolv.conf, not
-            // through glibc's getaddrinfo: the release binary is static, and a
-            // static glibc cannot load the NSS modules getaddrinfo needs.
-            .hickory_dns(true)
+            // Names are resolved in Rust (see `dns`), never by getaddrinfo.
+            .dns_resolver(Arc::new(super::dns::Resolver::default()))
             .user_agent(user_agent(config.terraform_version.as_deref()))
             .build()
             .map_err(|e| {

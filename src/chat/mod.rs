@@ -3,6 +3,7 @@
 //! Knows nothing of Terraform.
 
 pub mod client;
+mod dns;
 pub mod error;
 mod limiter;
 pub mod region;
