@@ -15,6 +15,17 @@ echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy --bench tencentchat-bench --quiet -- -D warnings  # not in --all-targets (bench = false)
 
+# tests/packaging.rs signs a release with a throwaway key: a fresh machine may
+# lack gpg, so install it (as root, through apt) before anything runs.
+if ! command -v gpg >/dev/null 2>&1; then
+    echo "== installing gnupg (tests/packaging.rs signs a release)"
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null && apt-get install -y -qq gnupg >/dev/null
+    fi
+    command -v gpg >/dev/null 2>&1 || { echo "gpg is missing and could not be installed: install gnupg" >&2; exit 1; }
+fi
+
 echo "== Terraform"
 first_line() { local out; out="$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null)" || true; echo "${out%%$'\n'*}"; }
 tf_old="$(scripts/fetch-terraform.sh)"
@@ -43,7 +54,7 @@ echo "== end-to-end suites again with Terraform 1.0.3"
 # a real Terraform (listed here because their names do not say so).
 rerun=()
 for f in tests/e2e_*.rs; do n="${f#tests/}"; rerun+=(--test "${n%.rs}"); done
-for n in examples call_counts bad_input; do rerun+=(--test "$n"); done
+for n in examples call_counts bad_input packaging; do rerun+=(--test "$n"); done
 TF_ACC_TERRAFORM_PATH="$tf_old" cargo test "${rerun[@]}"
 
 # The live acceptance run (scripts/test-live.sh), against a simulator started as a

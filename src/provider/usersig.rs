@@ -280,7 +280,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_usersig_only_provider_cannot_sign() {
-        let (_p, e) = configured(&[("usersig", Value::string("pre-issued-sig"))]).await;
+        let (_p, e) = configured(&[(
+            "usersig",
+            Value::string(crate::chat::usersig::generate(
+                "issuer-key",
+                APP,
+                "administrator",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+                86_400,
+            )),
+        )])
+        .await;
         let r = e.open(&args(Value::Null, Value::Null)).await;
         assert!(r.diagnostics.has_errors());
         let text = errors(&r.diagnostics).join("\n");

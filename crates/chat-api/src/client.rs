@@ -220,9 +220,13 @@ impl Reach {
     }
 }
 
-/// Resolver answers meaning "this name does not exist" (glibc EAI_NONAME and
-/// EAI_NODATA, macOS, Windows), as opposed to "Temporary failure in name resolution".
+/// Resolver answers meaning "this name does not exist" (hickory-dns, which
+/// resolves every name: NXDOMAIN or no address record; and glibc EAI_NONAME and
+/// EAI_NODATA, macOS, Windows), as opposed to a resolver that did not answer
+/// ("request timed out", "no connections available", "Temporary failure in name
+/// resolution").
 const NO_SUCH_HOST: &[&str] = &[
+    "no records found for",
     "name or service not known",
     "no address associated with hostname",
     "nodename nor servname provided",
@@ -246,6 +250,22 @@ impl Failure {
         }
     }
 
+    /// What the attempt came to, for the log: `HTTP 502`, `ErrorCode 10002
+    /// ("…")`, `transport failure: …` or `bad response: …` (already redacted).
+    fn outcome(&self) -> String {
+        match self {
+            Failure::Api { code, info } => error::code_part(*code, info),
+            Failure::Http(status) => format!("HTTP {status}"),
+            Failure::Transport {
+                detail,
+                timeout: true,
+                ..
+            } => format!("transport failure (timed out): {detail}"),
+            Failure::Transport { detail, .. } => format!("transport failure: {detail}"),
+            Failure::BadResponse(detail) => format!("bad response: {detail}"),
+        }
+    }
+
     /// Whether the server gave any HTTP answer.
     fn answered(&self) -> bool {
         !matches!(self, Failure::Transport { .. })
@@ -258,6 +278,18 @@ impl Failure {
             _ => None,
         }
     }
+}
+
+/// The DEBUG line after each HTTP attempt: which, how long, what came of it.
+fn attempt_done(endpoint: &str, attempt: u32, began: Instant, outcome: &str) {
+    log_debug!(
+        "chat",
+        "Chat API attempt finished",
+        endpoint = endpoint,
+        attempt = attempt,
+        duration_ms = began.elapsed().as_millis(),
+        outcome = outcome
+    );
 }
 
 /// The provider asked to stop.
@@ -370,6 +402,8 @@ impl Client {
             .use_rustls_tls()
             .connect_timeout(config.request_timeout.min(MAX_CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
+            // Names are resolved in Rust (see `dns`), never by getaddrinfo.
+            .dns_resolver(Arc::new(super::dns::Resolver::default()))
             .user_agent(user_agent(config.terraform_version.as_deref()))
             .build()
             .map_err(|e| {
@@ -509,11 +543,16 @@ impl Client {
             if started.elapsed() + delay >= self.inner.retry_deadline {
                 break;
             }
+            let mut codes: Vec<i64> = pending.iter().map(|&i| got[i].result_code).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            let codes: Vec<String> = codes.iter().map(i64::to_string).collect();
             log_debug!(
                 "chat",
                 "some accounts could not be read; asking again for those only",
                 endpoint = wire::endpoint_name(wire::PORTRAIT_GET),
                 accounts = pending.len(),
+                cause = format!("per-account ResultCode {}", codes.join(", ")),
                 delay_ms = delay.as_millis()
             );
             sleep_or_stop(Instant::now() + delay, &mut stop)
@@ -603,24 +642,25 @@ impl Client {
                 .map_err(|_| error::stopped(endpoint))?;
             attempts += 1;
             let sig = self.usersig();
-            log_debug!(
-                "chat",
-                "calling the Chat API",
-                endpoint = endpoint,
-                attempt = attempts
-            );
             let base = self.inner.active.load(Ordering::SeqCst);
             tried[base] = true;
+            let began = Instant::now();
             let failure = tokio::select! {
                 r = self.attempt::<T>(base, path, &body, &sig) => match r {
                     Ok(v) => {
+                        attempt_done(endpoint, attempts, began, "OK");
                         self.settle(base);
                         return Ok(v);
                     }
                     Err(f) => f,
                 },
-                _ = stop.wait_for(|s| *s) => return Err(error::stopped(endpoint)),
+                _ = stop.wait_for(|s| *s) => {
+                    attempt_done(endpoint, attempts, began, "stopped: the provider was asked to stop");
+                    return Err(error::stopped(endpoint));
+                }
             };
+            let outcome = failure.outcome();
+            attempt_done(endpoint, attempts, began, &outcome);
             if failure.answered() {
                 self.settle(base);
             } else if let Some(next) = self.fail_over(base, &failure) {
@@ -632,9 +672,11 @@ impl Client {
                 if !self.inner.ctx.preissued && !resigned {
                     log_debug!(
                         "chat",
-                        "UserSig reported expired; signing a new one",
+                        "retrying the Chat API call with a new UserSig",
                         endpoint = endpoint,
-                        attempt = attempts
+                        attempt = attempts,
+                        cause = format!("{outcome}: the UserSig was reported expired"),
+                        delay_ms = 0
                     );
                     self.forget_usersig();
                     resigned = true;
@@ -646,9 +688,10 @@ impl Client {
                 if started.elapsed() + delay < self.inner.retry_deadline {
                     log_debug!(
                         "chat",
-                        "transient failure; retrying",
+                        "retrying the Chat API call",
                         endpoint = endpoint,
                         attempt = attempts,
+                        cause = outcome,
                         delay_ms = delay.as_millis()
                     );
                     sleep_or_stop(Instant::now() + delay, &mut stop)
@@ -659,11 +702,14 @@ impl Client {
                 }
             }
             let err = self.to_error(endpoint, failure, attempts, &sig);
-            log_debug!(
+            log_warn!(
                 "chat",
                 "Chat API call failed",
                 endpoint = endpoint,
-                attempt = attempts,
+                attempts = attempts,
+                error_code = err
+                    .code
+                    .map_or_else(|| "none".to_string(), |c| c.to_string()),
                 error = err
             );
             return Err(err);
@@ -705,13 +751,15 @@ impl Client {
         }
         let next = (base + 1) % i.bases.len();
         if base == 0 {
-            *i.switched_because.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
+            *i.switched_because.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
         }
         log_debug!(
             "chat",
             "base URL could not be reached; trying the other one",
             from = i.bases[base],
-            to = i.bases[next]
+            to = i.bases[next],
+            cause = format!("transport failure: {why}"),
+            delay_ms = 0
         );
         let _ = i
             .active
@@ -845,8 +893,18 @@ fn chain_texts(e: &reqwest::Error) -> Vec<String> {
 fn error_chain(e: &reqwest::Error) -> String {
     let parts = chain_texts(e);
     match parts.last() {
-        Some(root) => root.clone(),
+        Some(root) => plain_resolver_text(root),
         None => "connection failed".to_string(),
+    }
+}
+
+/// hickory-dns says "no records found for Query { name: Name(\"x.\"), query_type:
+/// AAAA, … }"; the name is in the message already, so this says it in words.
+fn plain_resolver_text(root: &str) -> String {
+    if root.starts_with("no records found for") {
+        "the DNS has no address record for the name".to_string()
+    } else {
+        root.to_string()
     }
 }
 
@@ -1011,6 +1069,24 @@ mod tests {
         assert_eq!(Reach::from_texts(&nodata, true, false), Reach::NoSuchHost);
         let again = t("failed to lookup address information: Temporary failure in name resolution");
         assert_eq!(Reach::from_texts(&again, true, false), Reach::Connect);
+        // hickory-dns, which the client resolves with: NXDOMAIN or no address
+        // record, against a resolver that did not answer.
+        let hickory_nx = t("no records found for Query { name: Name(\"x.invalid.\"), query_type: AAAA, query_class: IN }");
+        assert_eq!(
+            Reach::from_texts(&hickory_nx, true, false),
+            Reach::NoSuchHost
+        );
+        assert_eq!(
+            plain_resolver_text(&hickory_nx[1]),
+            "the DNS has no address record for the name"
+        );
+        for silent in ["request timed out", "no connections available"] {
+            assert_eq!(
+                Reach::from_texts(&t(silent), true, false),
+                Reach::Connect,
+                "{silent}"
+            );
+        }
         let ca = t("invalid peer certificate: UnknownIssuer");
         assert_eq!(Reach::from_texts(&ca, true, false), Reach::Tls);
         let version = t("received fatal alert: ProtocolVersion");

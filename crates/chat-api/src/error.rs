@@ -157,7 +157,7 @@ fn strip_usersig_params(text: &str) -> String {
     out
 }
 
-fn code_part(code: i64, info: &str) -> String {
+pub(crate) fn code_part(code: i64, info: &str) -> String {
     if info.is_empty() {
         format!("ErrorCode {code}")
     } else {
@@ -180,20 +180,13 @@ pub(crate) fn api_error(
     let cred = ctx.credential_setting();
     let app = ctx.sdkappid;
     let id = &ctx.identifier;
+    let preissued = ctx
+        .preissued
+        .then(|| preissued_usersig_advice(code, app, id, expired_at))
+        .flatten();
     let advice = match code {
-        70001 if ctx.preissued => {
-            let when = expired_at
-                .map(|t| format!(" at {}", crate::time::rfc3339_seconds(t)))
-                .unwrap_or_default();
-            format!(
-                "the pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) expired{when} and must be renewed: issue a new one for identifier \"{id}\" of sdkappid {app}, or configure secret_key (TENCENTCHAT_SECRET_KEY) so the provider signs requests itself"
-            )
-        }
+        _ if preissued.is_some() => preissued.unwrap_or_default(),
         70001 => "the UserSig the provider had just generated was reported as expired, so check that this machine's clock is correct".to_string(),
-        70003 if ctx.preissued => "the UserSig could not be parsed: check that usersig (TENCENTCHAT_USERSIG) was copied whole".to_string(),
-        70002 | 70004..=70012 if ctx.preissued => format!(
-            "the UserSig was rejected: check that usersig (TENCENTCHAT_USERSIG) was issued with the secret key of sdkappid {app} for identifier \"{id}\""
-        ),
         70002..=70012 => format!(
             "the UserSig was rejected: check that secret_key (TENCENTCHAT_SECRET_KEY) belongs to sdkappid {app} and was copied whole from the Chat console"
         ),
@@ -250,6 +243,40 @@ pub(crate) fn api_error(
         info: info.to_string(),
         message: format!("{endpoint} failed with {what}: {advice}"),
     }
+}
+
+/// What to do when a pre-issued UserSig (`usersig`) meets ErrorCode `code`, for
+/// the codes that say something about the UserSig itself: the words the API's
+/// refusal gets, and the provider's own check before any call. `expired_at`:
+/// when it expired (70001), if known.
+pub fn preissued_usersig_advice(
+    code: i64,
+    sdkappid: u64,
+    identifier: &str,
+    expired_at: Option<u64>,
+) -> Option<String> {
+    let (app, id) = (sdkappid, identifier);
+    Some(match code {
+        70001 => {
+            let when = expired_at
+                .map(|t| format!(" at {}", crate::time::rfc3339_seconds(t)))
+                .unwrap_or_default();
+            format!(
+                "the pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) expired{when} and must be renewed: issue a new one for identifier \"{id}\" of sdkappid {app}, or configure secret_key (TENCENTCHAT_SECRET_KEY) so the provider signs requests itself"
+            )
+        }
+        70003 => "the UserSig could not be parsed: check that usersig (TENCENTCHAT_USERSIG) was copied whole".to_string(),
+        70002 | 70004..=70012 => format!(
+            "the UserSig was rejected: check that usersig (TENCENTCHAT_USERSIG) was issued with the secret key of sdkappid {app} for identifier \"{id}\""
+        ),
+        70013 => format!(
+            "the UserSig was made for another identifier: check that identifier (TENCENTCHAT_IDENTIFIER) \"{id}\" matches the account usersig (TENCENTCHAT_USERSIG) was issued for"
+        ),
+        70014 => format!(
+            "the UserSig was made for another app: check that sdkappid (TENCENTCHAT_SDKAPPID) {app} matches usersig (TENCENTCHAT_USERSIG)"
+        ),
+        _ => return None,
+    })
 }
 
 fn not_admin_advice(ctx: &Context) -> String {

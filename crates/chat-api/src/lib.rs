@@ -12,6 +12,7 @@ mod macros;
 pub use log as __log;
 
 pub mod client;
+mod dns;
 pub mod error;
 mod limiter;
 pub mod region;

@@ -73,6 +73,14 @@ impl SelfSigned {
     }
 }
 
+impl SelfSigned {
+    /// The server side, for another HTTPS server trusted through the same CA
+    /// (the packaging tests' network mirror).
+    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        self.config.clone()
+    }
+}
+
 /// A TCP listener whose connections are TLS: the handshake runs in `accept`,
 /// and a connection whose handshake fails is dropped.
 pub(crate) struct TlsListener {

@@ -50,9 +50,11 @@ pub(crate) fn bind(
             let addr = file.path().display().to_string();
             return Ok((Listener::Unix(l), addr, Some(file)));
         }
-        Err(e) => log_warn!(
+        // Not a problem (go-plugin clients speak TCP too, with AutoMTLS as
+        // before): a chroot or a read-only temp dir, say. So INFO, not WARN.
+        Err(e) => log_info!(
             "plugin",
-            "cannot make a Unix socket, falling back to TCP",
+            "cannot make a Unix socket, serving on TCP 127.0.0.1 instead",
             dir = dir.display(),
             error = e
         ),

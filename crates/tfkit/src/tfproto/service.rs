@@ -351,17 +351,19 @@ impl Call {
     fn reply<R: Reply>(&self, mut r: R, d: &Diagnostics) -> Result<R, Refusal> {
         let out = r.diagnostics();
         out.extend(convert::diagnostics(d));
-        let errors = out
+        // An error diagnostic fails the run: each is logged at ERROR, so
+        // TF_LOG=ERROR shows why (diagnostics never hold a secret).
+        for e in out
             .iter()
             .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
-            .count();
-        if errors > 0 {
-            log_debug!(
+        {
+            log_error!(
                 "tfproto",
-                "rpc returned errors",
+                "rpc returned an error",
                 rpc = self.rpc,
                 type_name = self.type_name,
-                errors = errors
+                summary = e.summary,
+                detail = e.detail
             );
         }
         Ok(r)
