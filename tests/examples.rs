@@ -286,8 +286,8 @@ fn two_apps_example_manages_both_apps() {
     let production = sim.robots_of(PRODUCTION);
     assert_eq!(staging.len(), 1, "{staging:?}");
     assert_eq!(production.len(), 1, "{production:?}");
-    assert_eq!(staging[0].nick.as_deref(), Some("Helpdesk (staging)"));
-    assert_eq!(production[0].nick.as_deref(), Some("Helpdesk"));
+    assert_eq!(staging[0].nick(), Some("Helpdesk (staging)"));
+    assert_eq!(production[0].nick(), Some("Helpdesk"));
     assert_eq!(
         ws.output_json()["production_slots_left"],
         serde_json::json!(19)

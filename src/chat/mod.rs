@@ -5,6 +5,7 @@
 pub mod client;
 pub mod error;
 mod limiter;
+pub mod profile;
 pub mod region;
 mod retry;
 pub mod usersig;
