@@ -16,7 +16,7 @@ use crate::chat::wire::{
     CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES, ROBOT_PREFIX,
 };
 use crate::chat::{ChatError, ErrorKind};
-use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, TypedType, Value};
+use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, TypedType};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -28,7 +28,8 @@ crate::model! {
         id: String => computed(format!(
             "The chatbot's UserID (same as `{}`).",
             robot_attr::user_id
-        )),
+        ))
+        .use_state_for_unknown(),
         user_id: String => required(format!(
             "The chatbot's UserID: starts with `{ROBOT_PREFIX}`, has at least one character \
              after it, at most {MAX_USER_ID_BYTES} bytes of printable ASCII. Changing it \
@@ -49,14 +50,14 @@ crate::model! {
 
 use robot_attr::user_id as USER_ID;
 
-pub(crate) fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
-    for p in user_id_problems(v.as_str().unwrap_or_default()) {
+pub(crate) fn check_user_id(name: &str, v: &str, d: &mut Diagnostics) {
+    for p in user_id_problems(v) {
         d.attr_error(name, format!("Invalid chatbot {name}"), p);
     }
 }
 
-fn check_profile(name: &str, v: &Value, d: &mut Diagnostics) {
-    for p in profile_problems(name, v.as_str().unwrap_or_default()) {
+fn check_profile(name: &str, v: &str, d: &mut Diagnostics) {
+    for p in profile_problems(name, v) {
         d.attr_error(name, format!("Invalid {name}"), p);
     }
 }
@@ -204,15 +205,7 @@ fn self_replacement_detail(id: &str) -> String {
 /// holds. Terraform passes it back as the prior private data of the second plan
 /// it asks for when it replaces the object (`-replace`, `replace_triggered_by`),
 /// which is how a replacement by a chatbot of the same UserID is recognised.
-const HOLDS: &str = "holds:";
-
-fn holds_private(user_id: &str) -> Vec<u8> {
-    format!("{HOLDS}{user_id}").into_bytes()
-}
-
-fn held(private: &[u8]) -> Option<&str> {
-    std::str::from_utf8(private).ok()?.strip_prefix(HOLDS)
-}
+const HOLDS: &str = "holds";
 
 pub(crate) struct Robot {
     inner: Arc<Inner>,
@@ -611,10 +604,10 @@ impl TypedResource for Robot {
             _ => Field::Unknown,
         };
         if let Some(prior) = change.prior.as_ref().and_then(RobotState::from_model) {
-            change.planned_private = holds_private(&prior.user_id);
+            change.planned_private.set(HOLDS, &prior.user_id);
         } else if !diags.has_errors() {
             if let Some(id) = change.planned.user_id.as_str() {
-                match held(&change.prior_private) {
+                match change.prior_private.get::<String>(HOLDS).as_deref() {
                     Some(old) if old == id => diags.attr_error(
                         USER_ID,
                         format!("Cannot replace chatbot {} with itself", q(id)),
@@ -711,6 +704,7 @@ impl TypedResource for Robot {
 mod tests {
     use super::*;
     use crate::chat::wire;
+    use crate::tfproto::Value;
     use crate::tfproto::{
         ApplyRequest, AttrPath, Model, PlanRequest, ReadRequest, Resource, Schema, Severity, Type,
     };
@@ -893,11 +887,8 @@ mod tests {
     }
 
     #[test]
-    fn a_self_replacement_is_told_from_a_create_by_its_private_data() {
+    fn a_self_replacement_and_an_existing_chatbot_are_explained_in_words() {
         assert!(self_replacement_detail("@RBT#x").contains("create_before_destroy"));
-        assert_eq!(held(&holds_private("@RBT#a b")), Some("@RBT#a b"));
-        assert_eq!(held(b""), None);
-        assert_eq!(held(b"other"), None);
         let d = exists_detail(1400000000, "@RBT#zh ");
         assert!(d.contains("active chatbot \"@RBT#zh \""), "{d}");
         for needle in [

@@ -8,7 +8,7 @@ use super::snapshot::{Entry, View};
 use super::words::q;
 use super::Inner;
 use crate::chat::wire::{MAX_ROBOTS_PER_APP, ROBOT_PREFIX};
-use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType, Value};
+use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType};
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robots";
@@ -96,8 +96,7 @@ pub(crate) fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> RobotsM
 }
 
 /// A prefix that no chatbot UserID can start with matches nothing: say so.
-fn check_prefix(name: &str, v: &Value, d: &mut Diagnostics) {
-    let p = v.as_str().unwrap_or_default();
+fn check_prefix(name: &str, p: &str, d: &mut Diagnostics) {
     if !p.is_empty() && !p.starts_with(ROBOT_PREFIX) && !ROBOT_PREFIX.starts_with(p) {
         d.attr_warning(
             name,
@@ -177,7 +176,7 @@ impl TypedDataSource for Robots {
 mod tests {
     use super::*;
     use crate::provider::snapshot::Profile;
-    use crate::tfproto::{Model, Schema};
+    use crate::tfproto::{Model, Schema, Value};
     use robots_attr::{
         id as ID, limit as LIMIT, prefix as PREFIX, remaining as REMAINING, robots as ROBOTS,
         user_ids as USER_IDS,

@@ -11,7 +11,7 @@ use super::validate::is_printable_ascii;
 use super::{Conn, Inner};
 use crate::chat::usersig;
 use crate::chat::wire::MAX_USER_ID_BYTES;
-use crate::tfproto::{Diagnostics, Field, TypedEphemeral, TypedType, Value};
+use crate::tfproto::{Diagnostics, Field, TypedEphemeral, TypedType};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -58,8 +58,7 @@ crate::model! {
     }
 }
 
-fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
-    let id = v.as_str().unwrap_or_default();
+fn check_user_id(name: &str, id: &str, d: &mut Diagnostics) {
     if id.is_empty() || id.len() > MAX_USER_ID_BYTES || !is_printable_ascii(id) {
         d.attr_error(
             name,
@@ -72,20 +71,18 @@ fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
     }
 }
 
-fn check_expire_seconds(name: &str, v: &Value, d: &mut Diagnostics) {
-    match v.as_f64() {
-        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= MAX_EXPIRE_SECONDS as f64 => {}
-        n => d.attr_error(
+fn check_expire_seconds(name: &str, n: &f64, d: &mut Diagnostics) {
+    if n.fract() != 0.0 || *n < 1.0 || *n > MAX_EXPIRE_SECONDS as f64 {
+        d.attr_error(
             name,
             format!("Invalid {name}"),
             format!(
                 "`{name}` must be a whole number of seconds from 1 to {MAX_EXPIRE_SECONDS} \
-                 ({}){}. Leave it out for {DEFAULT_EXPIRE_SECONDS} ({}).",
+                 ({}), got {n}. Leave it out for {DEFAULT_EXPIRE_SECONDS} ({}).",
                 days(MAX_EXPIRE_SECONDS),
-                n.map(|n| format!(", got {n}")).unwrap_or_default(),
                 days(DEFAULT_EXPIRE_SECONDS)
             ),
-        ),
+        );
     }
 }
 
@@ -189,7 +186,7 @@ impl TypedEphemeral for UserSig {
 mod tests {
     use super::*;
     use crate::provider::TencentChat;
-    use crate::tfproto::{ClientInfo, EphemeralResource, Model, Provider as _, Schema};
+    use crate::tfproto::{ClientInfo, EphemeralResource, Model, Provider as _, Schema, Value};
     use usersig_attr::{
         expire_seconds as EXPIRE_SECONDS, expires_at as EXPIRES_AT, user_id as USER_ID,
         usersig as USERSIG,

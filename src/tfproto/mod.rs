@@ -12,6 +12,7 @@ pub mod diag;
 pub mod docs;
 pub mod function;
 pub mod model;
+pub mod private;
 pub mod schema;
 mod service;
 pub mod typed;
@@ -25,7 +26,8 @@ pub mod proto {
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use function::{Function, FunctionError, Parameter, Signature};
-pub use model::{Field, FieldType, Model};
+pub use model::{Attr, Field, FieldType, Model};
+pub use private::Private;
 pub use schema::{Attribute, Schema, Type, Validator};
 pub use service::{server, ProviderService};
 pub use typed::{

@@ -8,7 +8,11 @@
 //! conformed to the schema type by the codec, so reading one cannot fail; a value
 //! of another type (a provider bug) reads as null rather than panicking.
 
-use super::schema::{Attribute, Type};
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use super::diag::Diagnostics;
+use super::schema::{Attribute, Type, Validator};
 use super::value::Value;
 
 /// One attribute's value: known, null, or not known until apply.
@@ -77,12 +81,23 @@ impl Field<String> {
 }
 
 /// A Rust type an attribute can hold, with its cty type.
-pub trait FieldType: Sized {
+pub trait FieldType: Sized + 'static {
+    /// What a typed validator of this type is handed: `str` for `String`, a
+    /// slice for a list, the type itself otherwise.
+    type Arg: ?Sized;
     fn ty() -> Type;
     /// The value as this type; `None` for a value of another type.
     fn read(v: &Value) -> Option<Self>;
     fn write(&self) -> Value;
-    /// The fields of an object type, documented (see [`Attribute::nested`]).
+    fn arg(&self) -> &Self::Arg;
+    /// Whether [`FieldType::problem`] can find anything (its check is declared then).
+    const CHECKED: bool = false;
+    /// What is wrong with a known value of the schema type that this type cannot
+    /// hold (a fraction for an integer), in words after "must be".
+    fn problem(_v: &Value) -> Option<String> {
+        None
+    }
+    /// The fields of an object type, with their rules (see [`Attribute::with_nested`]).
     fn nested() -> Vec<Attribute> {
         Vec::new()
     }
@@ -90,8 +105,9 @@ pub trait FieldType: Sized {
 
 /// A type carried by one kind of `Value`.
 macro_rules! scalar {
-    ($t:ty, $cty:expr, $read:expr, $write:expr) => {
+    ($t:ty, $arg:ty, $cty:expr, $read:expr, $write:expr, $as_arg:expr) => {
         impl FieldType for $t {
+            type Arg = $arg;
             fn ty() -> Type {
                 $cty
             }
@@ -101,23 +117,71 @@ macro_rules! scalar {
             fn write(&self) -> Value {
                 $write(self)
             }
+            fn arg(&self) -> &$arg {
+                $as_arg(self)
+            }
         }
     };
 }
 
 scalar!(
     String,
+    str,
     Type::String,
     |v: &Value| v.as_str().map(str::to_string),
-    |s: &String| Value::string(s)
+    |s: &String| Value::string(s),
+    String::as_str
 );
-scalar!(f64, Type::Number, Value::as_f64, |n: &f64| Value::Number(
-    *n
-));
-scalar!(bool, Type::Bool, Value::as_bool, |b: &bool| Value::Bool(*b));
+scalar!(
+    f64,
+    f64,
+    Type::Number,
+    Value::as_f64,
+    |n: &f64| Value::Number(*n),
+    |n| n
+);
+scalar!(
+    bool,
+    bool,
+    Type::Bool,
+    Value::as_bool,
+    |b: &bool| Value::Bool(*b),
+    |b| b
+);
+
+/// The integers a number holds exactly (|n| ≤ 2^53: `Value` numbers are f64).
+const MAX_EXACT_INTEGER: i64 = 1 << 53;
+
+/// A whole number (cty `number`); a fraction or one beyond ±2^53 is refused at
+/// validate, naming the attribute.
+impl FieldType for i64 {
+    type Arg = i64;
+    const CHECKED: bool = true;
+    fn ty() -> Type {
+        Type::Number
+    }
+    fn read(v: &Value) -> Option<Self> {
+        let n = v.as_f64()?;
+        (n.fract() == 0.0 && n.abs() <= MAX_EXACT_INTEGER as f64).then_some(n as i64)
+    }
+    fn write(&self) -> Value {
+        Value::Number(*self as f64)
+    }
+    fn arg(&self) -> &i64 {
+        self
+    }
+    fn problem(v: &Value) -> Option<String> {
+        let n = v.as_f64()?;
+        Self::read(v).is_none().then(|| {
+            format!("a whole number from -{MAX_EXACT_INTEGER} to {MAX_EXACT_INTEGER}, got {n}")
+        })
+    }
+}
 
 /// A list; an unknown or mistyped element reads as a missing one.
 impl<T: FieldType> FieldType for Vec<T> {
+    type Arg = [T];
+    const CHECKED: bool = T::CHECKED;
     fn ty() -> Type {
         Type::List(Box::new(T::ty()))
     }
@@ -127,8 +191,118 @@ impl<T: FieldType> FieldType for Vec<T> {
     fn write(&self) -> Value {
         Value::List(self.iter().map(T::write).collect())
     }
+    fn arg(&self) -> &[T] {
+        self
+    }
+    fn problem(v: &Value) -> Option<String> {
+        let p = v.as_list()?.iter().find_map(T::problem)?;
+        Some(format!("a list whose every element is {p}"))
+    }
     fn nested() -> Vec<Attribute> {
         T::nested()
+    }
+}
+
+/// A map of strings to values; an unknown or mistyped element reads as a missing one.
+impl<T: FieldType> FieldType for BTreeMap<String, T> {
+    type Arg = BTreeMap<String, T>;
+    const CHECKED: bool = T::CHECKED;
+    fn ty() -> Type {
+        Type::Map(Box::new(T::ty()))
+    }
+    fn read(v: &Value) -> Option<Self> {
+        match v {
+            Value::Map(m) => Some(
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), T::read(v)?)))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+    fn write(&self) -> Value {
+        Value::Map(self.iter().map(|(k, v)| (k.clone(), v.write())).collect())
+    }
+    fn arg(&self) -> &Self {
+        self
+    }
+    fn problem(v: &Value) -> Option<String> {
+        let Value::Map(m) = v else { return None };
+        let p = m.values().find_map(T::problem)?;
+        Some(format!("a map whose every element is {p}"))
+    }
+    fn nested() -> Vec<Attribute> {
+        T::nested()
+    }
+}
+
+/// An attribute of a model field of type `T` being declared: the constructors
+/// and builder calls [`model!`](crate::model) turns `=> kind("…").call()…` into.
+/// Its validators are typed: they get the field's value as `T` (`&str` for a
+/// string, a slice for a list).
+pub struct Attr<T> {
+    attr: Attribute,
+    ty: PhantomData<fn() -> T>,
+}
+
+impl<T: FieldType> Attr<T> {
+    fn with(mut attr: Attribute) -> Self {
+        if T::CHECKED {
+            attr = attr.validate(Validator::new(|name, v, d| {
+                if let Some(p) = T::problem(v) {
+                    d.attr_error(
+                        name,
+                        format!("Invalid {name}"),
+                        format!("`{name}` must be {p}."),
+                    );
+                }
+            }));
+        }
+        Attr {
+            attr,
+            ty: PhantomData,
+        }
+    }
+    pub fn required(name: &str, description: &str) -> Self {
+        Self::with(Attribute::required(name, T::ty(), description))
+    }
+    pub fn optional(name: &str, description: &str) -> Self {
+        Self::with(Attribute::optional(name, T::ty(), description))
+    }
+    pub fn computed(name: &str, description: &str) -> Self {
+        Self::with(Attribute::computed(name, T::ty(), description))
+    }
+    pub fn optional_computed(name: &str, description: &str) -> Self {
+        Self::with(Attribute::optional_computed(name, T::ty(), description))
+    }
+    pub fn sensitive(self) -> Self {
+        self.map(Attribute::sensitive)
+    }
+    pub fn requires_replace(self) -> Self {
+        self.map(Attribute::requires_replace)
+    }
+    pub fn use_state_for_unknown(self) -> Self {
+        self.map(Attribute::use_state_for_unknown)
+    }
+    /// Adds a rule on the known, non-null value, read as `T`.
+    pub fn validate(self, rule: fn(name: &str, value: &T::Arg, diags: &mut Diagnostics)) -> Self {
+        self.map(|a| {
+            a.validate(Validator::new(move |name, v, d| {
+                if let Some(t) = T::read(v) {
+                    rule(name, t.arg(), d)
+                }
+            }))
+        })
+    }
+    fn map(self, f: impl FnOnce(Attribute) -> Attribute) -> Self {
+        Attr {
+            attr: f(self.attr),
+            ty: PhantomData,
+        }
+    }
+    /// The attribute, with the nested fields of `T`.
+    pub fn build(self) -> Attribute {
+        self.attr.with_nested(T::nested())
     }
 }
 
@@ -163,8 +337,11 @@ pub fn object_type<M: Model>() -> Type {
 /// ```
 ///
 /// Each field becomes `pub name: Field<T>` and the attribute `name` of type
-/// `T`; the words after `=>` are an [`Attribute`] constructor without the name
-/// and type, and its builder calls. The module named after `in` holds each
+/// `T`; the words after `=>` are an [`Attr`] constructor without the name and
+/// type, and its builder calls (`.validate(rule)` takes a typed rule,
+/// `fn(&str, &T::Arg, &mut Diagnostics)`). Field types: `String`, `i64`, `f64`,
+/// `bool`, `Vec<T>`, `BTreeMap<String, T>` and other models (nested objects,
+/// whose fields' rules apply: see [`Attribute::with_nested`]). The module named after `in` holds each
 /// attribute's name as a constant of the same name (`thing_attr::name`), for
 /// diagnostics that point at the attribute.
 #[macro_export]
@@ -190,13 +367,9 @@ macro_rules! model {
         impl $crate::tfproto::Model for $name {
             fn attributes() -> Vec<$crate::tfproto::Attribute> {
                 vec![ $(
-                    $crate::tfproto::Attribute::$kind(
-                        stringify!($field),
-                        <$ty as $crate::tfproto::FieldType>::ty(),
-                        &$desc,
-                    )
+                    $crate::tfproto::model::Attr::<$ty>::$kind(stringify!($field), &$desc)
                     $( .$call($($arg),*) )*
-                    .with_nested(<$ty as $crate::tfproto::FieldType>::nested())
+                    .build()
                 ),* ]
             }
             fn from_value(v: &$crate::tfproto::Value) -> Self {
@@ -209,6 +382,10 @@ macro_rules! model {
 
         /// An object of this model, as an attribute of another.
         impl $crate::tfproto::FieldType for $name {
+            type Arg = $name;
+            fn arg(&self) -> &$name {
+                self
+            }
             fn ty() -> $crate::tfproto::Type {
                 $crate::tfproto::model::object_type::<$name>()
             }
@@ -231,8 +408,8 @@ mod tests {
     use super::*;
     use crate::tfproto::{Diagnostics, Schema};
 
-    fn no_blank(name: &str, v: &Value, d: &mut Diagnostics) {
-        if v.as_str() == Some("") {
+    fn no_blank(name: &str, v: &str, d: &mut Diagnostics) {
+        if v.is_empty() {
             d.attr_error(name, format!("Empty {name}"), "");
         }
     }
@@ -299,5 +476,75 @@ mod tests {
         assert!(schema
             .validate(&Value::object([("name", Value::Unknown)]))
             .is_empty());
+    }
+
+    fn small(name: &str, n: &i64, d: &mut Diagnostics) {
+        if *n > 10 {
+            d.attr_error(name, "Too big", format!("{name} is {n}"));
+        }
+    }
+
+    fn no_empty_key(name: &str, m: &BTreeMap<String, String>, d: &mut Diagnostics) {
+        if m.contains_key("") {
+            d.attr_error(name, "Empty key", "");
+        }
+    }
+
+    crate::model! {
+        struct Counted in counted_attr {
+            count: i64 => optional("Count.").validate(small),
+            tags: BTreeMap<String, String> => optional("Tags.").validate(no_empty_key),
+            sizes: Vec<i64> => optional("Sizes."),
+        }
+    }
+
+    #[test]
+    fn integer_and_map_fields_with_typed_validators() {
+        let attrs = Counted::attributes();
+        assert_eq!(attrs[0].ty, Type::Number);
+        assert_eq!(attrs[1].ty, Type::Map(Box::new(Type::String)));
+        let v = Value::object([
+            ("count", Value::Number(3.0)),
+            ("tags", Value::object([("env", Value::string("prod"))])),
+            ("sizes", Value::List(vec![Value::Number(1.0)])),
+        ]);
+        let c = Counted::from_value(&v);
+        assert_eq!(c.count, Field::Known(3));
+        assert_eq!(c.tags.known().unwrap()["env"], "prod");
+        assert_eq!(c.sizes, Field::Known(vec![1]));
+        assert_eq!(c.to_value(), v);
+
+        let schema = Schema::new("", attrs);
+        let problems = |v: Value| -> Vec<String> {
+            schema
+                .validate(&v)
+                .0
+                .into_iter()
+                .map(|d| format!("{}: {}", d.summary, d.detail))
+                .collect()
+        };
+        assert!(problems(v.clone()).is_empty());
+        assert_eq!(
+            problems(Value::object([("count", Value::Number(1.5))])),
+            ["Invalid count: `count` must be a whole number from -9007199254740992 to 9007199254740992, got 1.5."]
+        );
+        assert_eq!(
+            problems(Value::object([("count", Value::Number(11.0))])),
+            ["Too big: count is 11"]
+        );
+        assert_eq!(
+            problems(Value::object([(
+                "tags",
+                Value::object([("", Value::string("x"))])
+            )])),
+            ["Empty key: "]
+        );
+        assert_eq!(
+            problems(Value::object([(
+                "sizes",
+                Value::List(vec![Value::Number(2.0), Value::Number(0.5)])
+            )])),
+            ["Invalid sizes: `sizes` must be a list whose every element is a whole number from -9007199254740992 to 9007199254740992, got 0.5."]
+        );
     }
 }

@@ -8,19 +8,25 @@
 //! - validate: every attribute's declared validators on known values, then the
 //!   type's own checks;
 //! - plan: a destroy plans null (the type only hears of it); otherwise the
-//!   validation above runs on the proposed state, attributes declared `requires_replace` that change are
-//!   reported, and computed attributes the configuration leaves null are unknown
-//!   when the object is new (create or replacement), before the type's own step;
+//!   validation above runs on the proposed state, attributes declared
+//!   `requires_replace` (or holding a nested field so declared) that change are
+//!   reported, and computed attributes the configuration leaves null are planned
+//!   unknown when the object is new (create or replacement) or changes in place,
+//!   except, on an in-place change, those declared `use_state_for_unknown`, which
+//!   keep their prior value; then the type's own step;
+//! - upgrade: a state of an older [`TypedResource::SCHEMA_VERSION`] goes through
+//!   [`TypedResource::upgrade`] (the decoded JSON in, a model out);
 //! - apply: one ApplyResourceChange dispatched to create, update or delete by
 //!   which of prior and planned state are null;
 //! - import: one ID, at most one object;
 //! - the shape of every response (private data passed through on read, none
-//!   written on apply).
+//!   written on apply); private data reaches the type keyed ([`Private`]).
 
 use std::sync::Arc;
 
 use super::diag::{AttrPath, Diagnostics};
 use super::model::Model;
+use super::private::Private;
 use super::schema::Schema;
 use super::value::Value;
 use super::{
@@ -50,9 +56,9 @@ pub struct PlanChange<M> {
     pub planned: M,
     /// The private data Terraform passed with the plan (the prior's, or the
     /// previous plan's on the create half of a replacement).
-    pub prior_private: Vec<u8>,
+    pub prior_private: Private,
     /// What goes back as the planned private data; starts as `prior_private`.
-    pub planned_private: Vec<u8>,
+    pub planned_private: Private,
 }
 
 /// What every typed type declares: its model, name and description, and any
@@ -70,6 +76,21 @@ pub trait TypedType: Send + Sync + 'static {
 /// A managed resource type over a model.
 #[async_trait::async_trait]
 pub trait TypedResource: TypedType {
+    /// The version of the schema this type writes states in; raise it when a
+    /// stored state needs [`upgrade`](Self::upgrade) to be read.
+    const SCHEMA_VERSION: i64 = 0;
+    /// A stored state of schema `version` (older than [`Self::SCHEMA_VERSION`]),
+    /// decoded from its JSON (attributes the current schema lacks included), as a
+    /// current model; `None` leaves the state null. The default reads it as a
+    /// current model, dropping what the schema no longer has.
+    async fn upgrade(
+        &self,
+        _version: i64,
+        prior: Value,
+        _diags: &mut Diagnostics,
+    ) -> Option<Self::Model> {
+        model(&prior)
+    }
     /// The type's own step of a create or update plan.
     async fn plan(&self, _change: &mut PlanChange<Self::Model>, _diags: &mut Diagnostics) {}
     /// Told of a planned destroy (the plan itself is always null).
@@ -108,10 +129,13 @@ struct Typed<T> {
 
 impl<T: TypedType> Typed<T> {
     fn new(imp: T) -> Self {
-        Typed {
-            imp,
-            schema: Schema::new(T::description(), T::Model::attributes()),
-        }
+        Self::versioned(imp, 0)
+    }
+
+    fn versioned(imp: T, version: i64) -> Self {
+        let mut schema = Schema::new(T::description(), T::Model::attributes());
+        schema.version = version;
+        Typed { imp, schema }
     }
 
     /// `config` as a model, with the declared validators' diagnostics and then
@@ -125,7 +149,7 @@ impl<T: TypedType> Typed<T> {
 
 /// Registers a resource type.
 pub fn resource<T: TypedResource>(imp: T) -> Arc<dyn Resource> {
-    Arc::new(Typed::new(imp))
+    Arc::new(Typed::versioned(imp, T::SCHEMA_VERSION))
 }
 
 /// Registers a data source type.
@@ -198,32 +222,36 @@ impl<T: TypedResource> Resource for Typed<T> {
         }
         let mut d = self.checked(&req.proposed_new_state).await.1;
         let mut planned = req.proposed_new_state.clone();
+        let (prior, proposed) = (&req.prior_state, &req.proposed_new_state);
         let mut requires_replace = Vec::new();
-        if !req.prior_state.is_null() {
-            for a in self.schema.attributes.iter().filter(|a| a.requires_replace) {
-                if req.prior_state.get(&a.name) != req.proposed_new_state.get(&a.name) {
+        if !prior.is_null() {
+            for a in &self.schema.attributes {
+                let key = |v: &Value| a.replace_key(v.get(&a.name));
+                if a.replaces() && key(prior) != key(proposed) {
                     requires_replace.push(AttrPath::attr(&a.name));
                 }
             }
         }
-        if req.prior_state.is_null() || !requires_replace.is_empty() {
+        let new = prior.is_null() || !requires_replace.is_empty();
+        if new || prior != proposed {
             for a in self.schema.attributes.iter().filter(|a| a.computed) {
-                if req.config.get(&a.name).is_null() {
+                if req.config.get(&a.name).is_null() && (new || !a.use_state_for_unknown) {
                     planned.set(&a.name, Value::Unknown);
                 }
             }
         }
+        let private = Private::decode(&req.prior_private);
         let mut change = PlanChange {
-            prior: model(&req.prior_state),
+            prior: model(prior),
             planned: T::Model::from_value(&planned),
-            planned_private: req.prior_private.clone(),
-            prior_private: req.prior_private,
+            planned_private: private.clone(),
+            prior_private: private,
         };
         self.imp.plan(&mut change, &mut d).await;
         PlanResponse {
             planned_state: change.planned.to_value(),
             requires_replace,
-            planned_private: change.planned_private,
+            planned_private: change.planned_private.encode(),
             diagnostics: d,
         }
     }
@@ -240,6 +268,12 @@ impl<T: TypedResource> Resource for Typed<T> {
             private: Vec::new(),
             diagnostics: out.diagnostics,
         }
+    }
+
+    async fn upgrade(&self, version: i64, state: Value) -> (Value, Diagnostics) {
+        let mut d = Diagnostics::new();
+        let upgraded = self.imp.upgrade(version, state, &mut d).await;
+        (self::state(upgraded), d)
     }
 
     async fn import(&self, id: &str) -> ImportResponse {
@@ -293,20 +327,29 @@ impl<T: TypedEphemeral> EphemeralResource for Typed<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfproto::Field;
+    use crate::tfproto::{Field, PathStep};
     use std::sync::Mutex;
 
-    fn no_x(name: &str, v: &Value, d: &mut Diagnostics) {
-        if v.as_str() == Some("x") {
+    fn no_x(name: &str, v: &str, d: &mut Diagnostics) {
+        if v == "x" {
             d.attr_error(name, "x", "");
         }
     }
 
     crate::model! {
+        struct Part in part_attr {
+            serial: String => required("Serial.").requires_replace(),
+            label: String => optional("Label.").validate(no_x),
+        }
+    }
+
+    crate::model! {
         struct Thing in thing_attr {
-            id: String => computed("ID."),
+            id: String => computed("ID.").use_state_for_unknown(),
             name: String => required("Name.").requires_replace().validate(no_x),
             note: String => optional("Note."),
+            parts: Vec<Part> => optional("Parts."),
+            revision: i64 => computed("Changes on every update."),
         }
     }
 
@@ -336,6 +379,23 @@ mod tests {
 
     #[async_trait::async_trait]
     impl TypedResource for Things {
+        const SCHEMA_VERSION: i64 = 1;
+        /// Version 0 called `name` `title`.
+        async fn upgrade(
+            &self,
+            version: i64,
+            prior: Value,
+            diags: &mut Diagnostics,
+        ) -> Option<Thing> {
+            if version != 0 {
+                diags.error("Unknown version", version.to_string());
+                return None;
+            }
+            let mut v = prior;
+            let title = v.get("title").clone();
+            v.set(thing_attr::name, title);
+            Some(Thing::from_value(&v))
+        }
         async fn plan_destroy(&self, prior: Thing) -> Diagnostics {
             self.did("plan_destroy", &prior);
             Diagnostics::new()
@@ -369,19 +429,102 @@ mod tests {
             id,
             name: Field::Known(name.into()),
             note: Field::from_option(note.map(str::to_string)),
+            ..Thing::default()
         }
         .to_value()
+    }
+
+    fn with_parts(mut v: Value, parts: &[(&str, &str)]) -> Value {
+        let parts = parts.iter().map(|(serial, label)| {
+            Part {
+                serial: Field::Known(serial.to_string()),
+                label: Field::Known(label.to_string()),
+            }
+            .to_value()
+        });
+        v.set(thing_attr::parts, Value::List(parts.collect()));
+        v
+    }
+
+    #[tokio::test]
+    async fn nested_rules_computed_updates_and_upgrades() {
+        let r = resource(Things::default());
+        assert_eq!(r.schema().version, 1);
+        let a = thing(Field::Known("id-a".into()), "a", None);
+        let plan = |prior: Value, proposed: Value| PlanRequest {
+            prior_state: prior,
+            config: proposed.clone(),
+            proposed_new_state: proposed,
+            prior_private: Vec::new(),
+        };
+        // A nested validator runs on every element and points into it.
+        let bad = with_parts(a.clone(), &[("s1", "ok"), ("s2", "x")]);
+        let d = r.validate(&bad).await;
+        assert_eq!(d.0.len(), 1);
+        assert_eq!(
+            d.0[0].attribute,
+            Some(AttrPath(vec![
+                PathStep::Attribute("parts".into()),
+                PathStep::Index(1),
+                PathStep::Attribute("label".into()),
+            ]))
+        );
+        // A nested requires_replace field replaces; another nested field does not.
+        let prior = with_parts(a.clone(), &[("s1", "one")]);
+        let relabeled = with_parts(a.clone(), &[("s1", "two")]);
+        let reserialed = with_parts(a.clone(), &[("s9", "one")]);
+        let p = r.plan(plan(prior.clone(), relabeled)).await;
+        assert!(p.requires_replace.is_empty());
+        // An in-place change: `revision` (computed) is unknown, `id` keeps its state.
+        assert!(p.planned_state.get(thing_attr::revision).is_unknown());
+        let mut stateful = prior.clone();
+        stateful.set(thing_attr::id, Value::string("id-a"));
+        let p = r
+            .plan(PlanRequest {
+                config: with_parts(thing(Field::Null, "a", None), &[("s1", "two")]),
+                ..plan(stateful.clone(), with_parts(a.clone(), &[("s1", "two")]))
+            })
+            .await;
+        assert_eq!(p.planned_state.get(thing_attr::id).as_str(), Some("id-a"));
+        assert!(p.planned_state.get(thing_attr::revision).is_unknown());
+        // No change: nothing is unknown.
+        let p = r.plan(plan(stateful.clone(), stateful.clone())).await;
+        assert_eq!(p.planned_state, stateful);
+        let p = r.plan(plan(prior, reserialed)).await;
+        assert_eq!(p.requires_replace, [AttrPath::attr(thing_attr::parts)]);
+
+        // A version-0 state is upgraded by the type's hook; a current one is not asked.
+        let v0 = Value::object([("id", Value::string("id-a")), ("title", Value::string("a"))]);
+        let (up, d) = r.upgrade(0, v0).await;
+        assert!(d.is_empty());
+        assert_eq!(up.get(thing_attr::name).as_str(), Some("a"));
+        assert!(up.get("title").is_null());
+        let (_, d) = r.upgrade(7, Value::Null).await;
+        assert!(d.has_errors());
+    }
+
+    #[test]
+    fn private_data_reaches_the_type_keyed() {
+        let mut p = Private::new();
+        p.set("k", "v");
+        assert_eq!(
+            Private::decode(&p.encode()).get::<String>("k").as_deref(),
+            Some("v")
+        );
     }
 
     #[tokio::test]
     async fn the_shared_rules_of_plan_apply_and_import() {
         let imp = Arc::new(Typed::new(Things::default()));
+        let mut kept = Private::new();
+        kept.set("k", "p");
+        let kept = kept.encode();
         let r: &dyn Resource = imp.as_ref();
         let plan = |prior: Value, proposed: Value| PlanRequest {
             prior_state: prior,
             config: proposed.clone(),
             proposed_new_state: proposed,
-            prior_private: b"p".to_vec(),
+            prior_private: kept.clone(),
         };
         let known = |s: &str| Field::Known(s.to_string());
         let a = thing(known("id-a"), "a", None);
@@ -395,16 +538,20 @@ mod tests {
             .plan(plan(Value::Null, thing(Field::Null, "a", None)))
             .await;
         assert!(p.planned_state.get(thing_attr::id).is_unknown());
-        assert!(p.requires_replace.is_empty() && p.planned_private == b"p");
+        assert!(p.requires_replace.is_empty() && p.planned_private == kept);
 
         // In place: the id is kept. Renamed: replaced, and the id unknown again.
         let p = r
-            .plan(plan(a.clone(), thing(Field::Null, "a", Some("n"))))
+            .plan(PlanRequest {
+                config: thing(Field::Null, "a", Some("n")),
+                ..plan(a.clone(), thing(known("id-a"), "a", Some("n")))
+            })
             .await;
         assert!(p.requires_replace.is_empty());
-        assert!(
-            p.planned_state.get(thing_attr::id).is_null(),
-            "not configured, kept"
+        assert_eq!(
+            p.planned_state.get(thing_attr::id).as_str(),
+            Some("id-a"),
+            "not configured, use_state_for_unknown: kept"
         );
         let mut renamed = a.clone();
         renamed.set(thing_attr::name, Value::string("b"));
@@ -420,7 +567,7 @@ mod tests {
 
         // Destroy: null, and the type is told.
         let p = r.plan(plan(a.clone(), Value::Null)).await;
-        assert!(p.planned_state.is_null() && p.planned_private == b"p");
+        assert!(p.planned_state.is_null() && p.planned_private == kept);
 
         // One apply, three operations by which side is null.
         let apply = |prior: Value, planned: Value| ApplyRequest {
