@@ -99,6 +99,9 @@ pub(crate) struct Api {
     pub snapshot: Snapshot<Announcing>,
     /// The admin account requests are signed for.
     pub identifier: String,
+    /// The custom profile fields every read asks for (the provider's
+    /// `custom_fields`): the only ones a chatbot may set.
+    pub custom_fields: std::collections::BTreeSet<String>,
     /// The app's secret key, when configured (not with a pre-issued `usersig`):
     /// `tencentchat_usersig` signs with it.
     pub secret_key: Option<Secret>,
@@ -315,10 +318,14 @@ impl tfproto::Provider for TencentChat {
                     ],
                 );
                 let api = Arc::new_cyclic(|me: &Weak<Api>| Api {
-                    snapshot: Snapshot::new(Announcing {
-                        client: client.clone(),
-                        siblings: join_siblings(me.clone(), settings.sdkappid),
-                    }),
+                    snapshot: Snapshot::new(
+                        Announcing {
+                            client: client.clone(),
+                            siblings: join_siblings(me.clone(), settings.sdkappid),
+                        },
+                        &settings.custom_fields,
+                    ),
+                    custom_fields: settings.custom_fields.iter().cloned().collect(),
                     client,
                     sdkappid: settings.sdkappid,
                     identifier: settings.identifier.clone(),

@@ -151,8 +151,12 @@ impl Directory for Announcing {
         }
         self.client.robot_ids().await
     }
-    async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError> {
-        self.client.profiles(user_ids).await
+    async fn profiles(
+        &self,
+        user_ids: &[String],
+        tags: &[String],
+    ) -> Result<Vec<UserProfile>, ChatError> {
+        self.client.profiles(user_ids, tags).await
     }
 }
 
