@@ -110,6 +110,7 @@ fn the_expected_examples_exist() {
         "quickstart/main.tf",
         "two-apps/main.tf",
         "adopt-existing/main.tf",
+        "profile/main.tf",
         "testing/main.tf",
         "testing/tests/chatbots.tftest.hcl",
         "testing/tests/unit.tftest.hcl",
@@ -256,6 +257,33 @@ fn quickstart_runs_against_the_simulator() {
     assert_eq!(plan.code, 0, "{}", plan.transcript());
     ws.destroy();
     assert!(sim.robot_ids().is_empty(), "{:?}", sim.robot_ids());
+}
+
+#[test]
+fn profile_example_sets_every_field_against_the_simulator() {
+    const T: &str = "profile_example_sets_every_field_against_the_simulator";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start_with_custom_fields(&["model", "team"]);
+    let ws = Workspace::new(&tf, &sim);
+    ws.copy_dir_from(&examples_dir().join("profile"));
+    ws.init();
+    ws.apply();
+    let bot = sim.robot("@RBT#assistant").expect("the example's chatbot");
+    assert_eq!(
+        bot.tag("Tag_Profile_IM_AllowType"),
+        Some(&serde_json::json!("AllowType_Type_AllowAny"))
+    );
+    assert_eq!(bot.custom("model"), Some("hunyuan-lite"));
+    let out = ws.output_json();
+    assert_eq!(out["assistant_profile"]["level"], 3, "{out}");
+    assert_eq!(
+        out["assistant_profile"]["custom_fields"]["team"], "support",
+        "{out}"
+    );
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
 }
 
 #[test]

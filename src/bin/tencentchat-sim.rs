@@ -44,8 +44,9 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
   --quiet              log warnings and errors only
   --exec COMMAND...    run COMMAND (every argument after --exec) against the simulator,
                        then stop and exit with its status. COMMAND gets
-                       TENCENTCHAT_ENDPOINT, _SDKAPPID, _SECRET_KEY and _IDENTIFIER for
-                       the first app (and no other TENCENTCHAT_* variable); the
+                       TENCENTCHAT_ENDPOINT, _SDKAPPID, _SECRET_KEY and _IDENTIFIER (and
+                       _CUSTOM_FIELDS when it defines some) for the first app (and no
+                       other TENCENTCHAT_* variable); the
                        simulator prints to stderr and logs only warnings.
 
 With no --app and no --config, serves the demo app (SDKAppID 1400000000).";
@@ -251,6 +252,10 @@ async fn run_exec(command: &[String], url: &str, app: Option<&App>) -> ExitCode 
         settings.push(("sdkappid", app.sdkappid.to_string()));
         settings.push(("secret_key", app.secret_key.clone()));
         settings.push(("identifier", app.admins[0].clone()));
+        if !app.custom_fields.is_empty() {
+            let names: Vec<&str> = app.custom_fields.iter().map(String::as_str).collect();
+            settings.push(("custom_fields", names.join(",")));
+        }
     }
     for (attr, value) in settings {
         if let Some((_, var)) = env_vars().find(|(a, _)| *a == attr) {

@@ -2,7 +2,7 @@
 //! by side, on `tfproto::typed` (which owns validation, the replace rule, the
 //! destroy plan and the apply dispatch).
 //!
-//! The UserID is the identity (changing it replaces the chatbot); the three profile
+//! The UserID is the identity (changing it replaces the chatbot); the profile
 //! strings update in place through portrait_set. Reads go through the shared
 //! snapshot. A create whose outcome is unknown is checked before giving up, so a
 //! chatbot that was made is never left out of state.
