@@ -1016,6 +1016,39 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_keeps_the_managed_custom_fields_and_configured_defaults() {
+        let state = RobotState {
+            user_id: "@RBT#r".into(),
+            profile: Profile {
+                allow_type: Some("need_confirm".into()),
+                custom: [("model".into(), "a".into()), ("team".into(), "t".into())].into(),
+                ..Profile::default()
+            },
+            custom_set: true,
+        };
+        let read = Profile {
+            gender: Some("male".into()),
+            custom: [("model".into(), "b".into()), ("other".into(), "x".into())].into(),
+            ..Profile::default()
+        };
+        let r = state.refreshed(&read);
+        assert_eq!(r.profile.allow_type.as_deref(), Some("need_confirm"));
+        assert_eq!(r.profile.gender.as_deref(), Some("male"), "drift shows");
+        assert_eq!(
+            r.profile.custom,
+            [("model".to_string(), "b".to_string())].into(),
+            "only managed names; a managed one cleared elsewhere is gone"
+        );
+        // An import holds every field read, custom ones included.
+        let imported = RobotState::imported("@RBT#r", &read);
+        assert!(imported.custom_set);
+        assert_eq!(imported.to_model().custom_fields.known().unwrap().len(), 2);
+        // No custom field anywhere: null, not an empty map.
+        let none = RobotState::imported("@RBT#r", &Profile::default());
+        assert!(none.to_model().custom_fields.is_null());
+    }
+
+    #[test]
     fn the_tally_projects_creates_and_destroys_once_each() {
         let ids: Vec<String> = (0..20).map(|i| format!("@RBT#{i}")).collect();
         let refs = || ids.iter().map(String::as_str);
