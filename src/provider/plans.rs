@@ -32,7 +32,7 @@ pub(crate) struct Deletes {
     pub done: u64,
 }
 
-/// The app's plans and claims in this process; owned by [`super::Api`].
+/// The app's plans and claims in this process; owned by [`super::api::Api`].
 pub(crate) struct Plans {
     sdkappid: u64,
     /// UserIDs of the creates planned in this process (prior state null, not

@@ -7,12 +7,12 @@
 //! snapshot. A create whose outcome is unknown is checked before giving up, so a
 //! chatbot that was made is never left out of state.
 
+use super::api::{Api, Conn, Inner};
 use super::plans::{self, Refused};
 use super::profile::{profile_model, profile_table, Profile};
 use super::snapshot::Entry;
 use super::validate::{check_user_id, user_id_problems};
 use super::words::{import_advice, q, unreadable_detail};
-use super::{Api, Conn, Inner};
 use crate::chat::wire::{
     CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES, ROBOT_PREFIX,
 };

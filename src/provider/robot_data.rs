@@ -2,11 +2,11 @@
 //! profile. Reads the shared snapshot, so beside resources and other data sources
 //! of the same app it costs no extra call.
 
+use super::api::Inner;
 use super::profile::{profile_model, profile_table};
 use super::snapshot::Entry;
 use super::validate::check_user_id;
 use super::words::{q, unreadable_detail};
-use super::Inner;
 use crate::chat::wire::ROBOT_PREFIX;
 use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType};
 use std::sync::Arc;

@@ -2,10 +2,10 @@
 //! prefix) with their profiles, and how many more the app can have. Reads the same
 //! snapshot as `tencentchat_robot`, so it costs no extra calls in a refresh.
 
+use super::api::Inner;
 use super::profile::{self, profile_model, profile_table};
 use super::snapshot::{Entry, View};
 use super::words::q;
-use super::Inner;
 use crate::chat::wire::{MAX_ROBOTS_PER_APP, ROBOT_PREFIX};
 use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType};
 use std::sync::Arc;
