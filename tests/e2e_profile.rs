@@ -128,8 +128,20 @@ fn every_field_drift_removal_import_and_data_sources() {
             "{key}: {o}"
         );
     }
-    // A configured default stays as configured: no changes.
+    // A configured default stays as configured: no changes. The refresh of the
+    // resource and both data sources is one list and one profile read, whose
+    // TagList holds every standard tag and both custom fields.
+    let before = sim.counters();
     assert_eq!(ws.plan_detailed(&[]).code, 0, "no changes after the create");
+    let after = sim.counters();
+    assert_eq!(
+        (
+            common::delta(&before, &after, "get_all_robots"),
+            common::delta(&before, &after, "portrait_get")
+        ),
+        (1, 1),
+        "one read for the resource and both data sources"
+    );
 
     // Drift on a standard and on a custom field shows, and apply puts it back.
     sim.edit_out_of_band(
