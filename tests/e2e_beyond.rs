@@ -351,7 +351,7 @@ output "listed" {{
     assert_contains(&all, "must be renewed", "plan with an expired UserSig");
     assert_contains(
         &all,
-        &tencentchat::log::rfc3339_seconds(made + 3_600),
+        &tencentchat::chat::time::rfc3339_seconds(made + 3_600),
         "plan with an expired UserSig (when it expired)",
     );
     assert_no_secret("the plan output", &all, &[valid, expired]);

@@ -15,10 +15,10 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tencentchat::log::{set_min_level, Level};
-use tencentchat::log_info;
 use tencentchat::provider::env_vars;
 use tencentchat::sim::{self, App, Shape, SimConfig};
+use tfkit::log::{forward, set_min_level, Level};
+use tfkit::log_info;
 
 const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
                        [--custom-fields [SDKAPPID:]NAME[,NAME...]]...
@@ -336,6 +336,7 @@ async fn main() -> ExitCode {
     } else {
         Level::Info
     });
+    forward(tencentchat::provider::LOG_TARGETS);
     sim::log_calls(!options.quiet);
     let apps = options.config.apps.clone();
     let state_file = options.config.state_file.clone();

@@ -23,24 +23,24 @@ pub(crate) enum Conn {
 
 /// Everything needed to talk to one app.
 pub(crate) struct Api {
-    pub client: Client,
-    pub sdkappid: u64,
-    pub snapshot: Snapshot<Announcing>,
+    pub(crate) client: Client,
+    pub(crate) sdkappid: u64,
+    pub(crate) snapshot: Snapshot<Announcing>,
     /// The admin account requests are signed for.
-    pub identifier: String,
+    pub(crate) identifier: String,
     /// The custom profile fields every read asks for (the provider's
     /// `custom_fields`): the only ones a chatbot may set.
-    pub custom_fields: std::collections::BTreeSet<String>,
+    pub(crate) custom_fields: std::collections::BTreeSet<String>,
     /// The app's secret key, when configured (not with a pre-issued `usersig`):
     /// `tencentchat_usersig` signs with it.
-    pub secret_key: Option<Secret>,
+    pub(crate) secret_key: Option<Secret>,
     /// The message of the last failure explained in full, and for whom.
-    pub first_report: std::sync::Mutex<Option<(String, String)>>,
+    pub(crate) first_report: std::sync::Mutex<Option<(String, String)>>,
     /// The creates this process planned and claimed, and its deletes in flight.
-    pub plans: plans::Plans,
+    pub(crate) plans: plans::Plans,
     /// How long a create that meets a full app waits for this process's
     /// deletes of it (the request timeout).
-    pub wait_limit: std::time::Duration,
+    pub(crate) wait_limit: std::time::Duration,
 }
 
 impl Api {
@@ -48,7 +48,7 @@ impl Api {
     /// with `e`. A failure that many resources share (the app's list could not be
     /// read, say with a wrong key) is explained in full once, on the first one
     /// that reports it; every other one gets one line that points there.
-    pub fn explain(&self, summary: &str, subject: &str, e: &ChatError) -> (String, String) {
+    pub(crate) fn explain(&self, summary: &str, subject: &str, e: &ChatError) -> (String, String) {
         let mut first = self.first_report.lock().unwrap_or_else(|p| p.into_inner());
         match &*first {
             Some((message, who)) if message == e.message() && who != subject => {
@@ -73,22 +73,22 @@ impl Api {
 }
 
 pub(crate) struct Inner {
-    pub env: Box<EnvLookup>,
-    pub conn: RwLock<Conn>,
+    pub(crate) env: Box<EnvLookup>,
+    pub(crate) conn: RwLock<Conn>,
 }
 
 impl Inner {
-    pub fn conn(&self) -> Conn {
+    pub(crate) fn conn(&self) -> Conn {
         self.conn.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    pub fn set_conn(&self, conn: Conn) {
+    pub(crate) fn set_conn(&self, conn: Conn) {
         *self.conn.write().unwrap_or_else(|e| e.into_inner()) = conn;
     }
 
     /// The API for `action` (e.g. "create chatbot @RBT#1"), or an error saying why
     /// the provider cannot call it.
-    pub fn api(&self, action: &str) -> Result<Arc<Api>, Diagnostics> {
+    pub(crate) fn api(&self, action: &str) -> Result<Arc<Api>, Diagnostics> {
         let mut d = Diagnostics::new();
         match self.conn() {
             Conn::Ready(api) => return Ok(api),
@@ -117,7 +117,7 @@ impl Inner {
     /// The app's chatbots for a data source's read: the API for `action` and the
     /// shared snapshot, or `None` after adding to `d` why not (a failed fetch is
     /// titled `summary` and explained once across `subject`s, see [`Api::explain`]).
-    pub async fn read_view(
+    pub(crate) async fn read_view(
         &self,
         action: &str,
         summary: &str,

@@ -255,22 +255,22 @@ pub(crate) enum Target {
 /// A complete, valid provider configuration.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
-    pub sdkappid: u64,
-    pub identifier: String,
-    pub credentials: Credentials,
-    pub target: Target,
+    pub(crate) sdkappid: u64,
+    pub(crate) identifier: String,
+    pub(crate) credentials: Credentials,
+    pub(crate) target: Target,
     /// A base URL without a trailing slash.
-    pub backup_endpoint: Option<String>,
-    pub request_timeout_seconds: u64,
-    pub max_retries: u32,
-    pub calls_per_second: u32,
+    pub(crate) backup_endpoint: Option<String>,
+    pub(crate) request_timeout_seconds: u64,
+    pub(crate) max_retries: u32,
+    pub(crate) calls_per_second: u32,
     /// The custom profile fields every read asks for.
-    pub custom_fields: Vec<String>,
+    pub(crate) custom_fields: Vec<String>,
 }
 
 impl Settings {
     /// The client configuration these settings describe.
-    pub fn client_config(&self) -> Result<ClientConfig, String> {
+    pub(super) fn client_config(&self) -> Result<ClientConfig, String> {
         let endpoint = match &self.target {
             Target::Region(key) => Endpoint::Region(Region::from_key(key)?),
             Target::Url(url) => Endpoint::Url(url.clone()),
@@ -302,10 +302,10 @@ pub(crate) enum Mode {
 #[derive(Debug)]
 pub(crate) struct Resolved {
     /// Present when there are no errors and nothing is unknown.
-    pub settings: Option<Settings>,
+    pub(crate) settings: Option<Settings>,
     /// Attributes whose values are not known yet (set from another resource).
-    pub unknown: Vec<&'static str>,
-    pub diagnostics: Diagnostics,
+    pub(crate) unknown: Vec<&'static str>,
+    pub(crate) diagnostics: Diagnostics,
 }
 
 /// A setting's value after the environment fallback.

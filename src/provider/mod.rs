@@ -38,6 +38,10 @@ pub use config::env_vars;
 /// The provider's version, as Terraform sees it in logs and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The `log` targets of the API client and the simulator, whose lines join this
+/// process's hclog output (`tfkit::log::forward`).
+pub const LOG_TARGETS: &[&str] = &["chat", "sim"];
+
 /// The provider. Cheap to build; nothing talks to the API before configure.
 pub struct TencentChat {
     inner: Arc<Inner>,

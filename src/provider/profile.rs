@@ -52,8 +52,8 @@ macro_rules! profile_struct {
         /// custom fields set, by name.
         #[derive(Clone, Debug, Default, PartialEq, Eq)]
         pub(crate) struct Profile {
-            $( pub $f: Option<$t>, )*
-            pub custom: BTreeMap<String, String>,
+            $( pub(crate) $f: Option<$t>, )*
+            pub(crate) custom: BTreeMap<String, String>,
         }
 
         /// Each field's name and what it is, in table order.
@@ -86,7 +86,7 @@ macro_rules! profile_struct {
 
             /// Fields unset here but set in `prior` to what unset means (the
             /// default): kept as `prior` has them.
-            pub fn keep_defaults_of(&mut self, prior: &Profile) {
+            pub(crate) fn keep_defaults_of(&mut self, prior: &Profile) {
                 $( if self.$f.is_none()
                     && prior.$f.as_ref().is_some_and(|v| v.is_default(standard(stringify!($f))))
                 {
@@ -95,14 +95,14 @@ macro_rules! profile_struct {
             }
 
             /// The names of the standard fields set, in table order.
-            pub fn set_names(&self) -> Vec<&'static str> {
+            pub(crate) fn set_names(&self) -> Vec<&'static str> {
                 let mut out = Vec::new();
                 $( if self.$f.is_some() { out.push(stringify!($f)); } )*
                 out
             }
 
             /// Only the fields create_robot takes (the others unset).
-            pub fn create_part(&self) -> Profile {
+            pub(crate) fn create_part(&self) -> Profile {
                 let mut p = Profile::default();
                 $( if standard(stringify!($f)).create_field.is_some() {
                     p.$f = self.$f.clone();
@@ -120,7 +120,7 @@ profile_table!(profile_struct {});
 macro_rules! profile_model {
     ({ $(#[$meta:meta])* $vis:vis struct $name:ident in $names:ident as $kind:ident { $($lead:tt)* } }
      $( $f:ident : $t:ty, $about:literal; )*) => {
-        $crate::model! {
+        tfkit::model! {
             $(#[$meta])*
             $vis struct $name in $names {
                 $($lead)*
@@ -372,14 +372,14 @@ pub(crate) fn tag_list(custom: &[String]) -> Vec<String> {
 }
 
 impl Profile {
-    pub fn from_items(items: &[ProfileItem]) -> Profile {
+    pub(crate) fn from_items(items: &[ProfileItem]) -> Profile {
         let mut p = Profile::default();
         p.apply(items);
         p
     }
 
     /// Applies items as portrait_set would: an unset value clears the field.
-    pub fn apply(&mut self, items: &[ProfileItem]) {
+    pub(crate) fn apply(&mut self, items: &[ProfileItem]) {
         for item in items {
             if let Some(tag) = tags::standard(&item.tag) {
                 self.set_from_api(tag, &item.value);
@@ -394,7 +394,7 @@ impl Profile {
 
     /// The portrait_set items that turn `prior` into `self`: changed fields only,
     /// a removed field as its cleared value (`""`, the default, 0).
-    pub fn items_from(&self, prior: &Profile) -> Vec<ProfileItem> {
+    pub(crate) fn items_from(&self, prior: &Profile) -> Vec<ProfileItem> {
         let mut out = Vec::new();
         self.standard_items(prior, &mut out);
         let names: BTreeSet<&String> = prior.custom.keys().chain(self.custom.keys()).collect();
@@ -411,14 +411,14 @@ impl Profile {
     }
 
     /// This profile with only the custom fields named in `names`.
-    pub fn with_custom_of(mut self, names: &BTreeSet<String>) -> Profile {
+    pub(crate) fn with_custom_of(mut self, names: &BTreeSet<String>) -> Profile {
         self.custom.retain(|k, _| names.contains(k));
         self
     }
 
     /// The attribute names of `items`' fields, for messages: "gender, level and
     /// custom_fields[\"model\"]".
-    pub fn item_names(items: &[ProfileItem]) -> String {
+    pub(crate) fn item_names(items: &[ProfileItem]) -> String {
         let names: Vec<String> = items
             .iter()
             .map(

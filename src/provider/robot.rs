@@ -75,14 +75,14 @@ fn check_declared<'a>(
 /// A chatbot as stored in Terraform state, with every value known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RobotState {
-    pub user_id: String,
-    pub profile: Profile,
+    pub(crate) user_id: String,
+    pub(crate) profile: Profile,
     /// Whether `custom_fields` is set (possibly to an empty map) rather than null.
-    pub custom_set: bool,
+    pub(crate) custom_set: bool,
 }
 
 impl RobotState {
-    pub fn to_model(&self) -> RobotModel {
+    pub(crate) fn to_model(&self) -> RobotModel {
         let mut m = RobotModel {
             id: Field::Known(self.user_id.clone()),
             user_id: Field::Known(self.user_id.clone()),
@@ -94,7 +94,7 @@ impl RobotState {
 
     /// From a state or planned model; None when the UserID is not known.
     /// Empty profile strings mean "none", as they do to the API.
-    pub fn from_model(m: &RobotModel) -> Option<RobotState> {
+    pub(crate) fn from_model(m: &RobotModel) -> Option<RobotState> {
         let user_id = m.user_id.as_str().or_else(|| m.id.as_str())?.to_string();
         Some(RobotState {
             user_id,
@@ -237,7 +237,7 @@ pub(crate) struct Robot {
 }
 
 impl Robot {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
         Robot { inner }
     }
 

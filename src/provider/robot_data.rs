@@ -32,7 +32,7 @@ pub(crate) struct RobotData {
 }
 
 impl RobotData {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
         RobotData { inner }
     }
 }

@@ -19,7 +19,7 @@ profile_table!(profile_model {
     }
 });
 
-crate::model! {
+tfkit::model! {
     /// The data source's configuration and state.
     pub(crate) struct RobotsModel in robots_attr {
         id: String => computed(
@@ -106,7 +106,7 @@ pub(crate) struct Robots {
 }
 
 impl Robots {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
         Robots { inner }
     }
 }

@@ -31,7 +31,7 @@ fn days(seconds: u64) -> String {
     }
 }
 
-crate::model! {
+tfkit::model! {
     /// The ephemeral resource's arguments and result.
     pub(crate) struct UserSigModel in usersig_attr {
         user_id: String => optional_computed(format!(
@@ -91,7 +91,7 @@ pub(crate) struct UserSig {
 }
 
 impl UserSig {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
         UserSig { inner }
     }
 }
@@ -166,7 +166,7 @@ impl TypedEphemeral for UserSig {
             .map_or(DEFAULT_EXPIRE_SECONDS, |&n| n as u64);
         let now = unix_now();
         let sig = usersig::generate(key.expose(), api.sdkappid, &user_id, now, expire);
-        let expires_at = crate::log::rfc3339_seconds(now.saturating_add(expire));
+        let expires_at = crate::chat::time::rfc3339_seconds(now.saturating_add(expire));
         log_debug!(
             "provider",
             "computed an ephemeral UserSig",
@@ -258,7 +258,7 @@ mod tests {
         assert!(info.time >= before && info.time <= unix_now());
         assert_eq!(
             r.result.get(EXPIRES_AT).as_str(),
-            Some(crate::log::rfc3339_seconds(info.expires_at()).as_str())
+            Some(crate::chat::time::rfc3339_seconds(info.expires_at()).as_str())
         );
         assert!(r.renew_at.is_none() && r.private.is_empty());
     }

@@ -14,6 +14,9 @@
 //! directories, runs), `tempdir`, `secrets` (the leak scan) and `zip` (plan files
 //! and releases); everything a test needs is re-exported here.
 
+// Each test binary uses part of the harness, so its `pub` items are its API
+// within every test crate, not a reachability mistake.
+#![allow(unreachable_pub)]
 #![allow(dead_code, unused_imports)] // each test crate uses a different part of the harness
 
 use std::io::Write;

@@ -8,10 +8,9 @@
 //! Invariant: callers never pass a secret key or a UserSig as a field or inside a
 //! message. Values that might hold one are redacted before they get here.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// Severity, in hclog's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -73,40 +72,61 @@ fn render(
     s
 }
 
-/// `2026-11-21T20:38:32.123456Z`, computed without a date crate.
+/// `2026-11-21T20:38:32.123456Z`.
 pub fn rfc3339_micros(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let mut s = rfc3339_seconds(d.as_secs());
-    s.pop(); // the trailing Z
-    let _ = write!(s, ".{:06}Z", d.subsec_micros());
-    s
+    humantime::format_rfc3339_micros(t).to_string()
 }
 
-/// `2026-11-21T20:38:32Z` for a unix time in seconds.
-pub fn rfc3339_seconds(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+/// Lines other crates write through the `log` facade, with a target in
+/// `targets`, become lines of this log (the target is the `@module`, key-value
+/// fields are fields); other records (a dependency's own) are dropped. Once per
+/// process; a later call changes nothing.
+pub fn forward(targets: &'static [&'static str]) {
+    if ::log::set_boxed_logger(Box::new(Forward(targets))).is_ok() {
+        ::log::set_max_level(::log::LevelFilter::Trace);
+    }
 }
 
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+struct Forward(&'static [&'static str]);
+
+impl ::log::Log for Forward {
+    fn enabled(&self, m: &::log::Metadata<'_>) -> bool {
+        self.0.contains(&m.target())
+    }
+
+    fn log(&self, r: &::log::Record<'_>) {
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        struct Fields(Vec<(String, String)>);
+        impl<'k> ::log::kv::VisitSource<'k> for Fields {
+            fn visit_pair(
+                &mut self,
+                k: ::log::kv::Key<'k>,
+                v: ::log::kv::Value<'k>,
+            ) -> Result<(), ::log::kv::Error> {
+                self.0.push((k.to_string(), v.to_string()));
+                Ok(())
+            }
+        }
+        let mut fields = Fields(Vec::new());
+        let _ = r.key_values().visit(&mut fields);
+        let level = match r.level() {
+            ::log::Level::Trace => Level::Trace,
+            ::log::Level::Debug => Level::Debug,
+            ::log::Level::Info => Level::Info,
+            ::log::Level::Warn => Level::Warn,
+            ::log::Level::Error => Level::Error,
+        };
+        let pairs: Vec<(&str, &dyn std::fmt::Display)> = fields
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_str(), v as &dyn std::fmt::Display))
+            .collect();
+        emit(level, r.target(), &r.args().to_string(), &pairs);
+    }
+
+    fn flush(&self) {}
 }
 
 /// `log_debug!("provider", "created robot", user_id = id)`.
@@ -130,7 +150,7 @@ macro_rules! log_error { ($($t:tt)*) => { $crate::log_at!($crate::log::Level::Er
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn renders_hclog_shape() {
@@ -149,12 +169,5 @@ mod tests {
         assert_eq!(v["@timestamp"], "2023-11-14T22:13:20.123456Z");
         assert_eq!(v["user_id"], "@RBT#1");
         assert!(line.ends_with('\n'));
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(rfc3339_seconds(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_seconds(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_seconds(1_795_300_000), "2026-11-21T22:26:40Z");
     }
 }

@@ -183,7 +183,7 @@ pub(crate) fn api_error(
     let advice = match code {
         70001 if ctx.preissued => {
             let when = expired_at
-                .map(|t| format!(" at {}", crate::log::rfc3339_seconds(t)))
+                .map(|t| format!(" at {}", crate::time::rfc3339_seconds(t)))
                 .unwrap_or_default();
             format!(
                 "the pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) expired{when} and must be renewed: issue a new one for identifier \"{id}\" of sdkappid {app}, or configure secret_key (TENCENTCHAT_SECRET_KEY) so the provider signs requests itself"

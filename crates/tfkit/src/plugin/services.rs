@@ -11,28 +11,28 @@ use tonic::{Request, Response, Status, Streaming};
 /// A one-way switch from "serving" to "shutting down", shared by everything
 /// that must end when the plugin stops.
 #[derive(Clone, Debug)]
-pub struct Shutdown {
+pub(super) struct Shutdown {
     tx: watch::Sender<bool>,
 }
 
 impl Shutdown {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             tx: watch::channel(false).0,
         }
     }
 
-    pub fn trigger(&self) {
+    pub(super) fn trigger(&self) {
         self.tx.send_replace(true);
     }
 
     #[cfg(test)]
-    pub fn is_triggered(&self) -> bool {
+    pub(super) fn is_triggered(&self) -> bool {
         *self.tx.borrow()
     }
 
     /// Resolves once [`Shutdown::trigger`] has been called (at once if it was).
-    pub fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+    pub(super) fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut rx = self.tx.subscribe();
         async move {
             // The sender lives in `self`'s clones; if all are gone, stop too.
@@ -48,7 +48,7 @@ impl Default for Shutdown {
 }
 
 /// `plugin.GRPCController`: Terraform's way of saying goodbye.
-pub struct Controller {
+pub(super) struct Controller {
     pub shutdown: Shutdown,
 }
 
@@ -77,7 +77,7 @@ fn silent_stream<T: Send + 'static>(shutdown: &Shutdown) -> ReceiverStream<Resul
 
 /// `plugin.GRPCStdio`: we never write to stdout after the handshake and log to
 /// stderr ourselves, so there is nothing to forward.
-pub struct Stdio {
+pub(super) struct Stdio {
     pub shutdown: Shutdown,
 }
 
@@ -96,7 +96,7 @@ impl GrpcStdio for Stdio {
 
 /// `plugin.GRPCBroker`: the provider offers no extra connections; the stream is
 /// kept open and whatever the client sends is read and dropped.
-pub struct Broker {
+pub(super) struct Broker {
     pub shutdown: Shutdown,
 }
 

@@ -359,7 +359,7 @@ macro_rules! model {
         }
 
         /// The attribute names of the model of the same module.
-        #[allow(non_upper_case_globals, dead_code)]
+        #[allow(non_upper_case_globals, dead_code, unreachable_pub)]
         $vis mod $names {
             $( pub const $field: &str = stringify!($field); )*
         }

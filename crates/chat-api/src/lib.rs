@@ -1,6 +1,15 @@
 //! Everything the provider says to Tencent Cloud Chat: UserSig, regions, the typed
 //! REST client with its retries and rate limiter, and one error type.
 //! Knows nothing of Terraform.
+//!
+//! It logs through the `log` facade (targets `chat`), with key-value fields;
+//! whoever runs it decides where the lines go.
+
+#[macro_use]
+mod macros;
+
+#[doc(hidden)]
+pub use log as __log;
 
 pub mod client;
 pub mod error;
@@ -8,6 +17,7 @@ mod limiter;
 pub mod profile;
 pub mod region;
 mod retry;
+pub mod time;
 pub mod usersig;
 pub mod wire;
 

@@ -35,6 +35,9 @@
 //! Secrets: app keys never appear in logs, Debug output or the `/__sim/` API; the
 //! UserSigs received are kept only for `GET /__sim/usersigs` and never logged.
 
+#[macro_use]
+extern crate chat_api;
+
 pub mod admin;
 mod api;
 pub mod faults;
@@ -48,7 +51,7 @@ pub use admin::{Admin, AppInfo, Counters, ProfilePatch, SimRobot};
 pub use faults::Fault;
 pub use shapes::Shape;
 
-use crate::chat::wire::{endpoint_name, ENDPOINTS};
+use chat_api::wire::{endpoint_name, ENDPOINTS};
 use limit::RateLimiter;
 use serde::{Deserialize, Serialize};
 use state::Model;
@@ -127,7 +130,7 @@ impl Default for SimConfig {
         SimConfig {
             apps: vec![App::demo()],
             state_file: None,
-            calls_per_second: crate::chat::wire::DOCUMENTED_CALLS_PER_SECOND,
+            calls_per_second: chat_api::wire::DOCUMENTED_CALLS_PER_SECOND,
             shapes: Vec::new(),
         }
     }

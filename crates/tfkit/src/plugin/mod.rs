@@ -22,7 +22,6 @@ pub mod proto {
 }
 
 pub use handshake::{APP_PROTOCOL_VERSION, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
-pub(crate) use listen::SocketFile;
 
 use listen::Listener;
 use proto::grpc_broker_server::GrpcBrokerServer;
@@ -46,21 +45,31 @@ pub struct ServeOptions {
     /// `--debug`: no cookie, no mTLS, print a `TF_REATTACH_PROVIDERS` banner and
     /// serve until Ctrl-C.
     pub debug: bool,
-    /// The provider's source address, e.g. `registry.terraform.io/tencentchat/tencentchat`.
+    /// The provider's source address, e.g. `registry.terraform.io/example/example`.
     pub provider_address: String,
+    /// The provider's short name: the Unix socket is `plugin-<name>-<random>.sock`.
+    pub name: String,
+    /// The organisation in the AutoMTLS server certificate (go-plugin's providers
+    /// put their program's name there).
+    pub certificate_organization: String,
+    /// What a person who runs the binary by hand is told (the magic cookie is
+    /// missing or wrong), as [`PluginError::NotLaunchedByTerraform`]'s text.
+    pub not_launched_message: String,
+}
+
+/// True when a plugin host (Terraform, OpenTofu) started this process: the magic
+/// cookie is set as go-plugin sets it. Not so in `--debug` mode or by hand.
+pub fn started_by_terraform() -> bool {
+    handshake::check_cookie(std::env::var(MAGIC_COOKIE_KEY).ok().as_deref())
 }
 
 /// Why the plugin could not start or keep serving.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
-    /// The magic cookie is missing or wrong: a person ran the binary by hand.
-    #[error(
-        "This program is a Terraform provider plugin: Terraform (or OpenTofu) starts it \
-         by itself when a configuration uses the tencentchat provider, so it is not meant \
-         to be run directly.\nRun `terraform init` and `terraform plan` in your \
-         configuration instead (or start it with --debug to attach Terraform to it)."
-    )]
-    NotLaunchedByTerraform,
+    /// The magic cookie is missing or wrong: a person ran the binary by hand. The
+    /// text is [`ServeOptions::not_launched_message`].
+    #[error("{0}")]
+    NotLaunchedByTerraform(String),
     /// `PLUGIN_PROTOCOL_VERSIONS` does not include 6.
     #[error(
         "Terraform offered plugin protocol version(s) {offered}, but this provider speaks \
@@ -89,8 +98,10 @@ type ServeFuture = Pin<Box<dyn Future<Output = Result<(), tonic::transport::Erro
 /// serves until Shutdown (or Ctrl-C in debug mode).
 pub async fn serve(routes: tonic::service::Routes, opts: ServeOptions) -> Result<(), PluginError> {
     let env = |k: &str| std::env::var(k).ok();
-    if !opts.debug {
-        handshake::check_cookie(env(MAGIC_COOKIE_KEY).as_deref())?;
+    if !opts.debug && !started_by_terraform() {
+        return Err(PluginError::NotLaunchedByTerraform(
+            opts.not_launched_message.clone(),
+        ));
     }
     // Only now: a person who ran the binary by hand sees just the message.
     log_debug!(
@@ -112,7 +123,7 @@ pub async fn serve(routes: tonic::service::Routes, opts: ServeOptions) -> Result
     let socket_dir = env("PLUGIN_UNIX_SOCKET_DIR")
         .filter(|d| !d.is_empty())
         .map(Into::into);
-    let (listener, address, socket_file) = listen::bind(socket_dir, ports)?;
+    let (listener, address, socket_file) = listen::bind(&opts.name, socket_dir, ports)?;
     let network = listener.network();
 
     let client_cert = env("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty());
@@ -120,7 +131,7 @@ pub async fn serve(routes: tonic::service::Routes, opts: ServeOptions) -> Result
         Some(pem) if !opts.debug => {
             log_debug!("plugin", "configuring server automatic mTLS");
             let client = tls::parse_client_cert(&pem)?;
-            let identity = tls::generate_server_identity()?;
+            let identity = tls::generate_server_identity(&opts.certificate_organization)?;
             Some((tls::acceptor(&identity, client)?, identity.cert_base64()))
         }
         _ => None,

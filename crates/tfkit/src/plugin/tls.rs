@@ -38,7 +38,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const CERT_LIFETIME: Duration = Duration::from_secs(262_980 * 3600);
 
 /// A freshly generated server identity.
-pub struct ServerIdentity {
+pub(super) struct ServerIdentity {
     pub cert_der: CertificateDer<'static>,
     key_der: PrivatePkcs8KeyDer<'static>,
 }
@@ -53,7 +53,7 @@ impl std::fmt::Debug for ServerIdentity {
 
 impl ServerIdentity {
     /// The certificate as the handshake line carries it: standard base64, no padding.
-    pub fn cert_base64(&self) -> String {
+    pub(super) fn cert_base64(&self) -> String {
         use base64::Engine as _;
         base64::engine::general_purpose::STANDARD_NO_PAD.encode(self.cert_der.as_ref())
     }
@@ -61,7 +61,7 @@ impl ServerIdentity {
 
 /// A self-signed ECDSA P-256 certificate for `localhost`, usable as server,
 /// client and CA, valid from 30 seconds ago for about 30 years (as go-plugin does).
-pub fn generate_server_identity() -> Result<ServerIdentity, PluginError> {
+pub(crate) fn generate_server_identity(organization: &str) -> Result<ServerIdentity, PluginError> {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
         KeyUsagePurpose, SanType, SerialNumber,
@@ -75,7 +75,7 @@ pub fn generate_server_identity() -> Result<ServerIdentity, PluginError> {
         .push(DnType::CommonName, "localhost");
     params
         .distinguished_name
-        .push(DnType::OrganizationName, "terraform-provider-tencentchat");
+        .push(DnType::OrganizationName, organization);
     params.subject_alt_names = vec![SanType::DnsName("localhost".try_into().map_err(tls_err)?)];
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
@@ -105,7 +105,7 @@ pub fn generate_server_identity() -> Result<ServerIdentity, PluginError> {
 }
 
 /// The first certificate in a PEM text, as DER.
-pub fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, PluginError> {
+pub(super) fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, PluginError> {
     CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| {
         PluginError::Tls(format!(
             "PLUGIN_CLIENT_CERT holds no usable PEM certificate: {e}"
@@ -114,7 +114,7 @@ pub fn parse_client_cert(pem: &str) -> Result<CertificateDer<'static>, PluginErr
 }
 
 /// A rustls acceptor that serves `identity` over h2 and requires `client_cert`.
-pub fn acceptor(
+pub(super) fn acceptor(
     identity: &ServerIdentity,
     client_cert: CertificateDer<'static>,
 ) -> Result<TlsAcceptor, PluginError> {
@@ -137,7 +137,7 @@ pub fn acceptor(
 /// Turns a stream of accepted connections into a stream of finished TLS
 /// sessions. Handshakes run concurrently; failed ones are logged and dropped
 /// so one bad client cannot stall the others.
-pub fn tls_incoming<S, IO>(
+pub(super) fn tls_incoming<S, IO>(
     mut listener: S,
     acceptor: TlsAcceptor,
 ) -> impl Stream<Item = io::Result<TlsStream<IO>>> + Send + 'static
@@ -386,7 +386,7 @@ mod tests {
 
     #[test]
     fn server_identity_matches_go_plugin_shape() {
-        let id = generate_server_identity().unwrap();
+        let id = generate_server_identity("terraform-provider-test").unwrap();
         let b64 = id.cert_base64();
         assert!(!b64.contains('='), "no padding: {b64}");
         use base64::Engine as _;
@@ -397,7 +397,7 @@ mod tests {
         // rustls can load it as a trust anchor and as a server identity.
         let mut roots = rustls::RootCertStore::empty();
         roots.add(id.cert_der.clone()).unwrap();
-        let other = generate_server_identity().unwrap();
+        let other = generate_server_identity("terraform-provider-test").unwrap();
         assert_ne!(other.cert_der, id.cert_der, "each start makes a fresh cert");
         // The SPKI walk lands on an EC P-256 key, not a P-521 one.
         let spki = cert_spki(&id.cert_der).unwrap();

@@ -7,9 +7,9 @@ use super::faults::FaultAnswer;
 use super::shapes::{self, Shape};
 use super::state::{ApiError, CustomFields, ProfileChange};
 use super::{logging_calls, App, Shared};
-use crate::chat::profile::STANDARD_TAGS;
-use crate::chat::usersig;
-use crate::chat::wire::{
+use chat_api::profile::STANDARD_TAGS;
+use chat_api::usersig;
+use chat_api::wire::{
     self, CreateRobotRequest, DeleteRobotRequest, GetAllRobotsResponse, PortraitGetRequest,
     PortraitGetResponse, PortraitSetRequest, Status,
 };

@@ -5,22 +5,17 @@ use super::PluginError;
 use std::path::{Path, PathBuf};
 use tokio::net::{TcpListener, UnixListener};
 
-pub enum Listener {
+pub(super) enum Listener {
     Unix(UnixListener),
     Tcp(TcpListener),
 }
 
 /// Removes the socket file when dropped, however serving ends.
 #[derive(Debug)]
-pub struct SocketFile(PathBuf);
+pub(crate) struct SocketFile(PathBuf);
 
 impl SocketFile {
-    /// Takes charge of removing the socket at `path`.
-    pub fn new(path: PathBuf) -> SocketFile {
-        SocketFile(path)
-    }
-
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -33,7 +28,7 @@ impl Drop for SocketFile {
 
 impl Listener {
     /// go-plugin's names for the network: `unix` or `tcp`.
-    pub fn network(&self) -> &'static str {
+    pub(super) fn network(&self) -> &'static str {
         match self {
             Listener::Unix(_) => "unix",
             Listener::Tcp(_) => "tcp",
@@ -44,12 +39,13 @@ impl Listener {
 /// Binds a Unix socket under `socket_dir` (or the temp dir), falling back to TCP
 /// on 127.0.0.1 within `ports`. Returns the listener, its address as the
 /// handshake shows it, and for a socket the guard that removes the file.
-pub fn bind(
+pub(crate) fn bind(
+    name: &str,
     socket_dir: Option<PathBuf>,
     ports: (u16, u16),
 ) -> Result<(Listener, String, Option<SocketFile>), PluginError> {
     let dir = socket_dir.unwrap_or_else(std::env::temp_dir);
-    match bind_unix(&dir) {
+    match bind_unix(name, &dir) {
         Ok((l, file)) => {
             let addr = file.path().display().to_string();
             return Ok((Listener::Unix(l), addr, Some(file)));
@@ -69,13 +65,10 @@ pub fn bind(
     Ok((Listener::Tcp(l), addr, None))
 }
 
-fn bind_unix(dir: &Path) -> std::io::Result<(UnixListener, SocketFile)> {
+fn bind_unix(name: &str, dir: &Path) -> std::io::Result<(UnixListener, SocketFile)> {
     let mut last = None;
     for _ in 0..8 {
-        let path = dir.join(format!(
-            "plugin-tencentchat-{:016x}.sock",
-            fastrand::u64(..)
-        ));
+        let path = dir.join(format!("plugin-{name}-{:016x}.sock", fastrand::u64(..)));
         match UnixListener::bind(&path) {
             Ok(l) => return Ok((l, SocketFile(path))),
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last = Some(e),
@@ -112,7 +105,7 @@ mod tests {
     #[tokio::test]
     async fn unix_socket_is_made_and_removed() {
         let dir = std::env::temp_dir();
-        let (l, addr, file) = bind(Some(dir.clone()), (1, 1)).unwrap();
+        let (l, addr, file) = bind("test", Some(dir.clone()), (1, 1)).unwrap();
         assert_eq!(l.network(), "unix");
         assert!(addr.starts_with(dir.to_str().unwrap()));
         assert!(Path::new(&addr).exists());
@@ -128,7 +121,7 @@ mod tests {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = probe.local_addr().unwrap().port();
         drop(probe);
-        let (l, addr, file) = bind(Some(missing), (port, port)).unwrap();
+        let (l, addr, file) = bind("test", Some(missing), (port, port)).unwrap();
         assert_eq!(l.network(), "tcp");
         assert_eq!(addr, format!("127.0.0.1:{port}"));
         assert!(file.is_none());

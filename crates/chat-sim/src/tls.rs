@@ -81,7 +81,7 @@ pub(crate) struct TlsListener {
 }
 
 impl TlsListener {
-    pub fn new(tcp: TcpListener, tls: &SelfSigned) -> TlsListener {
+    pub(crate) fn new(tcp: TcpListener, tls: &SelfSigned) -> TlsListener {
         TlsListener {
             tcp,
             acceptor: TlsAcceptor::from(tls.config.clone()),

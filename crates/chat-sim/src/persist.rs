@@ -20,7 +20,7 @@ struct File {
 }
 
 /// Reads the state file; a missing file is an empty model.
-pub fn load(path: &Path) -> io::Result<Model> {
+pub(crate) fn load(path: &Path) -> io::Result<Model> {
     let text = match std::fs::read(path) {
         Ok(t) => t,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Model::default()),
@@ -46,7 +46,7 @@ pub fn load(path: &Path) -> io::Result<Model> {
 }
 
 /// Replaces the state file with `model`, atomically.
-pub fn save(path: &Path, model: &Model) -> io::Result<()> {
+pub(crate) fn save(path: &Path, model: &Model) -> io::Result<()> {
     let file = File {
         version: FORMAT_VERSION,
         apps: model.apps.clone(),
@@ -87,7 +87,7 @@ pub fn save(path: &Path, model: &Model) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::state::ProfileChange;
+    use crate::state::ProfileChange;
 
     fn temp_dir(tag: &str) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!(

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(1);
 
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     per_second: u32,
     windows: HashMap<(u64, &'static str), VecDeque<Instant>>,
 }
 
 impl RateLimiter {
-    pub fn new(per_second: u32) -> Self {
+    pub(crate) fn new(per_second: u32) -> Self {
         RateLimiter {
             per_second,
             windows: HashMap::new(),
@@ -22,7 +22,7 @@ impl RateLimiter {
 
     /// Records a call at `now` if fewer than `per_second` were accepted in the
     /// second before it; false means refuse it (60007).
-    pub fn admit(&mut self, sdkappid: u64, endpoint: &'static str, now: Instant) -> bool {
+    pub(crate) fn admit(&mut self, sdkappid: u64, endpoint: &'static str, now: Instant) -> bool {
         let window = self.windows.entry((sdkappid, endpoint)).or_default();
         while window
             .front()
@@ -37,7 +37,7 @@ impl RateLimiter {
         true
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.windows.clear();
     }
 }

@@ -11,26 +11,23 @@ pub const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// go-plugin's own protocol version, first field of the handshake line.
-pub const CORE_PROTOCOL_VERSION: u32 = 1;
+pub(super) const CORE_PROTOCOL_VERSION: u32 = 1;
 /// The Terraform plugin protocol this provider speaks.
 pub const APP_PROTOCOL_VERSION: u32 = 6;
 
 /// Default TCP port range when the Unix socket cannot be made.
-pub const DEFAULT_MIN_PORT: u16 = 10_000;
-pub const DEFAULT_MAX_PORT: u16 = 25_000;
+pub(super) const DEFAULT_MIN_PORT: u16 = 10_000;
+pub(super) const DEFAULT_MAX_PORT: u16 = 25_000;
 
 /// Fails unless the magic cookie holds the documented value.
-pub fn check_cookie(value: Option<&str>) -> Result<(), PluginError> {
-    match value {
-        Some(v) if v == MAGIC_COOKIE_VALUE => Ok(()),
-        _ => Err(PluginError::NotLaunchedByTerraform),
-    }
+pub(crate) fn check_cookie(value: Option<&str>) -> bool {
+    value == Some(MAGIC_COOKIE_VALUE)
 }
 
 /// `PLUGIN_PROTOCOL_VERSIONS` is a comma list of the versions the client speaks.
 /// Unset or empty means an old client that does not say: we offer 6 and let it
 /// decide. Entries that are not numbers are skipped, as go-plugin does.
-pub fn check_protocol_versions(value: Option<&str>) -> Result<(), PluginError> {
+pub(super) fn check_protocol_versions(value: Option<&str>) -> Result<(), PluginError> {
     let Some(list) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(());
     };
@@ -48,7 +45,7 @@ pub fn check_protocol_versions(value: Option<&str>) -> Result<(), PluginError> {
 }
 
 /// The inclusive TCP port range from `PLUGIN_MIN_PORT`/`PLUGIN_MAX_PORT`.
-pub fn port_range(min: Option<&str>, max: Option<&str>) -> Result<(u16, u16), PluginError> {
+pub(super) fn port_range(min: Option<&str>, max: Option<&str>) -> Result<(u16, u16), PluginError> {
     fn parse(name: &str, v: Option<&str>, default: u16) -> Result<u16, PluginError> {
         match v.map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(default),
@@ -68,7 +65,7 @@ pub fn port_range(min: Option<&str>, max: Option<&str>) -> Result<(u16, u16), Pl
 }
 
 /// `1|6|unix|/tmp/plugin.sock|grpc|<cert>` with its newline.
-pub fn handshake_line(network: &str, address: &str, cert_b64: &str) -> String {
+pub(super) fn handshake_line(network: &str, address: &str, cert_b64: &str) -> String {
     format!("{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|{network}|{address}|grpc|{cert_b64}\n")
 }
 
@@ -90,7 +87,12 @@ struct ReattachAddr<'a> {
 }
 
 /// The JSON value of `TF_REATTACH_PROVIDERS` for one provider.
-pub fn reattach_json(provider_address: &str, pid: u32, network: &str, address: &str) -> String {
+pub(super) fn reattach_json(
+    provider_address: &str,
+    pid: u32,
+    network: &str,
+    address: &str,
+) -> String {
     let entry = Reattach {
         protocol: "grpc",
         protocol_version: APP_PROTOCOL_VERSION,
@@ -108,7 +110,7 @@ pub fn reattach_json(provider_address: &str, pid: u32, network: &str, address: &
 }
 
 /// What `--debug` prints on stdout: the value quoted for a POSIX shell.
-pub fn debug_banner(reattach: &str) -> String {
+pub(super) fn debug_banner(reattach: &str) -> String {
     let quoted = reattach.replace('\'', r#"'"'"'"#);
     format!(
         "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS \
@@ -122,15 +124,12 @@ mod tests {
 
     #[test]
     fn cookie_must_match_exactly() {
-        assert!(check_cookie(Some(MAGIC_COOKIE_VALUE)).is_ok());
-        assert!(matches!(
-            check_cookie(None),
-            Err(PluginError::NotLaunchedByTerraform)
-        ));
-        assert!(check_cookie(Some("")).is_err());
+        assert!(check_cookie(Some(MAGIC_COOKIE_VALUE)));
+        assert!(!check_cookie(None));
+        assert!(!check_cookie(Some("")));
         let mut wrong = MAGIC_COOKIE_VALUE.to_string();
         wrong.push(' ');
-        assert!(check_cookie(Some(&wrong)).is_err());
+        assert!(!check_cookie(Some(&wrong)));
     }
 
     #[test]

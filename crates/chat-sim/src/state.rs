@@ -11,8 +11,8 @@
 //! - a string tag set to `""` is not stored (it is cleared); an enumeration or
 //!   integer tag keeps the value set, its default included.
 
-use crate::chat::profile::{self, Rejected};
-use crate::chat::wire::{
+use chat_api::profile::{self, Rejected};
+use chat_api::wire::{
     ProfileItem, UserProfile, MAX_PORTRAIT_GET_ACCOUNTS, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES,
     ROBOT_PREFIX,
 };
@@ -327,7 +327,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::wire::{
+    use chat_api::wire::{
         MAX_PROFILE_BYTES, PROFILE_TAGS, TAG_ALLOW_TYPE, TAG_GENDER, TAG_IMAGE, TAG_LEVEL,
         TAG_LOCATION, TAG_NICK, TAG_SELF_SIGNATURE,
     };
