@@ -7,12 +7,6 @@ use super::faults::FaultAnswer;
 use super::shapes::{self, Shape};
 use super::state::{ApiError, CustomFields, ProfileChange};
 use super::{logging_calls, App, Shared};
-use chat_api::profile::STANDARD_TAGS;
-use chat_api::usersig;
-use chat_api::wire::{
-    self, CreateRobotRequest, DeleteRobotRequest, GetAllRobotsResponse, PortraitGetRequest,
-    PortraitGetResponse, PortraitSetRequest, Status,
-};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -20,6 +14,12 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
+use chat_api::profile::STANDARD_TAGS;
+use chat_api::usersig;
+use chat_api::wire::{
+    self, CreateRobotRequest, DeleteRobotRequest, GetAllRobotsResponse, PortraitGetRequest,
+    PortraitGetResponse, PortraitSetRequest, Status,
+};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
