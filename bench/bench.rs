@@ -618,15 +618,7 @@ fn workspace(tf: &Terraform, sim: Option<&Sim>, bin: &Path) -> Workspace {
 // Terraform operations: calls, rounds, seconds
 // ---------------------------------------------------------------------------
 
-const HEADER: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-"#;
+const HEADER: &str = crate::required_providers!();
 
 fn robots_block(name: &str, provider: Option<&str>, prefix: &str, n: usize, gen: u32) -> String {
     let provider = provider
@@ -983,7 +975,7 @@ impl<'a> Row<'a> {
         self.calls.values().sum()
     }
     /// The same operation on the same numbers of apps and robots.
-    fn same_as(&self, other: &Row) -> bool {
+    fn same_as(&self, other: &Row<'_>) -> bool {
         self.op == other.op
             && self.scenario.apps == other.scenario.apps
             && self.scenario.per_app == other.scenario.per_app
@@ -1460,7 +1452,7 @@ impl Report {
     /// apps, one line per build.
     fn chart(&self) -> String {
         let rows = self.scale_rows();
-        let series = |f: &dyn Fn(&Row) -> f64| -> Vec<(String, Vec<(f64, f64)>)> {
+        let series = |f: &dyn Fn(&Row<'_>) -> f64| -> Vec<(String, Vec<(f64, f64)>)> {
             self.scale
                 .iter()
                 .map(|(label, _, _)| {

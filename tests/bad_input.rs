@@ -9,20 +9,14 @@ mod common;
 
 use common::{squash, Sim, Terraform, Workspace, DEMO_SECRET_KEY, ENDPOINTS};
 
-const TERRAFORM_BLOCK: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-
+const TERRAFORM_BLOCK: &str = crate::required_providers!(
+    r#"
 variable "x" {
   type    = any
   default = null
 }
-"#;
+"#
+);
 
 /// One bad configuration.
 struct Case {

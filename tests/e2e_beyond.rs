@@ -14,15 +14,7 @@ use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tencentchat::chat::usersig;
 
-const REQUIRED_PROVIDERS: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-"#;
+const REQUIRED_PROVIDERS: &str = crate::required_providers!();
 
 /// The validity the ephemeral UserSig is asked for: unlike anything else in the
 /// run (the provider's own UserSigs last a day, the harness's an hour), so a

@@ -15,22 +15,16 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const MAIN_TF: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-
+const MAIN_TF: &str = crate::required_providers!(
+    r#"
 provider "tencentchat" {}
 
 resource "tencentchat_robot" "debug" {
   user_id = "@RBT#debugged"
   nick    = "Attached"
 }
-"#;
+"#
+);
 
 /// The provider started with `--debug`; killed on drop if still running.
 struct DebugProvider {

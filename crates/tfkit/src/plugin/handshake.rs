@@ -177,14 +177,14 @@ mod tests {
     #[test]
     fn reattach_shape_and_order() {
         let j = reattach_json(
-            "registry.terraform.io/tencentchat/tencentchat",
+            "registry.terraform.io/example/example",
             42,
             "unix",
             "/tmp/x",
         );
         assert_eq!(
             j,
-            r#"{"registry.terraform.io/tencentchat/tencentchat":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/x"}}}"#
+            r#"{"registry.terraform.io/example/example":{"Protocol":"grpc","ProtocolVersion":6,"Pid":42,"Test":true,"Addr":{"Network":"unix","String":"/tmp/x"}}}"#
         );
     }
 

@@ -3,7 +3,7 @@
 //! Owns: decoding and encoding `DynamicValue` (MessagePack and JSON, with null and
 //! unknown), converting [`Schema`]s to the wire, converting [`Diagnostics`] to the
 //! wire with attribute paths, and dispatching each RPC to the right resource, data
-//! source or function by name. Knows nothing of Tencent: the provider code
+//! source or function by name. Knows nothing of any one provider: the provider code
 //! implements the traits here.
 
 pub mod codec;
@@ -120,7 +120,7 @@ pub struct ImportResponse {
     pub diagnostics: Diagnostics,
 }
 
-/// A managed resource type, e.g. `tencentchat_robot`.
+/// A managed resource type, e.g. `example_data`.
 #[async_trait::async_trait]
 pub trait Resource: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
@@ -138,7 +138,7 @@ pub trait Resource: Send + Sync + 'static {
     }
 }
 
-/// A data source type, e.g. `tencentchat_robots`.
+/// A data source type, e.g. `example_items`.
 #[async_trait::async_trait]
 pub trait DataSource: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
@@ -163,7 +163,7 @@ pub struct RenewResponse {
     pub diagnostics: Diagnostics,
 }
 
-/// An ephemeral resource type (Terraform 1.10+), e.g. `tencentchat_usersig`.
+/// An ephemeral resource type (Terraform 1.10+), e.g. `example_token`.
 #[async_trait::async_trait]
 pub trait EphemeralResource: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;

@@ -327,7 +327,7 @@ pub fn object_type<M: Model>() -> Type {
 /// Declares a model struct and its attributes in one place.
 ///
 /// ```ignore
-/// tencentchat::model! {
+/// tfkit::model! {
 ///     /// A thing.
 ///     pub(crate) struct Thing in thing_attr {
 ///         id: String => computed("The ID."),
