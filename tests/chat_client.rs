@@ -23,6 +23,7 @@ async fn start_sim() -> (Running, Admin) {
             sdkappid: APP,
             secret_key: KEY.to_string(),
             admins: vec!["administrator".to_string()],
+            custom_fields: Default::default(),
         }],
         ..SimConfig::default()
     };
@@ -109,11 +110,8 @@ async fn every_endpoint_succeeds() {
     .await
     .unwrap();
     let robots = admin.robots(APP).await.unwrap();
-    assert_eq!(robots[1].nick.as_deref(), Some("Friday"));
-    assert_eq!(
-        robots[1].face_url.as_deref(),
-        Some("https://example.com/f.png")
-    );
+    assert_eq!(robots[1].nick(), Some("Friday"));
+    assert_eq!(robots[1].face_url(), Some("https://example.com/f.png"));
 
     let ids = vec!["@RBT#t002".to_string(), "@RBT#t001".to_string()];
     let profiles = c.portrait_get(&ids, &wire::PROFILE_TAGS).await.unwrap();

@@ -162,7 +162,7 @@ output "listed" {{
         .expect_success();
     assert_eq!(sim.robot_ids(), ["@RBT#already_there", "@RBT#signed"]);
     assert_eq!(
-        sim.robot("@RBT#signed").unwrap().nick.as_deref(),
+        sim.robot("@RBT#signed").unwrap().nick(),
         Some("Made with an ephemeral UserSig")
     );
     // The aliased provider read the data source (after the create it depends on).

@@ -122,7 +122,7 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     let apply = ws.apply();
     assert_no_crash(&apply);
     let made = sim.robot("@RBT#late").expect("the chatbot was created");
-    assert_eq!(made.nick.as_deref(), Some("Late"));
+    assert_eq!(made.nick(), Some("Late"));
     let counters = sim.counters();
     assert_eq!(delta(&before, &counters, "create_robot"), 1);
 
@@ -164,7 +164,7 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     assert_contains(&plan.stdout, "1 to add, 1 to change, 1 to destroy", "plan");
     assert_no_api_calls(&before, &sim.counters(), "the plan with unknown settings");
     assert_eq!(
-        sim.robot("@RBT#late").expect("still there").nick.as_deref(),
+        sim.robot("@RBT#late").expect("still there").nick(),
         Some("Edited"),
         "a plan changed the chatbot"
     );
@@ -172,7 +172,7 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     let apply = ws.apply();
     assert_no_crash(&apply);
     assert_eq!(
-        sim.robot("@RBT#late").expect("still there").nick.as_deref(),
+        sim.robot("@RBT#late").expect("still there").nick(),
         Some("Later")
     );
     assert_eq!(ws.plan_detailed(&[]).code, 0, "plan after the update");
@@ -314,8 +314,7 @@ provider "tencentchat" {{
     assert_eq!(
         sim.robot("@RBT#late")
             .expect("the chatbot was created")
-            .nick
-            .as_deref(),
+            .nick(),
         Some("Late")
     );
 

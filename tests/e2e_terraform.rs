@@ -91,16 +91,13 @@ fn lifecycle_create_noop_update_replace_destroy() {
     ids.sort();
     assert_eq!(ids, ["@RBT#alpha", "@RBT#beta", "@RBT#gamma"]);
     let alpha = sim.robot("@RBT#alpha").unwrap();
-    assert_eq!(alpha.nick.as_deref(), Some("Alpha"));
-    assert_eq!(
-        alpha.face_url.as_deref(),
-        Some("https://example.com/alpha.png")
-    );
-    assert!(alpha.self_signature.is_none(), "{alpha:?}");
+    assert_eq!(alpha.nick(), Some("Alpha"));
+    assert_eq!(alpha.face_url(), Some("https://example.com/alpha.png"));
+    assert!(alpha.self_signature().is_none(), "{alpha:?}");
     let beta = sim.robot("@RBT#beta").unwrap();
-    assert_eq!(beta.self_signature.as_deref(), Some("I answer questions"));
+    assert_eq!(beta.self_signature(), Some("I answer questions"));
     let gamma = sim.robot("@RBT#gamma").unwrap();
-    assert!(gamma.nick.is_none(), "{gamma:?}");
+    assert!(gamma.nick().is_none(), "{gamma:?}");
 
     let shown = ws.state_show("tencentchat_robot.a");
     assert_contains(&shown, "\"@RBT#alpha\"", "state show");
@@ -147,8 +144,11 @@ fn lifecycle_create_noop_update_replace_destroy() {
     assert_eq!(delta(&before, &after, "create_robot"), 0, "{after:?}");
     assert_eq!(delta(&before, &after, "delete_robot"), 0, "{after:?}");
     let alpha = sim.robot("@RBT#alpha").unwrap();
-    assert_eq!(alpha.nick.as_deref(), Some("Alpha 2"));
-    assert!(alpha.face_url.is_none(), "face_url was cleared: {alpha:?}");
+    assert_eq!(alpha.nick(), Some("Alpha 2"));
+    assert!(
+        alpha.face_url().is_none(),
+        "face_url was cleared: {alpha:?}"
+    );
     assert_eq!(ws.plan_detailed(&[]).code, 0);
 
     // Changing user_id replaces the robot.
@@ -228,7 +228,7 @@ fn out_of_band_deletion_is_planned_as_a_create() {
 
     ws.apply();
     let lost = sim.robot("@RBT#lost").expect("recreated");
-    assert_eq!(lost.nick.as_deref(), Some("Lost"));
+    assert_eq!(lost.nick(), Some("Lost"));
     assert_eq!(ws.plan_detailed(&[]).code, 0);
 }
 
@@ -261,8 +261,8 @@ fn out_of_band_profile_edit_shows_as_drift() {
 
     ws.apply();
     let r = sim.robot("@RBT#drift").unwrap();
-    assert_eq!(r.nick.as_deref(), Some("Configured"));
-    assert!(r.self_signature.is_none(), "{r:?}");
+    assert_eq!(r.nick(), Some("Configured"));
+    assert!(r.self_signature().is_none(), "{r:?}");
     assert_eq!(ws.plan_detailed(&[]).code, 0);
 }
 
@@ -455,11 +455,7 @@ output "ids" {{
     for r in robots {
         let id = r["user_id"].as_str().unwrap();
         let sim_robot = sim.robot(id).unwrap();
-        assert_eq!(
-            r["nick"].as_str(),
-            sim_robot.nick.as_deref(),
-            "nick of {id}: {out}"
-        );
+        assert_eq!(r["nick"].as_str(), sim_robot.nick(), "nick of {id}: {out}");
         assert!(r["face_url"].is_null(), "{out}");
         assert!(r["self_signature"].is_null(), "{out}");
     }
@@ -646,12 +642,12 @@ fn harness_drives_the_simulator() {
     sim.create_out_of_band("@RBT#second", json!({}));
     assert_eq!(sim.robot_ids(), ["@RBT#first", "@RBT#second"]);
     let first = sim.robot("@RBT#first").unwrap();
-    assert_eq!(first.nick.as_deref(), Some("First"));
-    assert!(first.face_url.is_none(), "{first:?}");
+    assert_eq!(first.nick(), Some("First"));
+    assert!(first.face_url().is_none(), "{first:?}");
 
     sim.edit_out_of_band("@RBT#second", json!({"self_signature": "edited"}));
     let second = sim.robot("@RBT#second").unwrap();
-    assert_eq!(second.self_signature.as_deref(), Some("edited"));
+    assert_eq!(second.self_signature(), Some("edited"));
 
     sim.delete_out_of_band("@RBT#first");
     assert_eq!(sim.robot_ids(), ["@RBT#second"]);

@@ -30,14 +30,20 @@ impl Sim {
     /// for its `listening on` line. `apps` (SDKAppID, secret key) replace the demo
     /// app when given; each has the admin `administrator`.
     pub fn start_with(apps: &[(u64, &str)]) -> Sim {
-        Sim::spawn(apps, &[])
+        Sim::spawn(apps, &[], &[])
+    }
+
+    /// Starts the simulator serving its demo app, which defines the custom
+    /// profile fields `names` (`--custom-fields`).
+    pub fn start_with_custom_fields(names: &[&str]) -> Sim {
+        Sim::spawn(&[], &[], &["--custom-fields".into(), names.join(",")])
     }
 
     /// Starts the simulator serving HTTPS (`--tls-self-signed`) with a certificate
     /// for localhost, 127.0.0.1 and `names`; its CA is [`Sim::ca_file`]. The
     /// harness's own calls trust that CA; nothing else does.
     pub fn start_tls(names: &[&str]) -> Sim {
-        Sim::spawn(&[], names)
+        Sim::spawn(&[], names, &[])
     }
 
     /// What the simulator logged so far (one JSON line per Chat API call).
@@ -50,7 +56,7 @@ impl Sim {
         self._dir.path().join("tls").join("ca.pem")
     }
 
-    fn spawn(apps: &[(u64, &str)], tls_names: &[&str]) -> Sim {
+    fn spawn(apps: &[(u64, &str)], tls_names: &[&str], extra: &[String]) -> Sim {
         let dir = TempDir::new("sim");
         let mut tls_args: Vec<String> = Vec::new();
         if !tls_names.is_empty() {
@@ -73,6 +79,7 @@ impl Sim {
                     ["--app".to_string(), format!("{id}:{key}:{DEMO_ADMIN}")]
                 }))
                 .args(&tls_args)
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::from(log))
