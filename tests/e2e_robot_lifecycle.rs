@@ -1,4 +1,11 @@
-//! End-to-end tests: a real Terraform drives the real provider binary against the
+//! End-to-end tests of a `tencentchat_robot`'s life: create, no-op, update,
+//! replace and destroy; drift (deleted or edited out of band); `terraform import`
+//! and import blocks; the `tencentchat_robot` and `tencentchat_robots` data
+//! sources; a bad `user_id` or provider setting refused at plan without API calls;
+//! the API calls a refresh costs; a full app; a pre-issued UserSig; secrets kept
+//! out of output, trace logs and state; and the harness's own simulator calls.
+//!
+//! A real Terraform drives the real provider binary against the
 //! real simulator. Each test starts its own simulator and workspace, so tests run
 //! in parallel. Terraform comes from `TF_ACC_TERRAFORM_PATH`, else `PATH`; without
 //! one, each test prints `SKIP: …` and returns (scripts/test.sh makes sure one
