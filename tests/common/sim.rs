@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tencentchat::chat::wire;
-use tencentchat::sim::{Admin, Counters, SimRobot};
+use tencentchat::sim::{Admin, App, Counters, Running, SimConfig, SimRobot};
 
 /// A running `tencentchat-sim` process serving the demo app on 127.0.0.1.
 /// Killed on drop.
@@ -267,6 +267,31 @@ impl Drop for Sim {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The simulator as a library, in the calling test's own tokio runtime, serving
+/// the demo app on an ephemeral 127.0.0.1 port: for suites that drive
+/// `chat::Client` from async tests (a [`Sim`] owns a runtime of its own, which an
+/// async test cannot drop). Also sets the provider's log to `Info` and forwards it,
+/// since the client logs every call at debug. Stop it with `Running::shutdown`.
+pub async fn start_in_process() -> (Running, Admin) {
+    tencentchat::log::set_min_level(tencentchat::log::Level::Info);
+    tencentchat::log::forward(tencentchat::provider::LOG_TARGETS);
+    let config = SimConfig {
+        apps: vec![App {
+            sdkappid: DEMO_SDKAPPID,
+            secret_key: DEMO_SECRET_KEY.to_string(),
+            admins: vec![DEMO_ADMIN.to_string()],
+            custom_fields: Default::default(),
+        }],
+        ..SimConfig::default()
+    };
+    let addr = "127.0.0.1:0".parse().expect("a socket address");
+    let running = tencentchat::sim::start(config, addr)
+        .await
+        .expect("the simulator starts");
+    let admin = Admin::new(&running.url);
+    (running, admin)
 }
 
 /// `tencentchat-sim listening on http://127.0.0.1:PORT` → the URL.
