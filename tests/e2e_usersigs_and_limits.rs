@@ -231,6 +231,57 @@ ephemeral "tencentchat_usersig" "x" {{
 }
 
 #[test]
+fn pre_issued_usersig_is_used_as_is() {
+    const T: &str = "pre_issued_usersig_is_used_as_is";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let now = unix_now();
+    let sig = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID,
+        common::DEMO_ADMIN,
+        now,
+        86_400,
+    );
+    let mut ws = Workspace::new(&tf, &sim);
+    ws.unset_env("TENCENTCHAT_SECRET_KEY");
+    ws.set_env("TENCENTCHAT_USERSIG", &sig);
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+resource "tencentchat_robot" "a" {{
+  user_id = "@RBT#signed"
+  nick    = "Signed"
+}}
+"#
+    ));
+    ws.init();
+    ws.apply();
+    assert_eq!(sim.robot_ids(), ["@RBT#signed"]);
+    assert!(
+        ws.state_file().contains("@RBT#signed") && !ws.state_file().contains(&sig),
+        "the state holds the robot but not the UserSig"
+    );
+    assert_eq!(ws.plan_detailed(&[]).code, 0);
+    ws.destroy();
+    assert!(sim.robot_ids().is_empty());
+
+    let seen = sim.usersigs();
+    assert!(
+        seen.len() == 1 && seen[0] == sig,
+        "every request must carry the given UserSig unchanged ({} distinct seen)",
+        seen.len()
+    );
+    assert!(
+        !ws.state_file().contains(&sig),
+        "the UserSig leaked into state"
+    );
+}
+
+#[test]
 fn pre_issued_usersig_works_and_its_expiry_is_reported_in_words() {
     const T: &str = "pre_issued_usersig_works_and_its_expiry_is_reported_in_words";
     let Some(tf) = Terraform::for_test(T) else {
@@ -359,6 +410,49 @@ output "listed" {{
         "plan with a UserSig about to expire",
     );
     assert_no_secret("the plan output", &all, &[valid, soon]);
+}
+
+#[test]
+fn chatbot_limit_is_reported_in_words() {
+    const T: &str = "chatbot_limit_is_reported_in_words";
+    let hcl = format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+resource "tencentchat_robot" "many" {{
+  count   = 21
+  user_id = format("@RBT#many%02d", count.index)
+}}
+"#
+    );
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let ws = Workspace::new(&tf, &sim);
+    ws.write_main(&hcl);
+    ws.init();
+    let run = ws.apply_result();
+    assert_ne!(
+        run.code,
+        0,
+        "the 21st create must fail:\n{}",
+        run.transcript()
+    );
+    assert_contains(&run.stderr, "20 chatbots", "the failed apply");
+    assert_eq!(sim.robot_ids().len(), 20);
+
+    // What was created is tracked; the next plan only wants the missing one and
+    // warns that it cannot be created while the app is full.
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert_contains(
+        &plan.stdout,
+        "1 to add, 0 to change, 0 to destroy",
+        "the plan",
+    );
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert_contains(&all, "Warning", "the plan of a create in a full app");
 }
 
 #[test]
