@@ -157,6 +157,10 @@ async fn run(args: &[String]) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
+    // The client logs through the `log` facade: its per-attempt lines, which
+    // test-live.sh counts, reach stderr in the provider's hclog shape only
+    // through tfkit's forwarder, as in both binaries.
+    tfkit::log::forward(tencentchat::provider::LOG_TARGETS);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

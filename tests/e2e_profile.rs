@@ -205,6 +205,7 @@ resource "tencentchat_robot" "bad" {
   nick             = ""
   custom_fields    = { "bad-name" = "x", ok = "" }
 }
+
 "#;
     let Some((_tf, sim, ws)) = setup(T, bad) else {
         return;
@@ -220,10 +221,35 @@ resource "tencentchat_robot" "bad" {
         "`location` is at most 16 bytes (UTF-8); this value has 17.",
         "`nick` must not be empty",
         "a custom field name holds only letters, digits and underscores",
-        r#"`custom_fields["ok"]` must not be empty"#,
+        r#"`custom_fields["ok"]` must not be empty; leave the key out to have none."#,
     ] {
         assert_contains(&err, needle, "the refused plan");
     }
+    // A null value (an optional variable left unset) cannot be planned:
+    // Terraform would call such a plan invalid. Refused, naming the key.
+    ws.write_main(&format!(
+        "{}{}",
+        common::provider_header(),
+        r#"
+variable "team" {
+  type    = string
+  default = null
+}
+
+resource "tencentchat_robot" "nulls" {
+  user_id       = "@RBT#nulls"
+  custom_fields = { model = "m", team = var.team }
+}
+"#
+    ));
+    let plan = ws.plan_failing();
+    let err = squash(&plan.stderr);
+    assert_contains(
+        &err,
+        r#"`custom_fields` must be a map with no null values; "team" is null (leave that key out instead)."#,
+        "the refused plan",
+    );
+    assert!(!err.contains("invalid plan"), "{err}");
     // A custom field the provider does not name is refused at plan as well.
     ws.write_main(&format!(
         "{}{}",
@@ -261,16 +287,19 @@ fn a_portrait_set_failure_after_a_create_is_recorded_and_converges() {
         ..Fault::on("portrait_set")
     }))
     .expect("installing the fault");
-    let apply = ws.apply();
-    // Terraform prints warnings with the apply's output.
-    let err = squash(&apply.stdout);
+    // The apply fails (a pipeline sees it), naming the fields not set.
+    let apply = ws.apply_result();
+    assert_ne!(apply.code, 0, "{}", apply.transcript());
+    let err = squash(&apply.stderr);
     assert_contains(
         &err,
-        r#"Chatbot "@RBT#full" created, but gender, birthday, location, allow_type, language, message_settings, admin_forbid_type, level, role and custom_fields["team"] not set"#,
-        "the apply's warning",
+        r#"Error: Chatbot "@RBT#full" created, but gender, birthday, location, allow_type, language, message_settings, admin_forbid_type, level, role and custom_fields["team"] not set"#,
+        "the apply's error",
     );
-    assert_contains(&err, "ErrorCode 40008", "the apply's warning");
-    // Recorded, with what create_robot set.
+    assert_contains(&err, "ErrorCode 40008", "the apply's error");
+    assert_contains(&err, "terraform untaint", "the apply's error");
+    // Recorded, with what create_robot set (and no more: the state does not
+    // claim what was never set).
     assert_eq!(
         ws.robot_ids_in_state(),
         ["@RBT#full".to_string()].into_iter().collect()
@@ -278,10 +307,16 @@ fn a_portrait_set_failure_after_a_create_is_recorded_and_converges() {
     let made = sim.robot("@RBT#full").expect("the chatbot was made");
     assert_eq!(made.nick(), Some("Helpdesk"));
     assert_eq!(made.tag(wire::TAG_GENDER), None);
-    // The next plan shows the fields not set, and the next apply sets them.
-    let plan = ws.plan_detailed(&[]);
+    let shown = squash(&ws.state_show("tencentchat_robot.full"));
+    assert!(!shown.contains("gender"), "{shown}");
+    // As the message says: untaint, and the next plan shows exactly the fields
+    // not set, even without a refresh; the next apply sets them in place.
+    ws.run(["untaint", "tencentchat_robot.full"])
+        .expect_success();
+    let plan = ws.plan_detailed(&["-refresh=false"]);
     assert_eq!(plan.code, 2, "{}", plan.transcript());
     assert_contains(&squash(&plan.stdout), r#"+ gender = "female""#, "the plan");
+    assert_contains(&squash(&plan.stdout), "updated in-place", "the plan");
     ws.apply();
     assert_eq!(
         tag(&sim, wire::TAG_GENDER),
@@ -307,16 +342,20 @@ resource "tencentchat_robot" "moody" {
     };
     // The provider names `mood`, but the app (the simulator) does not define it.
     ws.set_env("TENCENTCHAT_CUSTOM_FIELDS", "model,team,mood");
-    let apply = ws.apply();
-    let out = squash(&apply.stdout);
+    let apply = ws.apply_result();
+    assert_ne!(apply.code, 0, "{}", apply.transcript());
+    let out = squash(&apply.stderr);
     assert_contains(
         &out,
         r#"Chatbot "@RBT#moody" created, but custom_fields["mood"] not set"#,
-        "the create's warning",
+        "the create's error",
     );
-    assert_contains(&out, "ErrorCode 40009", "the create's warning");
+    assert_contains(&out, "ErrorCode 40009", "the create's error");
     assert_eq!(sim.robot("@RBT#moody").unwrap().nick(), Some("Moody"));
-    // The next apply tries again and fails on that resource, naming the field.
+    // Kept (untainted), the next apply tries again and fails on that resource,
+    // naming the field.
+    ws.run(["untaint", "tencentchat_robot.moody"])
+        .expect_success();
     let apply = ws.apply_result();
     assert_ne!(apply.code, 0, "{}", apply.transcript());
     let err = squash(&apply.stderr);

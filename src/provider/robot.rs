@@ -400,8 +400,8 @@ impl Robot {
         };
         let err = match result {
             Ok(()) => {
-                set_the_rest(&api, &planned, &mut d).await;
-                return Outcome::new(Some(planned.to_model()), d);
+                let recorded = set_the_rest(&api, &planned, &mut d).await;
+                return Outcome::new(Some(recorded.to_model()), d);
             }
             Err(e) => e,
         };
@@ -427,7 +427,7 @@ impl Robot {
                 log_debug!("provider", "create outcome unknown; checking", user_id = id);
                 match api.client.get_all_robots().await {
                     Ok(ids) if ids.contains(&id) => {
-                        set_the_rest(&api, &planned, &mut d).await;
+                        let recorded = set_the_rest(&api, &planned, &mut d).await;
                         d.attr_warning(
                             USER_ID,
                             format!("Chatbot {} created, but its answer was lost", q(&id)),
@@ -438,7 +438,7 @@ impl Robot {
                                 sentence(&err)
                             ),
                         );
-                        Outcome::new(Some(planned.to_model()), d)
+                        Outcome::new(Some(recorded.to_model()), d)
                     }
                     Ok(_) => {
                         api.plans.release(&id);
@@ -597,18 +597,18 @@ impl Robot {
 }
 
 /// After create_robot made `planned.user_id` with the fields it takes, sets the
-/// others with one portrait_set. Either way the chatbot is recorded as planned:
-/// if that call fails, a warning names the fields not set (an error would make
-/// Terraform taint the new chatbot and plan its replacement), this process's
-/// snapshot holds what was set, and the next refresh reads the API, so the next
-/// plan shows exactly those fields and the next apply sets them.
-async fn set_the_rest(api: &Api, planned: &RobotState, d: &mut Diagnostics) {
+/// others with one portrait_set, and returns what is to be recorded: the state
+/// as planned, or, when that call fails, the chatbot with what create_robot set
+/// and an error naming the fields not set. The chatbot is recorded either way
+/// (never lost); Terraform marks a create that reports an error tainted, which
+/// the message says, with `terraform untaint` to keep the chatbot instead.
+async fn set_the_rest(api: &Api, planned: &RobotState, d: &mut Diagnostics) -> RobotState {
     let id = &planned.user_id;
     let made = planned.profile.create_part();
     let items = planned.profile.items_from(&made);
     api.snapshot.note_created(id, &made).await;
     if items.is_empty() {
-        return;
+        return planned.clone();
     }
     log_debug!(
         "provider",
@@ -617,25 +617,39 @@ async fn set_the_rest(api: &Api, planned: &RobotState, d: &mut Diagnostics) {
         fields = Profile::item_names(&items)
     );
     match api.client.portrait_set(id, items.clone()).await {
-        Ok(()) => api.snapshot.note_created(id, &planned.profile).await,
-        Err(e) => d.warning(
-            format!(
-                "Chatbot {} created, but {} not set",
-                q(id),
-                Profile::item_names(&items)
-            ),
-            format!(
-                "create_robot made the chatbot with {}; setting {} with portrait_set \
-                 failed: {} The chatbot is recorded in the state; the next plan shows \
-                 these fields as changes, and the next apply sets them.",
-                match made.set_names().as_slice() {
-                    [] => "no profile fields".to_string(),
-                    names => names.join(", "),
-                },
-                Profile::item_names(&items),
-                sentence(&e)
-            ),
-        ),
+        Ok(()) => {
+            api.snapshot.note_created(id, &planned.profile).await;
+            planned.clone()
+        }
+        Err(e) => {
+            d.attr_error(
+                USER_ID,
+                format!(
+                    "Chatbot {} created, but {} not set",
+                    q(id),
+                    Profile::item_names(&items)
+                ),
+                format!(
+                    "create_robot made the chatbot with {}; setting {} with portrait_set \
+                     failed: {} The chatbot is recorded in the state with what was set. \
+                     Because the create reported an error, Terraform marks it tainted, so \
+                     the next apply replaces it (deletes it and makes it anew with every \
+                     field). To keep this chatbot and only set these fields, run \
+                     `terraform untaint` on its address, then apply again.",
+                    match made.set_names().as_slice() {
+                        [] => "no profile fields".to_string(),
+                        names => names.join(", "),
+                    },
+                    Profile::item_names(&items),
+                    sentence(&e)
+                ),
+            );
+            RobotState {
+                user_id: id.clone(),
+                profile: made,
+                custom_set: planned.custom_set,
+            }
+        }
     }
 }
 

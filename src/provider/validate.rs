@@ -50,9 +50,13 @@ pub(crate) fn check_user_id(name: &str, v: &str, d: &mut Diagnostics) {
 pub(crate) fn text_problems(attr: &str, value: &str, max: usize) -> Vec<String> {
     let mut out = Vec::new();
     if value.is_empty() {
-        out.push(format!(
-            "`{attr}` must not be empty; leave it out (or set it to null) to have none."
-        ));
+        // A map entry (`custom_fields["model"]`) cannot be null: its key is left out.
+        let how = if attr.contains('[') {
+            "leave the key out"
+        } else {
+            "leave it out (or set it to null)"
+        };
+        out.push(format!("`{attr}` must not be empty; {how} to have none."));
     }
     if value.len() > max {
         out.push(format!(

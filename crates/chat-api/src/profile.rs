@@ -268,11 +268,16 @@ pub fn check_custom(tag: &str, v: &Value) -> Result<(), Rejected> {
     }
 }
 
-/// An integer as portrait_get may send it: a JSON number, or (**Assumption**,
-/// tolerated) a string of digits.
+/// An integer as portrait_get may send it: a JSON number (also written as a
+/// float with no fraction, `12.0`), or (**Assumption**, tolerated) a string of
+/// digits.
 pub fn read_uint(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64(),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= (1u64 << 53) as f64)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -361,6 +366,8 @@ mod tests {
             ERR_WRONG_TYPE
         );
         assert_eq!(read_uint(&json!("42")), Some(42));
+        assert_eq!(read_uint(&json!(12.0)), Some(12));
+        assert_eq!(read_uint(&json!(12.5)), None);
         assert_eq!(read_text(&json!(7)).as_deref(), Some("7"));
     }
 

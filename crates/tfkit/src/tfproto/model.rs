@@ -178,10 +178,11 @@ impl FieldType for i64 {
     }
 }
 
-/// A list; an unknown or mistyped element reads as a missing one.
+/// A list; an unknown or mistyped element reads as a missing one, and a null
+/// element (which `T` cannot hold) is refused at validate.
 impl<T: FieldType> FieldType for Vec<T> {
     type Arg = [T];
-    const CHECKED: bool = T::CHECKED;
+    const CHECKED: bool = true;
     fn ty() -> Type {
         Type::List(Box::new(T::ty()))
     }
@@ -195,7 +196,11 @@ impl<T: FieldType> FieldType for Vec<T> {
         self
     }
     fn problem(v: &Value) -> Option<String> {
-        let p = v.as_list()?.iter().find_map(T::problem)?;
+        let list = v.as_list()?;
+        if list.iter().any(|e| matches!(e, Value::Null)) {
+            return Some("a list with no null elements (leave an element out instead)".into());
+        }
+        let p = list.iter().find_map(T::problem)?;
         Some(format!("a list whose every element is {p}"))
     }
     fn nested() -> Vec<Attribute> {
@@ -203,10 +208,12 @@ impl<T: FieldType> FieldType for Vec<T> {
     }
 }
 
-/// A map of strings to values; an unknown or mistyped element reads as a missing one.
+/// A map of strings to values; an unknown or mistyped element reads as a missing
+/// one, and a null value (which `T` cannot hold) is refused at validate: the plan
+/// could not carry it, and Terraform would call such a plan invalid.
 impl<T: FieldType> FieldType for BTreeMap<String, T> {
     type Arg = BTreeMap<String, T>;
-    const CHECKED: bool = T::CHECKED;
+    const CHECKED: bool = true;
     fn ty() -> Type {
         Type::Map(Box::new(T::ty()))
     }
@@ -228,6 +235,14 @@ impl<T: FieldType> FieldType for BTreeMap<String, T> {
     }
     fn problem(v: &Value) -> Option<String> {
         let Value::Map(m) = v else { return None };
+        if let Some(k) = m
+            .iter()
+            .find_map(|(k, e)| matches!(e, Value::Null).then_some(k))
+        {
+            return Some(format!(
+                "a map with no null values; {k:?} is null (leave that key out instead)"
+            ));
+        }
         let p = m.values().find_map(T::problem)?;
         Some(format!("a map whose every element is {p}"))
     }
