@@ -27,6 +27,50 @@ use tencentchat::chat::usersig::{generate, inspect, verify};
 use tencentchat::tfproto::codec::{decode_json, decode_msgpack, encode_msgpack};
 use tencentchat::tfproto::{Type, Value};
 
+/// Counts the bytes this thread has allocated (now and at its peak), for the
+/// codec's allocation bounds.
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCATED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static PEAK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn count(grow: usize, shrink: usize) {
+    let _ = ALLOCATED.try_with(|a| {
+        let now = (a.get() + grow).saturating_sub(shrink);
+        a.set(now);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+    });
+}
+
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        count(layout.size(), 0);
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        count(0, layout.size());
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        count(new, layout.size());
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: CountingAlloc = CountingAlloc;
+
+/// The most this thread had allocated at once while running `f`, above what
+/// it held before.
+fn peak_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = ALLOCATED.with(|a| a.get());
+    PEAK.with(|p| p.set(base));
+    let out = f();
+    (out, PEAK.with(|p| p.get()) - base)
+}
+
 /// Runs `f` on its own thread; fails if it panics or takes longer than `limit`.
 fn bounded(what: &str, limit: Duration, f: impl FnOnce() + Send + 'static) {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -580,5 +624,48 @@ fn simulator_answers_any_request_and_keeps_working() {
             }
             sim.shutdown().await;
         });
+    });
+}
+
+/// Declared lengths are claims: nested array32s each claiming every byte that
+/// follows once made the decoder reserve 32 bytes per claimed element at every
+/// level (64 levels of a 1 MiB message: 2 GiB). Seeded random nestings of such
+/// claims (arrays and maps, claimed lengths anywhere up to the bytes left) now
+/// reserve a small multiple of the message's length at most, and decode or fail
+/// cleanly.
+#[test]
+fn codec_length_claims_cannot_reserve_more_than_the_message_pays_for() {
+    bounded("codec allocation", Duration::from_secs(120), || {
+        let mut rng = fastrand::Rng::with_seed(0x19_19_19);
+        let ty = Type::List(Box::new(Type::List(Box::new(Type::String))));
+        let mut worst = 0f64;
+        for round in 0..24 {
+            let len = if round == 0 {
+                1 << 20
+            } else {
+                rng.usize(1_000..200_000)
+            };
+            let levels = if round == 0 { 64 } else { rng.usize(1..=64) };
+            let mut bytes = Vec::with_capacity(len + 5 * levels);
+            for _ in 0..levels {
+                // The bytes after this header.
+                let left = (len + 5 * levels - bytes.len() - 5) as u32;
+                let claim = if round == 0 { left } else { rng.u32(0..=left) };
+                bytes.push(if rng.bool() || round == 0 { 0xdd } else { 0xdf });
+                bytes.extend_from_slice(&claim.to_be_bytes());
+            }
+            while bytes.len() < len + 5 * levels {
+                bytes.push([0xc0, 0xa1, b'x', 0x01][rng.usize(0..4)]);
+            }
+            let (_, peak) = peak_allocation(|| decode_msgpack(&bytes, &ty));
+            let ratio = peak as f64 / bytes.len() as f64;
+            worst = worst.max(ratio);
+            assert!(
+                ratio <= 100.0,
+                "round {round}: {levels} levels over {} bytes reserved {peak} bytes ({ratio:.0}x)",
+                bytes.len()
+            );
+        }
+        eprintln!("worst peak allocation: {worst:.1} bytes per input byte");
     });
 }
