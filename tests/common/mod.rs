@@ -18,6 +18,7 @@
 
 use std::io::Write;
 
+pub mod debug;
 pub mod secrets;
 pub mod sim;
 pub mod tempdir;
@@ -25,6 +26,7 @@ pub mod terraform;
 pub mod workspace;
 pub mod zip;
 
+pub use debug::DebugProvider;
 pub use secrets::assert_no_secret;
 pub use sim::{delta, parse_listening_line, Sim, ENDPOINTS};
 pub use tempdir::TempDir;
