@@ -28,7 +28,10 @@
 //! [`tls`] serves HTTPS with a certificate from a CA of its own.
 //!
 //! Secrets: app keys never appear in logs, Debug output or the `/__sim/` API; the
-//! UserSigs received are kept only for `GET /__sim/usersigs` and never logged.
+//! UserSigs received are never logged, and only those that verified for an app
+//! served here (at most [`MAX_USERSIGS_KEPT`], each at most
+//! [`MAX_USERSIG_KEPT_LEN`] bytes) are kept, for `GET /__sim/usersigs`.
+//! `/__sim/` answers loopback peers, and others only with the `--admin-token`.
 
 pub mod admin;
 mod api;
@@ -62,7 +65,10 @@ pub const DEMO_SECRET_KEY: &str = "tencentchat-sim-demo-key-0000000000000000";
 pub const DEMO_ADMIN: &str = "administrator";
 
 /// How many distinct UserSigs the simulator remembers for `/__sim/usersigs`.
-const MAX_USERSIGS_KEPT: usize = 10_000;
+pub const MAX_USERSIGS_KEPT: usize = 10_000;
+/// The longest UserSig remembered (a real one is about 200 bytes); longer ones
+/// are served but not kept, so what is kept stays under 10 MiB.
+pub const MAX_USERSIG_KEPT_LEN: usize = 1024;
 
 /// One Chat app the simulator serves.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,8 +170,12 @@ impl Inner {
         }
     }
 
+    /// Remembers a UserSig that verified for a served app.
     fn record_usersig(&mut self, sig: &str) {
-        if self.usersigs.len() < MAX_USERSIGS_KEPT && self.usersigs_seen.insert(sig.to_string()) {
+        if sig.len() <= MAX_USERSIG_KEPT_LEN
+            && self.usersigs.len() < MAX_USERSIGS_KEPT
+            && self.usersigs_seen.insert(sig.to_string())
+        {
             self.usersigs.push(sig.to_string());
         }
     }
