@@ -236,3 +236,163 @@ fn clear_text_endpoints_off_loopback_warn_and_secretive_ones_are_refused_unquote
         );
     }
 }
+
+/// Sends `n` get_all_robots calls to the simulator, each with a distinct
+/// `sig_len`-byte UserSig that does not verify (or names an app not served).
+fn send_forged_usersigs(sim: &Sim, n: usize, sig_len: usize) {
+    let http = reqwest::Client::new();
+    let url = format!("{}/v4/openim_robot_http_svc/get_all_robots", sim.url());
+    sim.block_on(async move {
+        for i in 0..n {
+            let mut sig = format!("{i:08}-");
+            sig.extend(std::iter::repeat_n('A', sig_len - sig.len()));
+            let sdkappid = if i % 10 == 0 { "999" } else { "1400000000" };
+            let resp = http
+                .post(&url)
+                .query(&[
+                    ("sdkappid", sdkappid),
+                    ("identifier", "administrator"),
+                    ("usersig", sig.as_str()),
+                    ("random", "1"),
+                    ("contenttype", "json"),
+                ])
+                .body("{}")
+                .send()
+                .await
+                .expect("the simulator answers");
+            let v: serde_json::Value = resp.json().await.expect("a JSON answer");
+            assert_ne!(v["ErrorCode"], 0, "a forged UserSig was accepted: {v}");
+        }
+    });
+}
+
+/// The simulator used to keep every UserSig it was sent (before verifying it,
+/// for apps it does not serve) and hand them out on /__sim/usersigs; 1,000
+/// forged 64 KB ones grew it by ~126 MB (60 KB here: an http URI stops at
+/// 64 KiB). Now only verified ones are kept.
+#[test]
+fn the_simulator_keeps_only_usersigs_that_verified() {
+    let sim = Sim::start();
+    // Warm up (allocator arenas, connection) before the baseline.
+    send_forged_usersigs(&sim, 20, 60_000);
+    let before = sim.rss();
+    send_forged_usersigs(&sim, 1000, 60_000);
+    let grown = sim.rss().saturating_sub(before);
+    eprintln!(
+        "simulator RSS grew {:.1} MiB over 1,000 forged 60 KB UserSigs",
+        grown as f64 / (1 << 20) as f64
+    );
+    assert!(sim.usersigs().is_empty(), "forged UserSigs were kept");
+    assert!(grown < 16 << 20, "RSS grew {grown} bytes");
+    // A UserSig that verifies is kept (the harness's own, once).
+    let reply = sim.chat_call(
+        "openim_robot_http_svc/get_all_robots",
+        &serde_json::json!({}),
+    );
+    assert_eq!(reply["ErrorCode"], 0, "{reply}");
+    sim.chat_call(
+        "openim_robot_http_svc/get_all_robots",
+        &serde_json::json!({}),
+    );
+    assert_eq!(sim.usersigs().len(), 1);
+}
+
+/// This machine's address off loopback (the source address of its default
+/// route), if it has one.
+fn non_loopback_address() -> Option<std::net::IpAddr> {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // UDP connect sends nothing; it only picks the route and source address.
+    probe.connect("192.0.2.254:9").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// `/__sim/` answers loopback peers, and peers off loopback only with the
+/// `--admin-token`; the Chat API answers both. Bound off loopback, the
+/// simulator warns and prints the address it really listens on.
+#[test]
+fn the_simulator_admin_api_answers_loopback_or_the_token_only() {
+    const T: &str = "the_simulator_admin_api_answers_loopback_or_the_token_only";
+    let Some(ip) = non_loopback_address() else {
+        common::skip(T, "this machine has no address off loopback to call from");
+        return;
+    };
+    const TOKEN: &str = "issue19-admin-token";
+    for token in [Some(TOKEN), None] {
+        let mut args = vec!["--listen", "0.0.0.0:0"];
+        if let Some(t) = token {
+            args.extend(["--admin-token", t]);
+        }
+        let sim = Sim::start_args(&args);
+        let port = sim.url().rsplit(':').next().unwrap().to_string();
+        let lines = sim.stdout_lines();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.trim() == format!("bound to 0.0.0.0:{port}")),
+            "{lines:?}"
+        );
+        let log = sim.log();
+        assert!(log.contains("listening beyond loopback"), "{log}");
+        assert!(!log.contains(TOKEN), "the token is logged: {log}");
+
+        let far = format!("http://{ip}:{port}");
+        let http = reqwest::Client::new();
+        let get = |url: String, bearer: Option<&str>| {
+            let mut req = http.get(url);
+            if let Some(b) = bearer {
+                req = req.bearer_auth(b);
+            }
+            sim.block_on(async move {
+                let resp = req.send().await.expect("the simulator answers");
+                (
+                    resp.status().as_u16(),
+                    resp.text().await.unwrap_or_default(),
+                )
+            })
+        };
+        // Loopback: no token needed.
+        let (status, body) = get(format!("{}/__sim/usersigs", sim.url()), None);
+        assert_eq!(status, 200, "{body}");
+        // Off loopback: refused without the token, on every /__sim/ route.
+        for path in [
+            "/__sim/usersigs",
+            "/__sim/apps",
+            "/__sim/",
+            "/__sim/no-such-route",
+        ] {
+            let (status, body) = get(format!("{far}{path}"), None);
+            assert_eq!(status, 403, "{path}: {body}");
+            assert!(body.contains(&ip.to_string()), "{body}");
+            assert!(body.contains("--admin-token"), "{body}");
+        }
+        let (status, _) = get(format!("{far}/__sim/usersigs"), Some("wrong-token"));
+        assert_eq!(status, 403);
+        let with_token = get(format!("{far}/__sim/usersigs"), Some(TOKEN)).0;
+        assert_eq!(with_token, if token.is_some() { 200 } else { 403 });
+        let reset = sim.block_on(async {
+            let admin = tencentchat::sim::Admin::new(&far);
+            let admin = match token {
+                Some(t) => admin.with_token(t),
+                None => admin,
+            };
+            admin.reset().await
+        });
+        assert_eq!(reset.is_ok(), token.is_some(), "{reset:?}");
+        // The Chat API answers off loopback either way (it checks the UserSig).
+        let (status, body) = sim.block_on(async {
+            let resp = reqwest::Client::new()
+                .post(format!("{far}/v4/openim_robot_http_svc/get_all_robots"))
+                .body("{}")
+                .send()
+                .await
+                .expect("answers");
+            (
+                resp.status().as_u16(),
+                resp.text().await.unwrap_or_default(),
+            )
+        });
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("ErrorCode"), "{body}");
+    }
+}

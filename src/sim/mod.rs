@@ -42,7 +42,7 @@ pub mod shapes;
 pub mod state;
 pub mod tls;
 
-pub use admin::{Admin, AppInfo, Counters, ProfilePatch, SimRobot};
+pub use admin::{is_loopback, Admin, AppInfo, Counters, ProfilePatch, SimRobot};
 pub use faults::Fault;
 pub use shapes::Shape;
 
@@ -115,6 +115,44 @@ pub struct SimConfig {
     pub calls_per_second: u32,
     /// Answer shapes switched on from the start (see [`Shape`]).
     pub shapes: Vec<Shape>,
+    /// What a peer off loopback must present (`Authorization: Bearer TOKEN`)
+    /// to use `/__sim/`; without one, only loopback peers may. Given on the
+    /// command line (`--admin-token`), never read from the config file.
+    #[serde(skip)]
+    pub admin_token: Option<AdminToken>,
+}
+
+/// The `/__sim/` token: never shown in Debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// A token; empty is refused.
+    pub fn new(token: impl Into<String>) -> Result<AdminToken, String> {
+        let t = token.into();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the admin token must be printable ASCII without spaces, not empty".into());
+        }
+        Ok(AdminToken(t))
+    }
+
+    /// Whether `presented` is this token (compared as SHA-256 digests, so the
+    /// time taken says nothing about how much of it matched).
+    pub fn matches(&self, presented: &str) -> bool {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.0.as_bytes()) == sha2::Sha256::digest(presented.as_bytes())
+    }
+
+    /// The token itself, for a client that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
 }
 
 impl Default for SimConfig {
@@ -124,6 +162,7 @@ impl Default for SimConfig {
             state_file: None,
             calls_per_second: crate::chat::wire::DOCUMENTED_CALLS_PER_SECOND,
             shapes: Vec::new(),
+            admin_token: None,
         }
     }
 }
@@ -186,6 +225,7 @@ pub(crate) struct Shared {
     apps: BTreeMap<u64, App>,
     calls_per_second: u32,
     state_file: Option<PathBuf>,
+    admin_token: Option<AdminToken>,
     inner: Mutex<Inner>,
     /// Serialises state-file writes so a later snapshot is never overwritten by an
     /// earlier one.
@@ -209,6 +249,7 @@ impl Shared {
             apps,
             calls_per_second: config.calls_per_second,
             state_file: config.state_file,
+            admin_token: config.admin_token,
             save_lock: tokio::sync::Mutex::new(()),
         }
     }
@@ -302,7 +343,10 @@ async fn serve(
     let shared = Arc::new(Shared::new(config, model));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let router = api::routes().merge(admin::routes()).with_state(shared);
+    let router = api::routes()
+        .merge(admin::routes(shared.clone()))
+        .with_state(shared)
+        .into_make_service_with_connect_info::<admin::Peer>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let until_stopped = async move {
         if stopped.await.is_err() {

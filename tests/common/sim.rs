@@ -17,6 +17,8 @@ pub struct Sim {
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
     usersig: String,
+    /// Every line the simulator printed on stdout so far.
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _dir: TempDir,
 }
 
@@ -30,14 +32,42 @@ impl Sim {
     /// for its `listening on` line. `apps` (SDKAppID, secret key) replace the demo
     /// app when given; each has the admin `administrator`.
     pub fn start_with(apps: &[(u64, &str)]) -> Sim {
-        Sim::spawn(apps, &[])
+        Sim::spawn(apps, &[], &[])
+    }
+
+    /// Starts the simulator serving its demo app with `args` added to the
+    /// harness's own (a later `--listen` wins).
+    pub fn start_args(args: &[&str]) -> Sim {
+        Sim::spawn(&[], &[], args)
+    }
+
+    /// The simulator's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The simulator's resident memory now (VmRSS), in bytes.
+    pub fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("/proc/PID/status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kib * 1024
+    }
+
+    /// Every line printed on stdout so far.
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
     }
 
     /// Starts the simulator serving HTTPS (`--tls-self-signed`) with a certificate
     /// for localhost, 127.0.0.1 and `names`; its CA is [`Sim::ca_file`]. The
     /// harness's own calls trust that CA; nothing else does.
     pub fn start_tls(names: &[&str]) -> Sim {
-        Sim::spawn(&[], names)
+        Sim::spawn(&[], names, &[])
     }
 
     /// What the simulator logged so far (one JSON line per Chat API call).
@@ -50,7 +80,7 @@ impl Sim {
         self._dir.path().join("tls").join("ca.pem")
     }
 
-    fn spawn(apps: &[(u64, &str)], tls_names: &[&str]) -> Sim {
+    fn spawn(apps: &[(u64, &str)], tls_names: &[&str], extra: &[&str]) -> Sim {
         let dir = TempDir::new("sim");
         let mut tls_args: Vec<String> = Vec::new();
         if !tls_names.is_empty() {
@@ -73,6 +103,7 @@ impl Sim {
                     ["--app".to_string(), format!("{id}:{key}:{DEMO_ADMIN}")]
                 }))
                 .args(&tls_args)
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::from(log))
@@ -83,12 +114,17 @@ impl Sim {
         // the test; keep draining stdout afterwards so the pipe never fills.
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = printed.clone();
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
             if let Some(Ok(first)) = lines.next() {
+                keep.lock().unwrap().push(first.clone());
                 let _ = tx.send(first);
             }
-            for _ in lines {}
+            for line in lines.map_while(Result::ok) {
+                keep.lock().unwrap().push(line);
+            }
         });
         let first = match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(line) => line,
@@ -136,6 +172,7 @@ impl Sim {
         );
         Sim {
             usersig,
+            stdout: printed,
             child,
             url,
             admin,
