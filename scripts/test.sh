@@ -41,7 +41,7 @@ cargo test --all-targets
 echo "== end-to-end suites again with Terraform 1.0.3"
 TF_ACC_TERRAFORM_PATH="$tf_old" cargo test --test e2e_terraform --test e2e_beyond --test examples --test call_counts \
     --test e2e_provider_config --test e2e_debug --test e2e_hostile --test e2e_reliability --test bad_input --test e2e_no_takeover \
-    --test e2e_functions --test e2e_adopt --test e2e_real_service
+    --test e2e_functions --test e2e_adopt --test e2e_real_service --test e2e_contract
 
 # The live acceptance run (scripts/test-live.sh), against a simulator started as a
 # separate process and named only through the TENCENTCHAT_* variables.

@@ -214,6 +214,14 @@ fn cases() -> Vec<Case> {
             .provider("endpoint = \"https://admin:pw@example.com\"")
             .expect("`endpoint` holds a user name or password")
             .expect("the value is not shown"),
+        case("endpoint with a path")
+            .provider("endpoint = \"https://example.com/v4/im_open_login_svc\"")
+            .expect("`endpoint`")
+            .expect("no path (a trailing /v4, as in Tencent's URLs, is allowed)"),
+        case("backup_endpoint with a path")
+            .provider("backup_endpoint = \"https://example.com/api\"")
+            .expect("`backup_endpoint`")
+            .expect("no path"),
         case("endpoint with a space")
             .provider("endpoint = \"http://exa mple.com\"")
             .expect("`endpoint`"),
@@ -475,7 +483,7 @@ fn wrong_credentials_fail_fast_naming_the_setting_without_echoing_secrets() {
         },
         Wrong {
             name: "endpoint that is not the Chat API",
-            env: vec![("TENCENTCHAT_ENDPOINT", format!("{}/not-chat", sim.url()))],
+            env: vec![("TENCENTCHAT_ENDPOINT", not_chat_server())],
             other_sim: false,
             expect: "region (TENCENTCHAT_REGION) or endpoint (TENCENTCHAT_ENDPOINT)",
         },
@@ -583,4 +591,26 @@ fn problems_early(failures: &mut Vec<String>, name: &str, config: &str, run: &co
         "{name} ({config}): the plan went through; the error surfaced only at apply\n{}",
         run.transcript()
     ));
+}
+
+/// A plain HTTP server on loopback that answers every request with 404 (a web
+/// server that is not the Chat API), for as long as the test runs.
+fn not_chat_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a port");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let _ = conn.read(&mut buf);
+            let body = "<html><body>Not Found</body></html>";
+            let _ = write!(
+                conn,
+                "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
 }

@@ -38,8 +38,8 @@ fn setup(tf: &Terraform, hcl: &str) -> (Sim, Workspace) {
 }
 
 #[test]
-fn count_to_for_each_without_moved_fails_at_plan() {
-    const T: &str = "count_to_for_each_without_moved_fails_at_plan";
+fn count_to_for_each_without_moved_warns_at_plan() {
+    const T: &str = "count_to_for_each_without_moved_warns_at_plan";
     let Some(tf) = Terraform::for_test(T) else {
         return;
     };
@@ -56,30 +56,27 @@ fn count_to_for_each_without_moved_fails_at_plan() {
     assert_agree(&sim, &ws, "after the count apply");
 
     // The refactor without `moved`: every new address would create a chatbot
-    // that the old addresses hold (and are about to delete). The plan refuses.
+    // that the old addresses hold (and are about to delete). The plan warns (an
+    // error would also block `terraform destroy`, which plans the configuration
+    // first), and says the apply refuses those creates.
     ws.write_main(&format!("{header}{keyed_resource}"));
     let before = sim.counters();
-    let plan = ws.plan_failing();
-    let all = squash(&plan.stderr);
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    let all = squash(&plan.transcript());
     for i in 0..3 {
         assert_contains(
-            &plan.stderr,
-            &format!("Chatbot \"@RBT#nm{i}\" already exists"),
+            &all,
+            &format!("Warning: Chatbot \"@RBT#nm{i}\" already exists"),
             "the plan",
         );
     }
+    assert_contains(&all, "The apply will refuse to create it", "the plan");
     assert_contains(&all, "add a `moved` block", "the plan");
     assert_contains(&all, "id = \"@RBT#nm0\"", "the plan's import block");
-    let apply = ws.apply_result();
-    assert_ne!(
-        apply.code,
-        0,
-        "the apply refuses too:\n{}",
-        apply.transcript()
-    );
-    assert_untouched(&before, &sim.counters(), "the refused plan and apply");
+    assert_untouched(&before, &sim.counters(), "the plan");
     assert_eq!(sim.robot_ids().len(), 3);
-    assert_agree(&sim, &ws, "after the refused refactor");
+    assert_agree(&sim, &ws, "after the warned plan");
 
     // With `moved` blocks (Terraform 1.1+) the same refactor changes nothing.
     if !tf.at_least(1, 1) {
@@ -118,8 +115,8 @@ fn count_to_for_each_without_moved_fails_at_plan() {
 }
 
 #[test]
-fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
-    const T: &str = "another_configuration_or_resource_with_the_same_user_id_fails_at_plan";
+fn another_configuration_or_resource_with_the_same_user_id_is_refused_at_apply() {
+    const T: &str = "another_configuration_or_resource_with_the_same_user_id_is_refused_at_apply";
     let Some(tf) = Terraform::for_test(T) else {
         return;
     };
@@ -140,19 +137,41 @@ fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
     ));
     other.init();
     let before = sim.counters();
-    let plan = other.plan_failing();
+    let plan = other.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    let text = squash(&plan.transcript());
     assert_contains(
-        &plan.stderr,
-        "Chatbot \"@RBT#shared\" already exists",
+        &text,
+        "Warning: Chatbot \"@RBT#shared\" already exists",
         "plan",
     );
-    assert_contains(&plan.stderr, "tencentchat_robot.intruder", "plan");
+    assert_contains(&text, "tencentchat_robot.intruder", "plan");
+    assert_contains(&text, "The apply will refuse to create it", "plan");
     assert_contains(
-        &plan.stderr,
+        &text,
+        "If another configuration or workspace manages it, do not import it: two states \
+         would then own one chatbot, and destroying either deletes the other's chatbot.",
+        "plan",
+    );
+    assert_contains(
+        &text,
         "terraform import 'tencentchat_robot.NAME' '@RBT#shared'",
         "plan",
     );
-    assert_untouched(&before, &sim.counters(), "the second configuration's plan");
+    let apply = other.apply_result();
+    assert_ne!(apply.code, 0, "{}", apply.transcript());
+    let text = squash(&apply.transcript());
+    assert_contains(
+        &text,
+        "Error: Chatbot \"@RBT#shared\" already exists",
+        "apply",
+    );
+    assert_contains(
+        &text,
+        "so it was refused. Nothing was created or changed.",
+        "apply",
+    );
+    assert_untouched(&before, &sim.counters(), "the second configuration's apply");
     assert_eq!(
         sim.robot("@RBT#shared").as_ref(),
         Some(&owned),
@@ -164,10 +183,15 @@ fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
     ws.write_main(&format!(
         "{first}\nresource \"tencentchat_robot\" \"twin\" {{\n  user_id = \"@RBT#shared\"\n}}\n"
     ));
-    let plan = ws.plan_failing();
-    assert_contains(&plan.stderr, "tencentchat_robot.twin", "plan");
-    assert_contains(&plan.stderr, "already exists", "plan");
-    assert_untouched(&before, &sim.counters(), "the twin's plan");
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert_contains(&plan.transcript(), "tencentchat_robot.twin", "plan");
+    assert_contains(&plan.transcript(), "already exists", "plan");
+    let apply = ws.apply_result();
+    assert_ne!(apply.code, 0, "{}", apply.transcript());
+    assert_contains(&apply.stderr, "tencentchat_robot.twin", "apply");
+    assert_contains(&apply.stderr, "already exists", "apply");
+    assert_untouched(&before, &sim.counters(), "the twin's plan and apply");
     assert_eq!(
         sim.robot("@RBT#shared").as_ref(),
         Some(&owned),
@@ -177,7 +201,10 @@ fn another_configuration_or_resource_with_the_same_user_id_fails_at_plan() {
     ws.write_main(&first);
     assert_eq!(ws.plan_detailed(&[]).code, 0, "the owner still plans clean");
 
-    // The way the message points: import it into the second configuration.
+    // The way the message points, once no other state manages it: the first
+    // configuration lets go of it, and the second imports it.
+    ws.run(["state", "rm", "tencentchat_robot.owner"])
+        .expect_success();
     let run = other.import("tencentchat_robot.intruder", "@RBT#shared");
     assert_contains(&run.stdout, "Import successful", "import");
     assert_eq!(
@@ -243,4 +270,67 @@ fn replace_by_the_same_user_id_fails_at_plan_and_deletes_nothing() {
     assert_eq!(delta(&before, &after, "delete_robot"), 1);
     assert_eq!(sim.robot_ids(), ["@RBT#cbd2"]);
     assert_agree(&sim, &ws, "after the replacement");
+}
+
+#[test]
+fn a_replacement_onto_an_existing_chatbot_is_refused_at_apply_with_and_without_cbd() {
+    const T: &str =
+        "a_replacement_onto_an_existing_chatbot_is_refused_at_apply_with_and_without_cbd";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let header = common::provider_header();
+    let resource = |user_id: &str, lifecycle: &str| {
+        format!(
+            "{header}\nresource \"tencentchat_robot\" \"r\" {{\n  user_id = \"{user_id}\"\n  \
+             nick    = \"Mine\"\n{lifecycle}}}\n"
+        )
+    };
+    let cbd = "  lifecycle {\n    create_before_destroy = true\n  }\n";
+    let (sim, ws) = setup(&tf, &resource("@RBT#old", cbd));
+    ws.apply();
+    sim.create_out_of_band("@RBT#taken", serde_json::json!({"Nick": "Theirs"}));
+    let theirs = sim.robot("@RBT#taken").expect("made out of band");
+
+    // With create_before_destroy: the refused create leaves the old chatbot in
+    // the state (Terraform restores the deposed object), nothing is written.
+    ws.write_main(&resource("@RBT#taken", cbd));
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert_contains(
+        &plan.transcript(),
+        "Warning: Chatbot \"@RBT#taken\" already exists",
+        "plan",
+    );
+    let before = sim.counters();
+    let apply = ws.apply_result();
+    assert_ne!(apply.code, 0, "{}", apply.transcript());
+    assert_contains(
+        &apply.stderr,
+        "Error: Chatbot \"@RBT#taken\" already exists",
+        "apply",
+    );
+    assert_untouched(&before, &sim.counters(), "the refused cbd replacement");
+    assert_eq!(
+        ws.robot_ids_in_state(),
+        BTreeSet::from(["@RBT#old".to_string()]),
+        "the old chatbot is still the resource's, not deposed"
+    );
+    assert!(
+        !ws.state_file().contains("\"deposed\""),
+        "no deposed object:\n{}",
+        ws.state_file()
+    );
+    assert_eq!(sim.robot("@RBT#taken").as_ref(), Some(&theirs));
+    assert!(sim.robot("@RBT#old").is_some());
+
+    // Without it: the old one is destroyed first, as planned, and the create is
+    // refused; the state and the app agree, the other chatbot untouched.
+    ws.write_main(&resource("@RBT#taken", ""));
+    let apply = ws.apply_result();
+    assert_ne!(apply.code, 0, "{}", apply.transcript());
+    assert_contains(&apply.stderr, "already exists", "apply");
+    assert!(ws.robot_ids_in_state().is_empty());
+    assert_eq!(sim.robot_ids(), ["@RBT#taken"]);
+    assert_eq!(sim.robot("@RBT#taken").as_ref(), Some(&theirs));
 }

@@ -495,8 +495,8 @@ fn start_slow_apply(test: &str, bots: &[&str]) -> Option<(Sim, Workspace, Child)
 }
 
 /// After an interruption, chatbots the API made but the state does not record
-/// are never taken over by the rerun: its plan names each one with the import
-/// block that adopts it, and nothing is created. Following that advice (here
+/// are never taken over by the rerun: its plan warns about each one with the
+/// import block that adopts it, and its apply refuses to create them. Following that advice (here
 /// with `terraform import`, which every supported Terraform has) adopts them.
 fn adopt_leftovers(sim: &Sim, ws: &Workspace, what: &str) {
     let leftovers: Vec<String> = sim
@@ -509,20 +509,41 @@ fn adopt_leftovers(sim: &Sim, ws: &Workspace, what: &str) {
         return;
     }
     let before = sim.counters();
-    let plan = ws.plan_failing();
+    let plan = ws.plan_detailed(&[]);
+    let text = plan.transcript();
     for id in &leftovers {
         assert_contains(
-            &plan.stderr,
-            &format!("Chatbot {id:?} already exists"),
+            &text,
+            &format!("Warning: Chatbot {id:?} already exists"),
             what,
         );
-        assert_contains(&plan.stderr, &format!("id = {id:?}"), what);
+        assert_contains(&text, &format!("id = {id:?}"), what);
     }
     assert_eq!(
         common::delta(&before, &sim.counters(), "create_robot"),
         0,
         "the plan after {what} created nothing"
     );
+    // The apply refuses those creates (and makes the others): every
+    // create_robot made a new chatbot, none went to a leftover.
+    let present = sim.robot_id_set();
+    let before = sim.counters();
+    let apply = ws.apply_result();
+    for id in &leftovers {
+        assert_contains(
+            &apply.stderr,
+            &format!("Error: Chatbot {id:?} already exists"),
+            what,
+        );
+    }
+    let made = sim.robot_id_set().difference(&present).count();
+    assert_eq!(
+        common::delta(&before, &sim.counters(), "create_robot") as usize,
+        made,
+        "the apply after {what} created only new chatbots"
+    );
+    let in_state = ws.robot_ids_in_state();
+    assert!(leftovers.iter().all(|id| !in_state.contains(id)));
     for id in &leftovers {
         let key = id.strip_prefix("@RBT#").expect("a chatbot UserID");
         ws.import(&format!("tencentchat_robot.r[{key:?}]"), id);

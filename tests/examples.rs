@@ -340,13 +340,15 @@ fn testing_example_passes_terraform_test_under_the_simulator() {
     for run in [
         "creates_one_chatbot_per_team",
         "renaming_a_nick_is_an_in_place_update",
+        "removing_a_team_destroys_its_chatbot",
+        "a_removed_team_can_come_back",
         "rejects_a_bad_team_name",
         "user_ids_follow_team_names",
         "a_long_team_name_is_refused",
     ] {
         common::assert_contains(&stdout, &format!("run \"{run}\"... pass"), "terraform test");
     }
-    common::assert_contains(&stdout, "Success! 5 passed, 0 failed.", "terraform test");
+    common::assert_contains(&stdout, "Success! 7 passed, 0 failed.", "terraform test");
     assert!(
         stderr.starts_with("tencentchat-sim listening on http://127.0.0.1:"),
         "the simulator's banner goes to stderr: {stderr}"

@@ -99,8 +99,9 @@ const ENDPOINT: Setting = Setting {
     attr: "endpoint",
     env: "TENCENTCHAT_ENDPOINT",
     kind: Kind::Url,
-    about: "An explicit base URL for the API (for example a local `tencentchat-sim`); \
-            overrides `region`.",
+    about: "An explicit base URL for the API (for example a local `tencentchat-sim`): \
+            scheme and host, no path (a trailing `/v4`, as in Tencent's URLs, is \
+            accepted); overrides `region`.",
 };
 const BACKUP_ENDPOINT: Setting = Setting {
     attr: "backup_endpoint",
@@ -692,8 +693,10 @@ impl Resolver<'_> {
                         s,
                         &format!("Invalid {}", s.attr),
                         format!(
-                            "{origin} must be an http:// or https:// base URL with a host, and \
-                             no query or fragment, such as http://127.0.0.1:8080 (got {v:?}). \
+                            "{origin} must be an http:// or https:// base URL with a host, no \
+                             path (a trailing /v4, as in Tencent's URLs, is allowed), no query \
+                             and no fragment, such as http://127.0.0.1:8080 or \
+                             https://adminapisgp.im.qcloud.com (got {v:?}). \
                              Set `{}` in the provider block or the {} environment \
                              variable, or leave both unset to use `region`.",
                             s.attr, s.env
@@ -715,14 +718,17 @@ enum BadUrl {
     Shape,
 }
 
-/// A usable base URL (without trailing slashes).
+/// A usable base URL: scheme and host (and port), without a path. A trailing
+/// `/v4` (Tencent's URLs carry it: `https://console.tim.qq.com/v4/…`) is
+/// dropped, because the client adds it to every call. Credentials, a query or
+/// a fragment are [`BadUrl::Secretive`].
 fn base_url(v: &str) -> Result<String, BadUrl> {
     let rest = v
         .strip_prefix("https://")
         .or_else(|| v.strip_prefix("http://"))
         .ok_or(BadUrl::Shape)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.contains('@') {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
         return Err(BadUrl::Secretive("a user name or password (user:pass@)"));
     }
     if v.contains('?') {
@@ -731,11 +737,16 @@ fn base_url(v: &str) -> Result<String, BadUrl> {
     if v.contains('#') {
         return Err(BadUrl::Secretive("a fragment (#…)"));
     }
-    let ok = !host.is_empty() && !host.starts_with(':') && v.bytes().all(|b| b.is_ascii_graphic());
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let path = path.trim_end_matches('/');
+    let ok = !host.is_empty()
+        && !host.starts_with(':')
+        && (path.is_empty() || path == "v4")
+        && v.bytes().all(|b| b.is_ascii_graphic());
     if !ok {
         return Err(BadUrl::Shape);
     }
-    Ok(v.trim_end_matches('/').to_string())
+    Ok(format!("{}{host}", &v[..v.len() - rest.len()]))
 }
 
 /// The host of a valid base URL, without port or IPv6 brackets.
@@ -1105,7 +1116,7 @@ mod tests {
             &block(&[
                 ("sdkappid", Value::Number(3.0)),
                 ("usersig", Value::string("s")),
-                ("endpoint", Value::string("https://example.test/base")),
+                ("endpoint", Value::string("https://example.test/v4/")),
                 ("region", Value::string("seoul")),
             ]),
             &[],
@@ -1113,9 +1124,12 @@ mod tests {
         );
         assert_eq!(
             r.settings.unwrap().target,
-            Target::Url("https://example.test/base".into())
+            Target::Url("https://example.test".into())
         );
         for bad in [
+            "https://example.test/base",
+            "https://example.test/v4/im_open_login_svc",
+            "https://example.test/v5",
             "http://",
             "https://:80",
             "http://a b",

@@ -111,15 +111,16 @@ impl Function for RobotUserId {
                 "Returns `\"{ROBOT_PREFIX}\" + name` when that is a valid chatbot UserID, the \
                  value `tencentchat_robot`'s `user_id` accepts: a name of 1 to \
                  {MAX_NAME_BYTES} bytes (so the UserID has at most {MAX_USER_ID_BYTES}) of \
-                 printable ASCII (space through tilde). Otherwise an error names the rule \
-                 broken, at plan time, before anything is created."
+                 printable ASCII (space through tilde) that does not itself start with \
+                 `\"{ROBOT_PREFIX}\"`. Otherwise an error names the rule broken, at plan \
+                 time, before anything is created."
             ),
             parameters: vec![Parameter::new(
                 "name",
                 Type::String,
                 format!(
                     "The part after \"{ROBOT_PREFIX}\": 1 to {MAX_NAME_BYTES} bytes of \
-                     printable ASCII."
+                     printable ASCII, not starting with \"{ROBOT_PREFIX}\"."
                 ),
             )],
             returns: Type::String,
@@ -127,7 +128,21 @@ impl Function for RobotUserId {
     }
 
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
-        let id = format!("{ROBOT_PREFIX}{}", args[0].as_str().unwrap_or_default());
+        let name = args[0].as_str().unwrap_or_default();
+        if let Some(rest) = name.strip_prefix(ROBOT_PREFIX) {
+            return Err(FunctionError::argument(
+                0,
+                format!(
+                    "the name must not start with \"{ROBOT_PREFIX}\": the function adds it, so \
+                     this would give {}. Pass the part after it ({}), or use the UserID {} \
+                     as it is.",
+                    super::words::q(&format!("{ROBOT_PREFIX}{name}")),
+                    super::words::q(rest),
+                    super::words::q(name)
+                ),
+            ));
+        }
+        let id = format!("{ROBOT_PREFIX}{name}");
         let problems = user_id_problems(&id);
         if problems.is_empty() {
             return Ok(Value::String(id));
@@ -216,5 +231,19 @@ mod tests {
             assert!(e.text.contains(rule), "{name:?}: {}", e.text);
             assert!(user_id_problems(&format!("{ROBOT_PREFIX}{name}")).len() == 1);
         }
+    }
+
+    #[test]
+    fn robot_user_id_refuses_a_name_that_has_the_prefix_already() {
+        let e = RobotUserId
+            .call(&[Value::string("@RBT#billing")])
+            .unwrap_err();
+        assert_eq!(e.argument, Some(0));
+        assert!(
+            e.text.contains("must not start with \"@RBT#\""),
+            "{}",
+            e.text
+        );
+        assert!(e.text.contains("(\"billing\")"), "{}", e.text);
     }
 }

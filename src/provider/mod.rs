@@ -10,6 +10,7 @@
 
 mod config;
 mod functions;
+mod plans;
 mod profile;
 mod robot;
 mod robot_data;
@@ -104,16 +105,14 @@ pub(crate) struct Api {
     pub secret_key: Option<Secret>,
     /// The message of the last failure explained in full, and for whom.
     first_report: std::sync::Mutex<Option<(String, String)>>,
-    /// The creates and destroys planned so far in this process.
-    plans: std::sync::Mutex<robot::PlanTally>,
+    /// The creates this process planned and claimed, and its deletes in flight.
+    pub plans: plans::Plans,
+    /// How long a create that meets a full app waits for this process's
+    /// deletes of it (the request timeout).
+    pub wait_limit: std::time::Duration,
 }
 
 impl Api {
-    /// The creates and destroys planned so far in this process.
-    pub fn plans(&self) -> std::sync::MutexGuard<'_, robot::PlanTally> {
-        self.plans.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// The summary and detail for `subject` (`chatbot "@RBT#a"`, say) failing
     /// with `e`. A failure that many resources share (the app's list could not be
     /// read, say with a wrong key) is explained in full once, on the first one
@@ -294,9 +293,14 @@ impl tfproto::Provider for TencentChat {
                 cfg.terraform_version = Some(terraform.terraform_version.clone());
                 cfg
             })
-            .and_then(|cfg| Client::new(cfg).map_err(|e| e.to_string()));
+            .and_then(|cfg| {
+                let wait_limit = cfg.request_timeout;
+                Client::new(cfg)
+                    .map(|c| (c, wait_limit))
+                    .map_err(|e| e.to_string())
+            });
         match client {
-            Ok(client) => {
+            Ok((client, wait_limit)) => {
                 // The target as the user wrote it: `region="singapore"` or
                 // `endpoint="http://…"`.
                 let (target_key, target) = match &settings.target {
@@ -327,7 +331,8 @@ impl tfproto::Provider for TencentChat {
                         Credentials::UserSig(_) => None,
                     },
                     first_report: Default::default(),
-                    plans: Default::default(),
+                    plans: plans::Plans::new(settings.sdkappid),
+                    wait_limit,
                 });
                 self.inner.set_conn(Conn::Ready(api));
             }

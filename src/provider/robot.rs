@@ -7,6 +7,7 @@
 //! snapshot. A create whose outcome is unknown is checked before giving up, so a
 //! chatbot that was made is never left out of state.
 
+use super::plans::{self, Refused};
 use super::profile::{self, PROFILE_FIELDS};
 use super::snapshot::{Entry, Profile};
 use super::validate::{profile_problems, user_id_problems};
@@ -17,7 +18,6 @@ use crate::chat::wire::{
 };
 use crate::chat::{ChatError, ErrorKind};
 use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, TypedType, Value};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
@@ -118,67 +118,56 @@ fn create_request(state: &RobotState) -> CreateRobotRequest {
     }
 }
 
-/// What the plans this process has answered do to its app's chatbots. Every
-/// create and destroy of one app in a plan passes through one provider process
-/// (Terraform asks the provider to plan destroys too), so counting them here
-/// lets a plan that would overfill the app say so on the creates that do it.
-/// Sets, not counters: Terraform re-plans each create during apply, and a
-/// chatbot this process made meanwhile is in the list as well.
-#[derive(Debug, Default)]
-pub(crate) struct PlanTally {
-    creates: BTreeSet<String>,
-    destroys: BTreeSet<String>,
-}
-
-impl PlanTally {
-    fn create(&mut self, user_id: &str) {
-        self.creates.insert(user_id.to_string());
-    }
-
-    fn destroy(&mut self, user_id: &str) {
-        self.destroys.insert(user_id.to_string());
-    }
-
-    /// How many chatbots the app would have: those `active`, plus the planned
-    /// creates, less the planned destroys.
-    fn projected<'a>(&self, active: impl IntoIterator<Item = &'a str>) -> usize {
-        let mut all: BTreeSet<&str> = active.into_iter().collect();
-        all.extend(self.creates.iter().map(String::as_str));
-        all.retain(|id| !self.destroys.contains(*id));
-        all.len()
-    }
-}
-
-fn limit_detail(sdkappid: u64) -> String {
+/// Why a create met a full app, and what to do. `waited` when it waited for
+/// this process's deletes of the app and tried again.
+fn limit_detail(sdkappid: u64, waited: bool) -> String {
+    let waited = if waited {
+        " This create waited for the deletes of the app's chatbots that this provider was \
+         running and tried again, and the app was still full."
+    } else {
+        ""
+    };
     format!(
         "App {sdkappid} already has {MAX_ROBOTS_PER_APP} chatbots, the most Tencent Cloud Chat \
-         allows in one app: delete one of them first (remove another tencentchat_robot from \
-         the configuration, or delete it in the Chat console), or create this chatbot in \
-         another app."
+         allows in one app.{waited} If this apply also destroys chatbots of the app, those \
+         destroys may not have run yet (Terraform may order creates before destroys): \
+         applying again finishes the job. Otherwise delete one of them first (remove another \
+         tencentchat_robot from the configuration, or delete it in the Chat console), or \
+         create this chatbot in another app."
     )
 }
 
-/// Refuses a create of `id`: the app already has that chatbot, and this resource
-/// does not hold it. Terraform does not tell a provider the resource's address,
-/// so the advice names it as the address shown above the message.
-fn refuse_existing(d: &mut Diagnostics, sdkappid: u64, id: &str) {
-    d.attr_error(
-        USER_ID,
-        format!("Chatbot {} already exists", q(id)),
-        exists_detail(sdkappid, id),
-    );
+/// The summary of a create of a chatbot that exists and that this resource does
+/// not hold.
+fn exists_summary(id: &str) -> String {
+    format!("Chatbot {} already exists", q(id))
 }
 
-fn exists_detail(sdkappid: u64, id: &str) -> String {
+/// Why a create of `id` is refused at apply (`at_plan` false) or will be (the
+/// plan's warning): the app already has that chatbot, and this resource does
+/// not hold it. Terraform does not tell a provider the resource's address, so
+/// the advice names it as the address shown above the message.
+fn exists_detail(sdkappid: u64, id: &str, at_plan: bool) -> String {
+    let outcome = if at_plan {
+        "The apply will refuse to create it, because creating it would take over a chatbot \
+         that this resource did not make (create_robot succeeds for an existing UserID); \
+         the rest of the plan applies as planned."
+    } else {
+        "Creating it would take over a chatbot that this resource did not make \
+         (create_robot succeeds for an existing UserID), so it was refused. Nothing was \
+         created or changed."
+    };
     format!(
         "App {sdkappid} already has an active chatbot {}, and this resource does not hold it \
-         in its state: creating it would take over a chatbot that this resource did not make \
-         (create_robot succeeds for an existing UserID). Nothing was created or changed.\n\n\
+         in its state. {outcome}\n\n\
          - If this configuration manages it at another address (after moving from count to \
          for_each, or renaming the resource), add a `moved` block from the old address to \
          this one.\n\
-         - If this resource holds it as a tainted object, run `terraform untaint` on it.\n\n\
-         {}",
+         - If this resource holds it as a tainted object, run `terraform untaint` on it.\n\
+         - If another configuration or workspace manages it, do not import it: two states \
+         would then own one chatbot, and destroying either deletes the other's chatbot. \
+         Give this resource another {USER_ID} instead.\n\
+         - Only if no other configuration or workspace manages it, import it.\n\n{}",
         q(id),
         import_advice(TYPE_NAME, id)
     )
@@ -214,6 +203,18 @@ fn held(private: &[u8]) -> Option<&str> {
     std::str::from_utf8(private).ok()?.strip_prefix(HOLDS)
 }
 
+/// Which plan-time checks of a create to run (see [`Robot::check_create`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Checks {
+    /// Registers the planned create (an error when another plan call of this
+    /// process creates the same UserID) and warns about the app's list.
+    All,
+    /// Registers only.
+    Register,
+    /// Warns only.
+    Look,
+}
+
 pub(crate) struct Robot {
     inner: Arc<Inner>,
 }
@@ -223,42 +224,39 @@ impl Robot {
         Robot { inner }
     }
 
-    /// The plan-time checks of a create, against the app's list as this process
-    /// last saw it (no extra call once a refresh or another create loaded it):
-    /// the chatbot must not exist already, and the app's limit is a warning. A failed look-up is an
-    /// error only for bad credentials or settings; otherwise the plan warns that
-    /// nothing could be checked, and the apply checks again.
-    async fn check_create(&self, user_id: &str, diags: &mut Diagnostics) {
+    /// The plan-time checks of a create of `user_id` (prior state null, not a
+    /// replacement by the same UserID). A UserID that another create of this
+    /// plan also makes is an error; the others are warnings, because
+    /// `terraform destroy` first runs a normal plan of the configuration and any
+    /// error there would block the destroy: the chatbot exists already (the
+    /// apply refuses the create), or the app is full (see
+    /// [`super::plans::Plans::limit_warning`]). Both are checked against a list
+    /// this process fetched within the snapshot's TTL (no extra call once a
+    /// refresh or another create loaded it). A failed look-up is an error only
+    /// for bad credentials or settings; otherwise the plan warns that nothing
+    /// could be checked, and the apply checks again.
+    async fn check_create(&self, user_id: &str, checks: Checks, diags: &mut Diagnostics) {
         let Conn::Ready(api) = self.inner.conn() else {
             return;
         };
-        match api.snapshot.hint().await {
-            Ok(view) => {
-                if view.get(user_id).is_some() {
-                    refuse_existing(diags, api.sdkappid, user_id);
-                } else {
-                    let active = || view.robots.iter().map(|(id, _)| id.as_str());
-                    let mut tally = api.plans();
-                    tally.create(user_id);
-                    let projected = tally.projected(active());
-                    if projected > MAX_ROBOTS_PER_APP {
-                        diags.attr_warning(
-                            USER_ID,
-                            format!("Chatbot {} would exceed the app's limit", q(user_id)),
-                            format!(
-                                "App {} has {} active chatbots; with the {} creates and {} \
-                                 destroys of its chatbots planned so far it would have \
-                                 {projected}, more than the {MAX_ROBOTS_PER_APP} one app may \
-                                 have, so creating {} fails at apply unless other chatbots of \
-                                 the app are deleted first.",
-                                api.sdkappid,
-                                view.len(),
-                                tally.creates.len(),
-                                tally.destroys.len(),
-                                q(user_id)
-                            ),
-                        );
-                    }
+        if checks != Checks::Look && !api.plans.plan_create(user_id) {
+            let (summary, detail) = plans::duplicate(user_id, Refused::Process);
+            diags.attr_error(USER_ID, summary, detail);
+            return;
+        }
+        if checks == Checks::Register {
+            return;
+        }
+        match api.snapshot.recent().await {
+            Ok(recent) => {
+                if recent.view.get(user_id).is_some() {
+                    diags.attr_warning(
+                        USER_ID,
+                        exists_summary(user_id),
+                        exists_detail(api.sdkappid, user_id, true),
+                    );
+                } else if let Some((summary, detail)) = api.plans.limit_warning(recent.fetched) {
+                    diags.attr_warning(USER_ID, summary, detail);
                 }
             }
             Err(e) if e.kind == ErrorKind::Auth => {
@@ -298,17 +296,31 @@ impl Robot {
         };
         let summary = format!("Could not create chatbot {}", q(&id));
         let mut d = Diagnostics::new();
-        // The same check as at plan time, against the list this apply already
-        // loaded when Terraform re-planned the create (patched with this process's
-        // own creates and deletes): a chatbot made since the plan, or one whose
-        // replacement would have to exist beside it, is never taken over.
-        match api.snapshot.hint().await {
-            Ok(view) if view.get(&id).is_some() => {
-                refuse_existing(&mut d, api.sdkappid, &id);
+        // Claimed first, so two creates of one UserID in this run (two resources
+        // of one configuration, from a saved plan or under two provider blocks)
+        // never both reach create_robot; the claim stays once the chatbot is made.
+        if let Err(why) = api.plans.claim(&id) {
+            let (summary, detail) = plans::duplicate(&id, why);
+            d.attr_error(USER_ID, summary, detail);
+            return Outcome::new(None, d);
+        }
+        // The check of the plan again, against a list this process fetched within
+        // the TTL (patched with its own creates and deletes): a chatbot made
+        // since the plan, or one whose replacement would have to exist beside
+        // it, is never taken over.
+        match api.snapshot.recent().await {
+            Ok(recent) if recent.view.get(&id).is_some() => {
+                api.plans.release(&id);
+                d.attr_error(
+                    USER_ID,
+                    exists_summary(&id),
+                    exists_detail(api.sdkappid, &id, false),
+                );
                 return Outcome::new(None, d);
             }
             Ok(_) => {}
             Err(e) => {
+                api.plans.release(&id);
                 d.attr_error(
                     USER_ID,
                     summary,
@@ -320,8 +332,36 @@ impl Robot {
                 return Outcome::new(None, d);
             }
         }
-        log_debug!("provider", "creating chatbot", user_id = id);
-        let result = api.client.create_robot(&create_request(&planned)).await;
+        // A full app while this process deletes chatbots of it: Terraform ran
+        // this create before (some of) those deletes. Wait for them, within the
+        // request timeout, and try again while they make room.
+        let started = std::time::Instant::now();
+        let mut waited = false;
+        let result = loop {
+            let mark = api.plans.deletes().done;
+            log_debug!("provider", "creating chatbot", user_id = id);
+            let result = api.client.create_robot(&create_request(&planned)).await;
+            match &result {
+                Err(e) if e.kind == ErrorKind::LimitReached => {
+                    let left = api.wait_limit.saturating_sub(started.elapsed());
+                    let deletes = api.plans.deletes();
+                    if left.is_zero() || (deletes.in_flight == 0 && deletes.done == mark) {
+                        break result;
+                    }
+                    log_debug!(
+                        "provider",
+                        "app full while deletes run; waiting for them",
+                        user_id = id,
+                        deletes_in_flight = deletes.in_flight
+                    );
+                    waited = true;
+                    if !api.plans.wait_for_deletes(mark, left).await {
+                        break result;
+                    }
+                }
+                _ => break result,
+            }
+        };
         let err = match result {
             Ok(()) => {
                 api.snapshot.note_created(&id, &planned.profile).await;
@@ -336,10 +376,11 @@ impl Robot {
                     .code
                     .map(|c| format!(" (ErrorCode {c})"))
                     .unwrap_or_default();
+                api.plans.release(&id);
                 d.attr_error(
                     USER_ID,
                     summary,
-                    format!("{}{code}", limit_detail(api.sdkappid)),
+                    format!("{}{code}", limit_detail(api.sdkappid, waited)),
                 );
                 Outcome::new(None, d)
             }
@@ -364,6 +405,7 @@ impl Robot {
                         Outcome::new(Some(planned.to_model()), d)
                     }
                     Ok(_) => {
+                        api.plans.release(&id);
                         d.attr_error(
                             USER_ID,
                             summary,
@@ -402,6 +444,7 @@ impl Robot {
                 Outcome::new(None, d)
             }
             _ => {
+                api.plans.release(&id);
                 d.attr_error(USER_ID, summary, err.to_string());
                 Outcome::new(None, d)
             }
@@ -473,11 +516,15 @@ impl Robot {
             Ok(api) => api,
             Err(d) => return Outcome::new(Some(prior_model), d),
         };
+        // Counted until this returns, so a create that meets a full app meanwhile
+        // waits for it (see create_robot).
+        let _deleting = api.plans.delete_started();
         log_debug!("provider", "deleting chatbot", user_id = id);
         let result = api.client.delete_robot(&id).await;
         let err = match result {
             Ok(()) => {
                 api.snapshot.note_deleted(&id).await;
+                api.plans.forget(&id);
                 return Outcome::new(None, Diagnostics::new());
             }
             Err(e) => e,
@@ -491,6 +538,7 @@ impl Robot {
                 Ok(ids) if !ids.contains(&id) => {
                     log_debug!("provider", "chatbot already gone", user_id = id);
                     api.snapshot.note_deleted(&id).await;
+                    api.plans.forget(&id);
                     return Outcome::new(None, Diagnostics::new());
                 }
                 Ok(_) => d.error(summary, err.to_string()),
@@ -596,14 +644,6 @@ impl TypedResource for Robot {
         Outcome::new(new_state, d)
     }
 
-    async fn plan_destroy(&self, prior: RobotModel) -> Diagnostics {
-        if let (Some(prior), Conn::Ready(api)) = (RobotState::from_model(&prior), self.inner.conn())
-        {
-            api.plans().destroy(&prior.user_id);
-        }
-        Diagnostics::new()
-    }
-
     async fn plan(&self, change: &mut PlanChange<RobotModel>, diags: &mut Diagnostics) {
         // The id is the UserID, known as soon as the UserID is.
         change.planned.id = match &change.planned.user_id {
@@ -612,6 +652,15 @@ impl TypedResource for Robot {
         };
         if let Some(prior) = change.prior.as_ref().and_then(RobotState::from_model) {
             change.planned_private = holds_private(&prior.user_id);
+            // A new UserID: Terraform asks again for the create half of the
+            // replacement and keeps only the errors of that second answer, so
+            // the warnings about the new chatbot are given here.
+            match change.planned.user_id.as_str() {
+                Some(id) if id != prior.user_id && !diags.has_errors() => {
+                    self.check_create(id, Checks::Look, diags).await
+                }
+                _ => {}
+            }
         } else if !diags.has_errors() {
             if let Some(id) = change.planned.user_id.as_str() {
                 match held(&change.prior_private) {
@@ -620,15 +669,10 @@ impl TypedResource for Robot {
                         format!("Cannot replace chatbot {} with itself", q(id)),
                         self_replacement_detail(id),
                     ),
-                    // The create half of a replacement: the destroy half goes
-                    // with it, so a replacement never counts against the limit.
-                    Some(old) => {
-                        if let Conn::Ready(api) = self.inner.conn() {
-                            api.plans().destroy(old);
-                        }
-                        self.check_create(id, diags).await;
-                    }
-                    None => self.check_create(id, diags).await,
+                    // The create half of a replacement by a chatbot of another
+                    // UserID (warned about in the first answer), or a create.
+                    Some(_) => self.check_create(id, Checks::Register, diags).await,
+                    None => self.check_create(id, Checks::All, diags).await,
                 }
             }
         }
@@ -898,13 +942,16 @@ mod tests {
         assert_eq!(held(&holds_private("@RBT#a b")), Some("@RBT#a b"));
         assert_eq!(held(b""), None);
         assert_eq!(held(b"other"), None);
-        let d = exists_detail(1400000000, "@RBT#zh ");
+        let d = exists_detail(1400000000, "@RBT#zh ", false);
+        assert!(exists_detail(1, "@RBT#a", true).contains("The apply will refuse"));
         assert!(d.contains("active chatbot \"@RBT#zh \""), "{d}");
         for needle in [
             "`moved` block",
             "untaint",
             "id = \"@RBT#zh \"",
             "terraform import",
+            "do not import it: two states would then own one chatbot",
+            "Only if no other configuration or workspace manages it, import it.",
         ] {
             assert!(d.contains(needle), "{needle} in {d}");
         }
@@ -958,25 +1005,13 @@ mod tests {
     }
 
     #[test]
-    fn the_tally_projects_creates_and_destroys_once_each() {
-        let ids: Vec<String> = (0..20).map(|i| format!("@RBT#{i}")).collect();
-        let refs = || ids.iter().map(String::as_str);
-        let mut t = PlanTally::default();
-        assert_eq!(t.projected(refs()), 20);
-        t.create("@RBT#new");
-        assert_eq!(t.projected(refs()), 21);
-        // Planned again (the re-plan during apply), or made meanwhile: once.
-        t.create("@RBT#new");
-        let mut made = ids.clone();
-        made.push("@RBT#new".into());
-        assert_eq!(t.projected(made.iter().map(String::as_str)), 21);
-        // A replacement is a destroy and a create: no change.
-        t.destroy("@RBT#0");
-        t.create("@RBT#0b");
-        assert_eq!(t.projected(refs()), 21);
-        t.destroy("@RBT#1");
-        assert_eq!(t.projected(refs()), 20);
-        assert!(limit_detail(1400000000).contains("already has 20 chatbots"));
+    fn the_limit_message_says_destroys_may_not_have_run_yet() {
+        let plain = limit_detail(1400000000, false);
+        assert!(plain.contains("already has 20 chatbots"), "{plain}");
+        assert!(plain.contains("may not have run yet"), "{plain}");
+        assert!(plain.contains("applying again finishes the job"), "{plain}");
+        assert!(!plain.contains("waited"), "{plain}");
+        assert!(limit_detail(1, true).contains("waited for the deletes"));
     }
 
     #[tokio::test]

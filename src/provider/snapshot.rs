@@ -143,8 +143,29 @@ struct Slot {
     /// The attempt number of the last failed fetch, and its error.
     failure: Option<(u64, ChatError)>,
     /// The last view fetched in this process, kept through invalidation and
-    /// expiry: good enough for advice (see [`Snapshot::hint`]).
-    last: Option<Arc<View>>,
+    /// patched with this process's own creates and deletes (see
+    /// [`Snapshot::recent`]).
+    last: Option<Recent>,
+}
+
+/// The last list this process fetched, with its own creates and deletes since.
+#[derive(Clone, Debug)]
+pub(crate) struct Recent {
+    /// When it was fetched.
+    pub at: Instant,
+    /// How many active chatbots the app had, as fetched.
+    pub fetched: usize,
+    pub view: Arc<View>,
+}
+
+impl Recent {
+    fn new(view: Arc<View>) -> Recent {
+        Recent {
+            at: Instant::now(),
+            fetched: view.len(),
+            view,
+        }
+    }
 }
 
 impl Slot {
@@ -229,7 +250,7 @@ impl<D: Directory> Snapshot<D> {
             Some(Ok(view)) => {
                 let view = Arc::new(view);
                 slot.view = Some((Instant::now(), view.clone()));
-                slot.last = Some(view);
+                slot.last = Some(Recent::new(view));
                 slot.failure = None;
             }
             Some(Err(e)) => {
@@ -265,7 +286,7 @@ impl<D: Directory> Snapshot<D> {
             Ok(view) => {
                 let view = Arc::new(view);
                 slot.view = Some((Instant::now(), view.clone()));
-                slot.last = Some(view.clone());
+                slot.last = Some(Recent::new(view.clone()));
                 slot.failure = None;
                 Ok(view)
             }
@@ -294,24 +315,30 @@ impl<D: Directory> Snapshot<D> {
         Ok(View::assemble(ids, profiles))
     }
 
-    /// A view for advice only (the plan-time limit warning): the fresh view if
-    /// there is one, else the last view this process fetched even if its own
-    /// creates and deletes invalidated it since, else a fetch shared with any
-    /// concurrent readers. So advice costs at most one fetch per process, and
-    /// none once a refresh has run. Without this, Terraform's re-plan of every
-    /// create during apply (in a fresh provider process) refetched after each
-    /// create landed: 10 lists and 8 profile reads for a 20-robot create.
-    pub async fn hint(&self) -> Result<Arc<View>, ChatError> {
+    /// The app's chatbots for the checks of a create (at plan and before
+    /// `create_robot`): the last list this process fetched, with its own creates
+    /// and deletes since, if it was fetched within the TTL; else a fetch shared
+    /// with any concurrent readers. So a check costs at most one fetch per
+    /// process in a walk, and none once a refresh has run, yet never trusts a
+    /// list older than the TTL. Without this, Terraform's re-plan of every create
+    /// during apply (in a fresh provider process) refetched after each create
+    /// landed: 10 lists and 8 profile reads for a 20-robot create.
+    pub async fn recent(&self) -> Result<Recent, ChatError> {
         {
             let mut slot = self.slot.lock().await;
             self.adopt(&mut slot).await;
-            match (&slot.view, &slot.last) {
-                (Some((at, view)), _) if at.elapsed() < self.ttl => return Ok(view.clone()),
-                (_, Some(last)) => return Ok(last.clone()),
-                _ => {}
+            if let Some(last) = &slot.last {
+                if last.at.elapsed() < self.ttl {
+                    return Ok(last.clone());
+                }
             }
         }
-        self.get().await
+        self.get().await?;
+        let slot = self.slot.lock().await;
+        Ok(slot
+            .last
+            .clone()
+            .expect("a successful fetch keeps its view as the last one"))
     }
 
     /// Forgets the view: the next reader fetches again. Waits for an in-flight
@@ -321,12 +348,12 @@ impl<D: Directory> Snapshot<D> {
     }
 
     /// This process made `user_id` active with `profile`: the next reader fetches
-    /// again, and the view kept for [`Snapshot::hint`] lists it from now on.
+    /// again, and the view kept for [`Snapshot::recent`] lists it from now on.
     pub async fn note_created(&self, user_id: &str, profile: &Profile) {
         let mut slot = self.slot.lock().await;
         slot.forget_view();
         if let Some(last) = &mut slot.last {
-            let view = Arc::make_mut(last);
+            let view = Arc::make_mut(&mut last.view);
             view.robots.retain(|(id, _)| id != user_id);
             view.robots
                 .push((user_id.to_string(), Entry::Profile(profile.clone())));
@@ -334,14 +361,16 @@ impl<D: Directory> Snapshot<D> {
     }
 
     /// This process deleted `user_id` (or found it gone): the next reader fetches
-    /// again, and the view kept for [`Snapshot::hint`] no longer lists it, so a
+    /// again, and the view kept for [`Snapshot::recent`] no longer lists it, so a
     /// replacement that deletes a chatbot and then makes it again is not taken
     /// for a create of a chatbot that already exists.
     pub async fn note_deleted(&self, user_id: &str) {
         let mut slot = self.slot.lock().await;
         slot.forget_view();
         if let Some(last) = &mut slot.last {
-            Arc::make_mut(last).robots.retain(|(id, _)| id != user_id);
+            Arc::make_mut(&mut last.view)
+                .robots
+                .retain(|(id, _)| id != user_id);
         }
     }
 
@@ -528,14 +557,32 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hint_fetches_at_most_once_per_process() {
+    async fn recent_is_never_older_than_the_ttl_and_counts_the_list_as_fetched() {
+        let f = fake(2, Duration::ZERO);
+        let snap = Snapshot::with_ttl(f.clone(), Duration::from_millis(30));
+        assert_eq!(snap.recent().await.unwrap().fetched, 2);
+        snap.note_created("@RBT#new", &Profile::default()).await;
+        let r = snap.recent().await.unwrap();
+        assert_eq!(
+            (r.fetched, r.view.len()),
+            (2, 3),
+            "patched, count as fetched"
+        );
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        assert_eq!(snap.recent().await.unwrap().view.len(), 2, "fetched again");
+        assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn recent_fetches_at_most_once_per_process() {
         let f = fake(3, Duration::from_millis(20));
         let snap = Arc::new(Snapshot::new(f.clone()));
         // Concurrent advice-seekers share one fetch.
         let tasks: Vec<_> = (0..5)
             .map(|_| {
                 let snap = snap.clone();
-                tokio::spawn(async move { snap.hint().await.unwrap().len() })
+                tokio::spawn(async move { snap.recent().await.unwrap().view.len() })
             })
             .collect();
         for t in tasks {
@@ -548,13 +595,13 @@ mod tests {
             .unwrap()
             .push(("@RBT#new".into(), Vec::new()));
         snap.invalidate().await;
-        assert_eq!(snap.hint().await.unwrap().len(), 3);
+        assert_eq!(snap.recent().await.unwrap().view.len(), 3);
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
         assert_eq!(snap.get().await.unwrap().len(), 4);
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
         // Advice follows the newest fetch.
         snap.invalidate().await;
-        assert_eq!(snap.hint().await.unwrap().len(), 4);
+        assert_eq!(snap.recent().await.unwrap().view.len(), 4);
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
     }
 
@@ -632,7 +679,7 @@ mod tests {
         let snap = Snapshot::new(f.clone());
         snap.prefetch().await;
         assert_eq!(snap.get().await.unwrap_err().kind, ErrorKind::Auth);
-        assert_eq!(snap.hint().await.unwrap_err().kind, ErrorKind::Auth);
+        assert_eq!(snap.recent().await.unwrap_err().kind, ErrorKind::Auth);
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 3, "no call after Auth");
     }
 
@@ -640,9 +687,9 @@ mod tests {
     async fn own_creates_and_deletes_patch_the_advice_view() {
         let f = fake(2, Duration::ZERO);
         let snap = Snapshot::new(f.clone());
-        assert_eq!(snap.hint().await.unwrap().len(), 2);
+        assert_eq!(snap.recent().await.unwrap().view.len(), 2);
         snap.note_deleted("@RBT#000").await;
-        let v = snap.hint().await.unwrap();
+        let v = snap.recent().await.unwrap().view;
         assert!(v.get("@RBT#000").is_none() && v.get("@RBT#001").is_some());
         let p = Profile {
             nick: Some("n".into()),
@@ -650,7 +697,7 @@ mod tests {
         };
         snap.note_created("@RBT#000", &p).await;
         assert_eq!(
-            snap.hint().await.unwrap().get("@RBT#000"),
+            snap.recent().await.unwrap().view.get("@RBT#000"),
             Some(&Entry::Profile(p))
         );
         assert_eq!(

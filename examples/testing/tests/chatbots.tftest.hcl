@@ -42,6 +42,26 @@ run "renaming_a_nick_is_an_in_place_update" {
   }
 }
 
+run "removing_a_team_destroys_its_chatbot" {
+  variables {
+    teams = {
+      sales = { nick = "Sales", self_signature = "Ask me about prices." }
+    }
+  }
+
+  assert {
+    condition     = output.user_ids == { sales = "@RBT#sales" } && output.remaining == 19
+    error_message = "Only the sales chatbot should be left."
+  }
+}
+
+run "a_removed_team_can_come_back" {
+  assert {
+    condition     = output.user_ids == { sales = "@RBT#sales", support = "@RBT#support" }
+    error_message = "The support chatbot should be made again in the same test run."
+  }
+}
+
 run "rejects_a_bad_team_name" {
   command = plan
 
