@@ -801,7 +801,22 @@ async fn a_flood_of_idle_connections_under_a_low_fd_limit_is_cheap_and_terraform
         health(channel.clone(), "plugin").await,
         Ok(ServingStatus::Serving as i32)
     );
+    // The flood closes, and 200 more connect and hang up at once: every one a
+    // failed handshake, at most one warning per window between them.
     drop(flood);
+    for _ in 0..FLOOD {
+        if let Ok(Ok(c)) =
+            tokio::time::timeout(Duration::from_millis(50), UnixStream::connect(&path)).await
+        {
+            drop(c);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = p.stderr_len() - err_before;
+    let refused = p.stderr().matches("TLS handshake refused").count();
+    eprintln!("after the hang-ups: {all} bytes on stderr, {refused} handshake warning(s)");
+    assert!(all < 100 * 1024, "{all} bytes of stderr");
+    assert!(refused <= 2, "{refused} handshake warnings");
     GrpcControllerClient::new(channel)
         .shutdown(Empty {})
         .await

@@ -87,6 +87,30 @@ impl AcceptBackoff {
     }
 }
 
+/// At most one warning per [`WARN_EVERY`] for a kind of event that a peer can
+/// cause at will (a failed TLS handshake per connection); the rest are counted
+/// and the count goes with the next warning. Shared by the tasks that log.
+#[derive(Debug, Default)]
+pub struct WarnEvery {
+    state: std::sync::Mutex<(Option<Instant>, u64)>,
+}
+
+impl WarnEvery {
+    /// `Some(left out since the last one)` when a warning may be written now.
+    pub fn allow(&self) -> Option<u64> {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if s.0.is_none_or(|t| now.duration_since(t) >= WARN_EVERY) {
+            let left_out = s.1;
+            *s = (Some(now), 0);
+            Some(left_out)
+        } else {
+            s.1 += 1;
+            None
+        }
+    }
+}
+
 /// A listener stream whose errors are paused on (see [`AcceptBackoff`]) instead
 /// of being handed on: what comes out is only accepted connections.
 pub fn patient<S, IO>(
@@ -135,6 +159,16 @@ pub(crate) mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+
+    #[test]
+    fn a_peer_caused_warning_is_written_once_per_window() {
+        let w = WarnEvery::default();
+        assert_eq!(w.allow(), Some(0));
+        assert_eq!((0..100).filter_map(|_| w.allow()).count(), 0);
+        // The next window's warning carries the count left out.
+        w.state.lock().unwrap().0 = Some(Instant::now() - WARN_EVERY);
+        assert_eq!(w.allow(), Some(100));
+    }
 
     #[test]
     fn pauses_grow_to_a_second_and_reset() {

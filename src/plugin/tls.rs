@@ -161,6 +161,7 @@ where
         let mut backoff = super::accept::AcceptBackoff::new("plugin");
         let mut pending: std::collections::VecDeque<tokio::task::AbortHandle> = Default::default();
         let mut dropped = 0u64;
+        let failures = Arc::new(super::accept::WarnEvery::default());
         loop {
             let conn = tokio::select! {
                 c = listener.next() => c,
@@ -198,15 +199,24 @@ where
             }
             let acceptor = acceptor.clone();
             let tx = tx.clone();
+            let failures = failures.clone();
             let task = tokio::spawn(async move {
-                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
+                let why = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
                     Ok(Ok(tls)) => {
                         let _ = tx.send(Ok(tls)).await;
+                        return;
                     }
-                    Ok(Err(e)) => {
-                        log_warn!("plugin", "TLS handshake refused", error = e);
-                    }
-                    Err(_) => log_warn!("plugin", "TLS handshake timed out"),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(_) => "timed out".to_string(),
+                };
+                // A peer can fail handshakes at will: one warning per window.
+                if let Some(left_out) = failures.allow() {
+                    log_warn!(
+                        "plugin",
+                        "TLS handshake refused",
+                        error = why,
+                        failures_not_logged = left_out
+                    );
                 }
             });
             pending.push_back(task.abort_handle());
