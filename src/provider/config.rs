@@ -101,7 +101,9 @@ const ENDPOINT: Setting = Setting {
     kind: Kind::Url,
     about: "An explicit base URL for the API (for example a local `tencentchat-sim`): \
             scheme and host, no path (a trailing `/v4`, as in Tencent's URLs, is \
-            accepted); overrides `region`.",
+            accepted), no credentials or query; overrides `region`. `http://` is for \
+            loopback: elsewhere it draws a warning, as every request carries the admin \
+            UserSig in its query string.",
 };
 const BACKUP_ENDPOINT: Setting = Setting {
     attr: "backup_endpoint",
@@ -109,7 +111,7 @@ const BACKUP_ENDPOINT: Setting = Setting {
     kind: Kind::Url,
     about: "A base URL tried only when the primary cannot be reached (no such host, \
             connection refused or reset, TLS handshake failure). A `region` has its \
-            documented backup domain already (Tokyo none).",
+            documented backup domain already (Tokyo none). Same rules as `endpoint`.",
 };
 const REQUEST_TIMEOUT: Setting = Setting {
     attr: "request_timeout_seconds",
