@@ -445,7 +445,8 @@ impl Admin {
         self.get_json("/__sim/counters").await
     }
 
-    /// Every distinct `usersig` query value the simulator received.
+    /// Every distinct UserSig that verified for an app the simulator serves
+    /// (at most `MAX_USERSIGS_KEPT`, each at most `MAX_USERSIG_KEPT_LEN` bytes).
     pub async fn usersigs(&self) -> Result<Vec<String>, String> {
         self.get_json("/__sim/usersigs").await
     }

@@ -179,7 +179,7 @@ fn logging_calls() -> bool {
     LOG_CALLS.load(Ordering::Relaxed)
 }
 
-/// Counters, UserSigs seen, faults, rate windows and the model, behind one lock
+/// Counters, UserSigs verified, faults, rate windows and the model, behind one lock
 /// (every operation on them is short and never awaits).
 struct Inner {
     model: Model,

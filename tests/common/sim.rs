@@ -228,7 +228,7 @@ impl Sim {
             .unwrap_or_else(|e| panic!("sim admin counters: {e}"))
     }
 
-    /// Every distinct `usersig` query value the simulator has received.
+    /// Every distinct UserSig the simulator verified for an app it serves.
     pub fn usersigs(&self) -> Vec<String> {
         self.block_on(self.admin.usersigs())
             .unwrap_or_else(|e| panic!("sim admin usersigs: {e}"))
