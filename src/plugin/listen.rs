@@ -100,7 +100,14 @@ fn bind_unix(dir: &Path) -> std::io::Result<(UnixListener, SocketFile)> {
             fastrand::u64(..)
         ));
         match UnixListener::bind(&path) {
-            Ok(l) => return Ok((l, SocketFile(path))),
+            Ok(l) => {
+                let file = SocketFile(path);
+                // Only our own user may connect (Terraform runs as us), whatever
+                // the umask: in --debug mode the socket serves plain gRPC.
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(0o600))?;
+                return Ok((l, file));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last = Some(e),
             Err(e) => return Err(e),
         }
@@ -139,6 +146,9 @@ mod tests {
         assert_eq!(l.network(), "unix");
         assert!(addr.starts_with(dir.to_str().unwrap()));
         assert!(Path::new(&addr).exists());
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&addr).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
         drop(l);
         drop(file);
         assert!(!Path::new(&addr).exists());
