@@ -171,11 +171,14 @@ where
             let io = match conn {
                 Some(Ok(io)) => io,
                 Some(Err(e)) => {
-                    // Out of descriptors most likely: the oldest idle handshake
-                    // gives its one back.
-                    if let Some(oldest) = pending.pop_front() {
-                        oldest.abort();
-                        dropped += 1;
+                    // Out of descriptors or memory: the oldest idle handshake
+                    // gives its share back. (A peer that hung up before the
+                    // accept, ECONNABORTED, costs nobody else's handshake.)
+                    if out_of_resources(&e) {
+                        if let Some(oldest) = pending.pop_front() {
+                            oldest.abort();
+                            dropped += 1;
+                        }
                     }
                     backoff.wait(&e).await;
                     continue;
@@ -226,6 +229,12 @@ where
         }
     });
     tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+/// EMFILE, ENFILE, ENOBUFS, ENOMEM: the process (or system) is out of
+/// something a pending handshake holds.
+fn out_of_resources(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(24 | 23 | 105 | 12))
 }
 
 /// Accepts exactly one client certificate, compared byte for byte, and checks
