@@ -27,50 +27,6 @@ use tencentchat::chat::usersig::{generate, inspect, verify};
 use tencentchat::tfproto::codec::{decode_json, decode_msgpack, encode_msgpack};
 use tencentchat::tfproto::{Type, Value};
 
-/// Counts the bytes this thread has allocated (now and at its peak), for the
-/// codec's allocation bounds.
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    static PEAK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-fn count(grow: usize, shrink: usize) {
-    let _ = ALLOCATED.try_with(|a| {
-        let now = (a.get() + grow).saturating_sub(shrink);
-        a.set(now);
-        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
-    });
-}
-
-unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        count(layout.size(), 0);
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        count(0, layout.size());
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
-        count(new, layout.size());
-        unsafe { std::alloc::System.realloc(ptr, layout, new) }
-    }
-}
-
-#[global_allocator]
-static COUNTING: CountingAlloc = CountingAlloc;
-
-/// The most this thread had allocated at once while running `f`, above what
-/// it held before.
-fn peak_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = ALLOCATED.with(|a| a.get());
-    PEAK.with(|p| p.set(base));
-    let out = f();
-    (out, PEAK.with(|p| p.get()) - base)
-}
-
 /// Runs `f` on its own thread; fails if it panics or takes longer than `limit`.
 fn bounded(what: &str, limit: Duration, f: impl FnOnce() + Send + 'static) {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -627,18 +583,90 @@ fn simulator_answers_any_request_and_keeps_working() {
     });
 }
 
+/// This process's virtual size now (VmSize), in bytes: reservations count even
+/// when never touched.
+fn vm_size() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmSize");
+    kib * 1024
+}
+
+/// Sets this process's soft limit of address space (`prlimit`, util-linux;
+/// `None`: back to the hard limit). False when `prlimit` cannot be run.
+fn limit_address_space(bytes: Option<u64>) -> bool {
+    let soft = bytes.map_or("unlimited".to_string(), |b| b.to_string());
+    std::process::Command::new("prlimit")
+        .args([
+            "--pid",
+            &std::process::id().to_string(),
+            &format!("--as={soft}:"),
+        ])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+const CODEC_CHILD_ENV: &str = "TENCENTCHAT_FUZZ_CODEC_CHILD";
+const CODEC_TEST: &str = "codec_length_claims_cannot_reserve_more_than_the_message_pays_for";
+
 /// Declared lengths are claims: nested array32s each claiming every byte that
 /// follows once made the decoder reserve 32 bytes per claimed element at every
 /// level (64 levels of a 1 MiB message: 2 GiB). Seeded random nestings of such
 /// claims (arrays and maps, claimed lengths anywhere up to the bytes left) now
 /// reserve a small multiple of the message's length at most, and decode or fail
 /// cleanly.
+///
+/// Measured in a child process of its own (this test binary, running only this
+/// test): before each decode its address space is limited to what it uses now
+/// plus 100 bytes per input byte, so a reservation beyond that (even untouched)
+/// fails the allocation and ends the child, and other tests cannot disturb it.
 #[test]
 fn codec_length_claims_cannot_reserve_more_than_the_message_pays_for() {
+    if std::env::var_os(CODEC_CHILD_ENV).is_some() {
+        return codec_claims_in_this_process();
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", CODEC_TEST, "--nocapture", "--test-threads=1"])
+        .env(CODEC_CHILD_ENV, "1")
+        .output()
+        .expect("running the child");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the child failed ({}):\n{stdout}\n{}",
+        out.status,
+        stderr
+            .chars()
+            .rev()
+            .take(3000)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+    );
+    for line in stderr
+        .lines()
+        .filter(|l| l.starts_with("codec:") || l.starts_with("SKIP"))
+    {
+        eprintln!("{line}");
+    }
+}
+
+fn common_skip(reason: &str) {
+    eprintln!("SKIP: {CODEC_TEST}: {reason}");
+}
+
+fn codec_claims_in_this_process() {
     bounded("codec allocation", Duration::from_secs(120), || {
         let mut rng = fastrand::Rng::with_seed(0x19_19_19);
         let ty = Type::List(Box::new(Type::List(Box::new(Type::String))));
-        let mut worst = 0f64;
         for round in 0..24 {
             let len = if round == 0 {
                 1 << 20
@@ -657,15 +685,15 @@ fn codec_length_claims_cannot_reserve_more_than_the_message_pays_for() {
             while bytes.len() < len + 5 * levels {
                 bytes.push([0xc0, 0xa1, b'x', 0x01][rng.usize(0..4)]);
             }
-            let (_, peak) = peak_allocation(|| decode_msgpack(&bytes, &ty));
-            let ratio = peak as f64 / bytes.len() as f64;
-            worst = worst.max(ratio);
-            assert!(
-                ratio <= 100.0,
-                "round {round}: {levels} levels over {} bytes reserved {peak} bytes ({ratio:.0}x)",
-                bytes.len()
-            );
+            let allowed = 100 * bytes.len() as u64;
+            if !limit_address_space(Some(vm_size() + allowed + (16 << 20))) {
+                common_skip("prlimit (util-linux) cannot be run here");
+                return;
+            }
+            // Beyond the allowance the allocation fails and the process ends.
+            let _ = decode_msgpack(&bytes, &ty);
+            assert!(limit_address_space(None), "restoring the limit");
+            eprintln!("codec: round {round}: {levels} levels over {} bytes decoded within 100 bytes per input byte", bytes.len());
         }
-        eprintln!("worst peak allocation: {worst:.1} bytes per input byte");
     });
 }
