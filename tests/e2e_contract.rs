@@ -441,3 +441,136 @@ fn an_endpoint_with_a_trailing_v4_works() {
     ws.apply();
     assert_eq!(sim.robot_ids(), ["@RBT#v4"]);
 }
+
+/// The apply's guard reads a list just before each `create_robot`: a chatbot
+/// another team makes while the apply runs (here while the create it depends on
+/// is slow) is refused with "already exists", never taken over, although the
+/// apply walk's process fetched the app's list only seconds earlier.
+#[test]
+fn a_chatbot_made_during_the_apply_is_refused_not_taken_over() {
+    const T: &str = "a_chatbot_made_during_the_apply_is_refused_not_taken_over";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let header = common::provider_header();
+    let hcl = format!(
+        "{header}\nresource \"tencentchat_robot\" \"early\" {{\n  user_id = \"@RBT#early\"\n}}\n\
+         resource \"tencentchat_robot\" \"late\" {{\n  user_id    = \"@RBT#late\"\n  \
+         nick       = \"Mine\"\n  depends_on = [tencentchat_robot.early]\n}}\n"
+    );
+    let (sim, ws) = setup(&tf, &hcl);
+    sim.block_on(sim.admin().add_fault(&tencentchat::sim::faults::Fault {
+        latency_ms: Some(2500),
+        count: Some(1),
+        ..tencentchat::sim::faults::Fault::on("create_robot")
+    }))
+    .expect("installing the latency fault");
+    let child = ws
+        .command(apply_args(None))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting terraform apply");
+    // Wait until the slow create of "early" reached the simulator.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while sim.counters().total("create_robot") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no create_robot arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    sim.create_out_of_band("@RBT#late", serde_json::json!({"Nick": "Theirs"}));
+    let theirs = sim.robot("@RBT#late").expect("made out of band");
+    // "early"'s create and the out-of-band one: no create_robot may follow.
+    let creates = sim.counters().total("create_robot");
+    let out = child.wait_with_output().expect("terraform apply");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the apply must fail:\n{stderr}");
+    assert_contains(
+        &stderr,
+        "Error: Chatbot \"@RBT#late\" already exists",
+        "apply",
+    );
+    assert_eq!(
+        sim.robot("@RBT#late").as_ref(),
+        Some(&theirs),
+        "not taken over"
+    );
+    assert_eq!(
+        sim.counters().total("create_robot"),
+        creates,
+        "no create_robot for @RBT#late"
+    );
+    assert_eq!(
+        ws.robot_ids_in_state(),
+        BTreeSet::from(["@RBT#early".to_string()])
+    );
+}
+
+/// A destroy whose first (normal) plan would replace a chatbot by one of the
+/// same UserID (`replace_triggered_by` fires) still destroys it: that
+/// replacement is no plan-time error.
+#[test]
+fn a_destroy_whose_first_plan_triggers_a_self_replacement_destroys() {
+    const T: &str = "a_destroy_whose_first_plan_triggers_a_self_replacement_destroys";
+    let Some(tf) = Terraform::for_test_at_least(T, 1, 4, "the built-in terraform_data") else {
+        return;
+    };
+    let header = common::provider_header();
+    let hcl = format!(
+        "{header}\nvariable \"rev\" {{\n  default = \"1\"\n}}\n\
+         resource \"terraform_data\" \"rev\" {{\n  input = var.rev\n}}\n\
+         resource \"tencentchat_robot\" \"bot\" {{\n  user_id = \"@RBT#rev\"\n  \
+         lifecycle {{\n    replace_triggered_by = [terraform_data.rev]\n  }}\n}}\n"
+    );
+    let (sim, ws) = setup(&tf, &hcl);
+    ws.apply();
+    assert_eq!(sim.robot_ids(), ["@RBT#rev"]);
+    let run = ws.run([
+        "destroy",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "-var",
+        "rev=2",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(sim.robot_ids().is_empty(), "{:?}", sim.robot_ids());
+    assert!(ws.robot_ids_in_state().is_empty());
+}
+
+/// Two `import` blocks of one UserID fail the plan, naming it; nothing is
+/// imported and nothing written.
+#[test]
+fn one_user_id_imported_twice_fails_the_plan() {
+    const T: &str = "one_user_id_imported_twice_fails_the_plan";
+    let Some(tf) = Terraform::for_test_at_least(T, 1, 5, "import blocks") else {
+        return;
+    };
+    let header = common::provider_header();
+    let hcl = format!(
+        "{header}\nimport {{\n  to = tencentchat_robot.a\n  id = \"@RBT#twin\"\n}}\n\
+         import {{\n  to = tencentchat_robot.b\n  id = \"@RBT#twin\"\n}}\n\
+         resource \"tencentchat_robot\" \"a\" {{\n  user_id = \"@RBT#twin\"\n}}\n\
+         resource \"tencentchat_robot\" \"b\" {{\n  user_id = \"@RBT#twin\"\n}}\n"
+    );
+    let (sim, ws) = setup(&tf, &hcl);
+    sim.create_out_of_band("@RBT#twin", serde_json::json!({"Nick": "Theirs"}));
+    let theirs = sim.robot("@RBT#twin");
+    let before = sim.counters();
+    let plan = ws.plan_failing();
+    let text = squash(&plan.transcript());
+    assert_eq!(
+        text.matches("Error: Chatbot \"@RBT#twin\" is imported twice")
+            .count(),
+        1,
+        "{text}"
+    );
+    let after = sim.counters();
+    for ep in ["create_robot", "delete_robot", "portrait_set"] {
+        assert_eq!(delta(&before, &after, ep), 0, "{ep}");
+    }
+    assert_eq!(sim.robot("@RBT#twin"), theirs);
+    assert!(ws.robot_ids_in_state().is_empty());
+}

@@ -266,7 +266,7 @@ output "null_name" {
     );
     let vars = json!({
         "usersig": truncated,
-        "names": ["", "caf\u{e9}", "y".repeat(28), "@RBT#billing"],
+        "names": ["", "caf\u{e9}", "y".repeat(28), "@RBT#billing", "@rbt#sales"],
     });
     ws.write_file("terraform.tfvars.json", &vars.to_string());
     ws.init();
@@ -281,7 +281,8 @@ output "null_name" {
         "needs at least one character after \"@RBT#\"",
         "may only contain printable ASCII characters",
         "is at most 32 bytes long; this one has 33",
-        "Invalid value for \"name\" parameter: the name must not start with \"@RBT#\": the function adds it, so this would give \"@RBT#@RBT#billing\". Pass the part after it (\"billing\")",
+        "Invalid value for \"name\" parameter: the name must not start with \"@RBT#\" (in any case): the function adds it, so this would give \"@RBT#@RBT#billing\". Pass the part after it (\"billing\"), or use the UserID \"@RBT#billing\" as it is.",
+        "this would give \"@RBT#@rbt#sales\". Pass the part after it (\"sales\"), or use the UserID \"@RBT#sales\" (the prefix is upper case).",
         // Terraform's own check: parameters refuse null.
         "Invalid value for \"name\" parameter: argument must not be null",
     ] {
@@ -289,7 +290,7 @@ output "null_name" {
     }
     assert_eq!(
         text.matches("Error: Invalid function argument").count(),
-        6,
+        7,
         "{all}"
     );
     // The UserSig is in no error: the provider's text never holds it, and

@@ -214,8 +214,8 @@ fn another_configuration_or_resource_with_the_same_user_id_is_refused_at_apply()
 }
 
 #[test]
-fn replace_by_the_same_user_id_fails_at_plan_and_deletes_nothing() {
-    const T: &str = "replace_by_the_same_user_id_fails_at_plan_and_deletes_nothing";
+fn replace_by_the_same_user_id_remakes_it_or_is_refused_at_apply_under_cbd() {
+    const T: &str = "replace_by_the_same_user_id_remakes_it_or_is_refused_at_apply_under_cbd";
     let Some(tf) = Terraform::for_test(T) else {
         return;
     };
@@ -240,26 +240,48 @@ fn replace_by_the_same_user_id_fails_at_plan_and_deletes_nothing() {
         ])
     };
 
-    // With create_before_destroy the new chatbot would take over the old one,
-    // which would then be deleted; without it Terraform does not tell the
-    // provider which it is. Either way the plan refuses, and says why.
-    for lifecycle in [cbd, ""] {
-        ws.write_main(&resource("@RBT#cbd", lifecycle));
-        let before = sim.counters();
-        let run = replace(&ws);
-        assert_ne!(run.code, 0, "{}", run.transcript());
-        assert_contains(
-            &run.stderr,
-            "Cannot replace chatbot \"@RBT#cbd\" with itself",
-            "apply -replace",
-        );
-        assert_contains(&run.stderr, "same UserID", "apply -replace");
-        assert_contains(&run.stderr, "create_before_destroy", "apply -replace");
-        assert_untouched(&before, &sim.counters(), "the refused replacement");
-        assert_eq!(sim.robot("@RBT#cbd").as_ref(), Some(&made), "untouched");
-        assert_agree(&sim, &ws, "after the refused replacement");
-        assert_eq!(ws.plan_detailed(&[]).code, 0, "nothing left to do");
-    }
+    // With create_before_destroy the new chatbot would have to exist beside the
+    // old one of the same UserID: the create refuses (the old one still
+    // exists), Terraform keeps the old object, nothing is written.
+    let before = sim.counters();
+    let run = replace(&ws);
+    assert_ne!(run.code, 0, "{}", run.transcript());
+    assert_contains(
+        &run.stderr,
+        "Error: Chatbot \"@RBT#cbd\" already exists",
+        "apply -replace",
+    );
+    assert_contains(
+        &squash(&run.stderr),
+        "with create_before_destroy",
+        "apply -replace",
+    );
+    assert_untouched(&before, &sim.counters(), "the refused replacement");
+    assert_eq!(sim.robot("@RBT#cbd").as_ref(), Some(&made), "untouched");
+    assert_agree(&sim, &ws, "after the refused replacement");
+    assert!(
+        !ws.state_file().contains("\"deposed\""),
+        "{}",
+        ws.state_file()
+    );
+    assert_eq!(ws.plan_detailed(&[]).code, 0, "nothing left to do");
+
+    // Without it the delete runs first and the create makes the chatbot anew.
+    ws.write_main(&resource("@RBT#cbd", ""));
+    let before = sim.counters();
+    let run = replace(&ws);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let after = sim.counters();
+    assert_eq!(delta(&before, &after, "delete_robot"), 1);
+    assert_eq!(delta(&before, &after, "create_robot"), 1);
+    assert_eq!(
+        sim.robot("@RBT#cbd").as_ref(),
+        Some(&made),
+        "made anew with the same profile"
+    );
+    assert_agree(&sim, &ws, "after the replacement");
+    assert_eq!(ws.plan_detailed(&[]).code, 0, "nothing left to do");
+    ws.write_main(&resource("@RBT#cbd", cbd));
 
     // A replacement that changes the UserID works with create_before_destroy.
     ws.write_main(&resource("@RBT#cbd2", cbd));

@@ -129,16 +129,28 @@ impl Function for RobotUserId {
 
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
         let name = args[0].as_str().unwrap_or_default();
-        if let Some(rest) = name.strip_prefix(ROBOT_PREFIX) {
+        // In any case: "@rbt#x" is no name either (it would give "@RBT#@rbt#x").
+        let prefixed = name
+            .get(..ROBOT_PREFIX.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(ROBOT_PREFIX));
+        if prefixed {
+            let rest = &name[ROBOT_PREFIX.len()..];
+            let as_is = if name.starts_with(ROBOT_PREFIX) {
+                format!("use the UserID {} as it is", super::words::q(name))
+            } else {
+                format!(
+                    "use the UserID {} (the prefix is upper case)",
+                    super::words::q(&format!("{ROBOT_PREFIX}{rest}"))
+                )
+            };
             return Err(FunctionError::argument(
                 0,
                 format!(
-                    "the name must not start with \"{ROBOT_PREFIX}\": the function adds it, so \
-                     this would give {}. Pass the part after it ({}), or use the UserID {} \
-                     as it is.",
+                    "the name must not start with \"{ROBOT_PREFIX}\" (in any case): the \
+                     function adds it, so this would give {}. Pass the part after it ({}), \
+                     or {as_is}.",
                     super::words::q(&format!("{ROBOT_PREFIX}{name}")),
                     super::words::q(rest),
-                    super::words::q(name)
                 ),
             ));
         }
@@ -245,5 +257,13 @@ mod tests {
             e.text
         );
         assert!(e.text.contains("(\"billing\")"), "{}", e.text);
+        let e = RobotUserId
+            .call(&[Value::string("@rbt#sales")])
+            .unwrap_err();
+        assert!(
+            e.text.contains("\"@RBT#sales\" (the prefix is upper case)"),
+            "{}",
+            e.text
+        );
     }
 }

@@ -40,6 +40,10 @@ pub(crate) struct Plans {
     planned: Mutex<BTreeSet<String>>,
     /// UserIDs claimed by the creates this process applied or is applying.
     claimed: Mutex<BTreeSet<String>>,
+    /// UserIDs this process imported (an import block per address).
+    imported: Mutex<BTreeSet<String>>,
+    /// UserIDs whose delete is running in this process.
+    deleting: Mutex<BTreeSet<String>>,
     deletes: tokio::sync::watch::Sender<Deletes>,
     files: Option<ClaimDir>,
 }
@@ -66,6 +70,8 @@ impl Plans {
             sdkappid,
             planned: Mutex::default(),
             claimed: Mutex::default(),
+            imported: Mutex::default(),
+            deleting: Mutex::default(),
             deletes: tokio::sync::watch::Sender::new(Deletes::default()),
             files,
         }
@@ -116,11 +122,23 @@ impl Plans {
         }
     }
 
-    /// A delete of the app's chatbot starts; it counts as in flight until the
-    /// guard is dropped.
-    pub fn delete_started(&self) -> DeleteGuard<'_> {
+    /// Registers an import of `user_id`; `false` when another import of this
+    /// process (another `import` block of this configuration) took it already.
+    pub fn plan_import(&self, user_id: &str) -> bool {
+        lock(&self.imported).insert(user_id.to_string())
+    }
+
+    /// A delete of the app's chatbot `user_id` starts; it counts as in flight
+    /// until the guard is dropped.
+    pub fn delete_started(&self, user_id: &str) -> DeleteGuard<'_> {
+        lock(&self.deleting).insert(user_id.to_string());
         self.deletes.send_modify(|d| d.in_flight += 1);
-        DeleteGuard(self)
+        DeleteGuard(self, user_id.to_string())
+    }
+
+    /// Whether this process is deleting `user_id` right now.
+    pub fn is_deleting(&self, user_id: &str) -> bool {
+        lock(&self.deleting).contains(user_id)
     }
 
     pub fn deletes(&self) -> Deletes {
@@ -161,10 +179,11 @@ impl Plans {
 }
 
 /// A delete in flight; see [`Plans::delete_started`].
-pub(crate) struct DeleteGuard<'a>(&'a Plans);
+pub(crate) struct DeleteGuard<'a>(&'a Plans, String);
 
 impl Drop for DeleteGuard<'_> {
     fn drop(&mut self) {
+        lock(&self.0.deleting).remove(&self.1);
         self.0.deletes.send_modify(|d| {
             d.in_flight -= 1;
             d.done += 1;
@@ -189,7 +208,9 @@ pub(crate) fn duplicate(id: &str, why: Refused) -> (String, String) {
              provider which one). One UserID is one chatbot, so two resources would both \
              hold it. Nothing was created or changed. Give each resource its own user_id \
              (note that for_each keys that differ only in case, like \"Sales\" and \
-             \"sales\", give the same UserID after lower()).",
+             \"sales\", give the same UserID after lower()). Terraform plans the \
+             configuration before a destroy too: to destroy what the state holds before \
+             fixing it, run `terraform destroy -refresh=false`.",
             q(id)
         ),
     )
@@ -266,6 +287,20 @@ impl ClaimDir {
                 true
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                use std::os::unix::fs::MetadataExt;
+                // A file another user planted at the predictable name is no
+                // claim of this run: the claim then holds in this process only.
+                let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| {
+                    m.file_type().is_file() && own_uid().is_none_or(|uid| m.uid() == uid)
+                });
+                if !ours {
+                    log_debug!(
+                        "provider",
+                        "claim file not ours; claims stay in this process",
+                        claim = path.display()
+                    );
+                    return true;
+                }
                 let holder = std::fs::read_to_string(&path).unwrap_or_default();
                 log_debug!(
                     "provider",
@@ -310,6 +345,12 @@ fn started(pid: u32) -> Option<String> {
     // state is field 3, starttime field 22.
     let rest = &stat[stat.rfind(')')? + 1..];
     rest.split_whitespace().nth(19).map(str::to_string)
+}
+
+/// This process's user id (the owner of the files it makes), where /proc tells.
+fn own_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).ok()
 }
 
 /// Removes the claim files of Terraform runs that have ended (only where /proc
@@ -431,7 +472,7 @@ mod tests {
         let deleting = tokio::spawn({
             let p = p.clone();
             async move {
-                let _g = p.delete_started();
+                let _g = p.delete_started("@RBT#gone");
                 let _ = rx.await;
             }
         });

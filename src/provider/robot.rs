@@ -149,9 +149,11 @@ fn exists_summary(id: &str) -> String {
 /// the advice names it as the address shown above the message.
 fn exists_detail(sdkappid: u64, id: &str, at_plan: bool) -> String {
     let outcome = if at_plan {
-        "The apply will refuse to create it, because creating it would take over a chatbot \
-         that this resource did not make (create_robot succeeds for an existing UserID); \
-         the rest of the plan applies as planned."
+        "The apply will refuse to create it unless the same apply deletes it first (as \
+         when two resources swap their user_id or a chatbot moves to another provider block \
+         of the app), because creating it would take over a chatbot that this resource did \
+         not make (create_robot succeeds for an existing UserID); the rest of the plan \
+         applies as planned."
     } else {
         "Creating it would take over a chatbot that this resource did not make \
          (create_robot succeeds for an existing UserID), so it was refused. Nothing was \
@@ -164,28 +166,31 @@ fn exists_detail(sdkappid: u64, id: &str, at_plan: bool) -> String {
          for_each, or renaming the resource), add a `moved` block from the old address to \
          this one.\n\
          - If this resource holds it as a tainted object, run `terraform untaint` on it.\n\
+         {}\
          - If another configuration or workspace manages it, do not import it: two states \
          would then own one chatbot, and destroying either deletes the other's chatbot. \
          Give this resource another {USER_ID} instead.\n\
          - Only if no other configuration or workspace manages it, import it.\n\n{}",
         q(id),
+        if at_plan {
+            String::new()
+        } else {
+            self_replacement_bullet()
+        },
         import_advice(TYPE_NAME, id)
     )
 }
 
-/// Why a replacement by a chatbot of the same UserID is refused at plan.
-fn self_replacement_detail(id: &str) -> String {
+/// The apply-time bullet for a replacement by a chatbot of the same UserID
+/// under create_before_destroy, which meets its own old chatbot.
+fn self_replacement_bullet() -> String {
     format!(
-        "Terraform plans to replace chatbot {} (because of -replace or \
-         replace_triggered_by) with a new chatbot of the same UserID. A chatbot's UserID is \
-         its identity, so the old and the new one cannot exist side by side: with \
-         create_before_destroy the new one would take over the old one, which would then be \
-         deleted, and Terraform does not tell the provider whether this resource uses \
-         create_before_destroy. So this provider never replaces a chatbot with one of the \
-         same UserID; nothing was changed. To make the chatbot anew, remove this resource \
-         from the configuration and apply, then add it back and apply again; to give it a \
-         new identity, change {USER_ID}.",
-        q(id)
+        "- If Terraform is replacing this resource's chatbot by one of the same UserID \
+         (-replace or replace_triggered_by) with create_before_destroy: the old chatbot \
+         still exists when the new one would be made, and one UserID is one chatbot, so \
+         the replacement was refused and the old chatbot kept. Without \
+         create_before_destroy such a replacement deletes the chatbot and makes it anew; \
+         or change {USER_ID}.\n"
     )
 }
 
@@ -304,12 +309,26 @@ impl Robot {
             d.attr_error(USER_ID, summary, detail);
             return Outcome::new(None, d);
         }
-        // The check of the plan again, against a list this process fetched within
-        // the TTL (patched with its own creates and deletes): a chatbot made
-        // since the plan, or one whose replacement would have to exist beside
-        // it, is never taken over.
-        match api.snapshot.recent().await {
-            Ok(recent) if recent.view.get(&id).is_some() => {
+        // The check of the plan again, against a list fetched now, after the
+        // claim: a chatbot made since the plan (even seconds ago, by another
+        // team), or one whose replacement would have to exist beside it
+        // (create_before_destroy with the same UserID), is never taken over.
+        // The API cannot create only if absent, so the window left is this one
+        // request. A chatbot this process is deleting right now (a rename
+        // without a `moved` block) is waited for.
+        let mut listed = api.client.get_all_robots().await;
+        if matches!(&listed, Ok(ids) if ids.contains(&id)) && api.plans.is_deleting(&id) {
+            log_debug!(
+                "provider",
+                "waiting for this chatbot's delete",
+                user_id = id
+            );
+            let mark = api.plans.deletes().done;
+            api.plans.wait_for_deletes(mark, api.wait_limit).await;
+            listed = api.client.get_all_robots().await;
+        }
+        match listed {
+            Ok(ids) if ids.contains(&id) => {
                 api.plans.release(&id);
                 d.attr_error(
                     USER_ID,
@@ -518,7 +537,7 @@ impl Robot {
         };
         // Counted until this returns, so a create that meets a full app meanwhile
         // waits for it (see create_robot).
-        let _deleting = api.plans.delete_started();
+        let _deleting = api.plans.delete_started(&id);
         log_debug!("provider", "deleting chatbot", user_id = id);
         let result = api.client.delete_robot(&id).await;
         let err = match result {
@@ -627,6 +646,8 @@ impl TypedResource for Robot {
         let new_state = match view.get(&current.user_id) {
             None => {
                 log_debug!("provider", "chatbot gone", user_id = current.user_id);
+                // Whoever made it in this run, it is gone: it may be made again.
+                api.plans.forget(&current.user_id);
                 None
             }
             Some(Entry::Profile(p)) => Some(
@@ -664,11 +685,12 @@ impl TypedResource for Robot {
         } else if !diags.has_errors() {
             if let Some(id) = change.planned.user_id.as_str() {
                 match held(&change.prior_private) {
-                    Some(old) if old == id => diags.attr_error(
-                        USER_ID,
-                        format!("Cannot replace chatbot {} with itself", q(id)),
-                        self_replacement_detail(id),
-                    ),
+                    // A replacement by a chatbot of the same UserID: without
+                    // create_before_destroy the delete runs first and the create
+                    // makes it anew; with it, the old chatbot still exists when
+                    // the create runs, which then refuses (see create_robot).
+                    // Not an error here: destroy's first plan would fail on it.
+                    Some(old) if old == id => self.check_create(id, Checks::Register, diags).await,
                     // The create half of a replacement by a chatbot of another
                     // UserID (warned about in the first answer), or a create.
                     Some(_) => self.check_create(id, Checks::Register, diags).await,
@@ -721,6 +743,20 @@ impl TypedResource for Robot {
             Ok(api) => api,
             Err(d) => return Outcome::new(None, d),
         };
+        if !api.plans.plan_import(id) {
+            d.error(
+                format!("Chatbot {} is imported twice", q(id)),
+                format!(
+                    "Another import of this configuration also imports chatbot {} \
+                     (Terraform does not tell a provider which one). One UserID is one \
+                     chatbot, so two addresses would both hold it, and every apply would \
+                     set its profile back and forth. Nothing was imported. Keep one import \
+                     block for it.",
+                    q(id)
+                ),
+            );
+            return Outcome::new(None, d);
+        }
         let mut state = None;
         match api.snapshot.get().await {
             Err(e) => read_error(&mut d, &api, id, &e),
@@ -938,7 +974,7 @@ mod tests {
 
     #[test]
     fn a_self_replacement_is_told_from_a_create_by_its_private_data() {
-        assert!(self_replacement_detail("@RBT#x").contains("create_before_destroy"));
+        assert!(self_replacement_bullet().contains("create_before_destroy"));
         assert_eq!(held(&holds_private("@RBT#a b")), Some("@RBT#a b"));
         assert_eq!(held(b""), None);
         assert_eq!(held(b"other"), None);
