@@ -51,6 +51,12 @@ struct Opts {
     out: PathBuf,
     /// The provider binary of an earlier commit, and that commit.
     baseline: Option<(PathBuf, String)>,
+    /// The provider binary to measure instead of this build's (the static
+    /// release binary of scripts/release.sh, say).
+    provider_bin: Option<PathBuf>,
+    /// Only the per-process figures (start-up and peak RSS), printed and
+    /// written to `process.json`; report.md is left alone.
+    process_only: bool,
 }
 
 fn parse_opts() -> Opts {
@@ -60,6 +66,8 @@ fn parse_opts() -> Opts {
         scale_reps: 0,
         out: common::repo_root().join("bench"),
         baseline: None,
+        provider_bin: None,
+        process_only: false,
     };
     let (mut baseline_bin, mut baseline_rev) = (None, None);
     let mut args = std::env::args().skip(1);
@@ -78,9 +86,11 @@ fn parse_opts() -> Opts {
             "--out" => opts.out = PathBuf::from(value("--out")),
             "--baseline-bin" => baseline_bin = Some(PathBuf::from(value("--baseline-bin"))),
             "--baseline-rev" => baseline_rev = Some(value("--baseline-rev")),
+            "--provider-bin" => opts.provider_bin = Some(PathBuf::from(value("--provider-bin"))),
+            "--process-only" => opts.process_only = true,
             other => panic!(
                 "unknown option {other:?} (--runs N, --reps N, --scale-reps N, --out DIR, \
-                 --baseline-bin PATH --baseline-rev REV)"
+                 --baseline-bin PATH --baseline-rev REV, --provider-bin PATH, --process-only)"
             ),
         }
     }
@@ -117,14 +127,24 @@ fn main() {
     );
 
     let started = Instant::now();
-    let this = Path::new(PROVIDER_BIN);
+    let this_bin = opts
+        .provider_bin
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(PROVIDER_BIN));
+    assert!(this_bin.is_file(), "{}: no such file", this_bin.display());
+    let this = this_bin.as_path();
     // Both builds' process figures, their start-up samples interleaved so that
     // the load of this shared machine falls on both alike.
     let mut bins = vec![this];
     if let Some((bin, _)) = &opts.baseline {
         bins.push(bin.as_path());
     }
-    let mut builds = Build::measure(&tf, &bins, &opts).into_iter();
+    let measured = Build::measure(&tf, &bins, &opts);
+    if opts.process_only {
+        process_report(&bins, &measured, &opts);
+        return;
+    }
+    let mut builds = measured.into_iter();
     let current = builds.next().expect("this build's figures");
     let main_runs = |bin: &Path| {
         let mut runs: Vec<Scenario> = [1, 5, 20]
@@ -199,6 +219,45 @@ fn main() {
         json_path.display(),
         report.wall_seconds
     );
+}
+
+/// `--process-only`: each build's start-up and peak RSS, and this build's
+/// ratios to the baseline's, on stderr and in `OUT/process.json`.
+fn process_report(bins: &[&Path], builds: &[Build], opts: &Opts) {
+    let mut rows = Vec::new();
+    for (bin, b) in bins.iter().zip(builds) {
+        eprintln!(
+            "{}: start {:.2} ms plain, {:.2} ms AutoMTLS; peak RSS {:.2} MiB (medians of {})",
+            bin.display(),
+            b.startup_plain.median(),
+            b.startup_mtls.median(),
+            b.memory.peak_mib.median(),
+            opts.runs
+        );
+        rows.push(json!({
+            "bin": bin.display().to_string(),
+            "size_bytes": std::fs::metadata(bin).map(|m| m.len()).unwrap_or(0),
+            "startup_plain_ms": b.startup_plain.json(),
+            "startup_mtls_ms": b.startup_mtls.json(),
+            "peak_rss_mib_refresh_20": b.memory.peak_mib.json(),
+        }));
+    }
+    let mut report = json!({ "runs": opts.runs, "builds": rows });
+    if let [after, before] = builds {
+        let ratio = |a: &Stats, b: &Stats| a.median() / b.median();
+        let ratios = json!({
+            "startup_plain": ratio(&after.startup_plain, &before.startup_plain),
+            "startup_mtls": ratio(&after.startup_mtls, &before.startup_mtls),
+            "peak_rss": ratio(&after.memory.peak_mib, &before.memory.peak_mib),
+        });
+        eprintln!("after/before (medians): {ratios}");
+        report["after_over_before"] = ratios;
+    }
+    std::fs::create_dir_all(&opts.out).expect("creating the output directory");
+    let path = opts.out.join("process.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap() + "\n")
+        .expect("writing process.json");
+    eprintln!("tencentchat-bench: wrote {}", path.display());
 }
 
 /// The numbers of apps in the scale table, each with this many robots.
@@ -618,15 +677,7 @@ fn workspace(tf: &Terraform, sim: Option<&Sim>, bin: &Path) -> Workspace {
 // Terraform operations: calls, rounds, seconds
 // ---------------------------------------------------------------------------
 
-const HEADER: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-"#;
+const HEADER: &str = crate::required_providers!();
 
 fn robots_block(name: &str, provider: Option<&str>, prefix: &str, n: usize, gen: u32) -> String {
     let provider = provider
@@ -983,7 +1034,7 @@ impl<'a> Row<'a> {
         self.calls.values().sum()
     }
     /// The same operation on the same numbers of apps and robots.
-    fn same_as(&self, other: &Row) -> bool {
+    fn same_as(&self, other: &Row<'_>) -> bool {
         self.op == other.op
             && self.scenario.apps == other.scenario.apps
             && self.scenario.per_app == other.scenario.per_app
@@ -1460,7 +1511,7 @@ impl Report {
     /// apps, one line per build.
     fn chart(&self) -> String {
         let rows = self.scale_rows();
-        let series = |f: &dyn Fn(&Row) -> f64| -> Vec<(String, Vec<(f64, f64)>)> {
+        let series = |f: &dyn Fn(&Row<'_>) -> f64| -> Vec<(String, Vec<(f64, f64)>)> {
             self.scale
                 .iter()
                 .map(|(label, _, _)| {

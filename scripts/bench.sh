@@ -3,13 +3,20 @@
 # build, and writes bench/report.md, bench/report.json and bench/scale.svg.
 #
 #   scripts/bench.sh [--baseline REV] [--runs N] [--reps N] [--scale-reps N] [--out DIR]
+#                    [--process-only] [--baseline-bin PATH --baseline-rev NAME]
+#
+# The provider measured is the one that ships: scripts/release.sh's build (static
+# on *-linux-gnu), made first into target/bench-release.
 #
 # --baseline: also build the provider at git revision REV (into
 #   target/baseline/REV, its own target dir, reused when present) and measure it
 #   in the same run, so the report shows before and after side by side;
 # --runs: samples of provider start and peak memory (default 10);
 # --reps: runs of each timed Terraform operation at each latency (default 3);
-# --scale-reps: the same for the many-apps table (default: --reps).
+# --scale-reps: the same for the many-apps table (default: --reps);
+# --process-only: only the per-process figures (start-up, peak RSS), printed with
+#   the ratios to the baseline and written to OUT/process.json (report.md is
+#   left alone); --baseline-bin PATH names a baseline binary already built.
 # Terraform: TF_ACC_TERRAFORM_PATH, else `terraform` on PATH, else Terraform 1.0.3
 # from scripts/fetch-terraform.sh. Takes a few minutes (plus a release build of
 # REV the first time: several minutes).
@@ -49,4 +56,14 @@ while [[ $# -gt 0 ]]; do
         ;;
     esac
 done
-cargo bench --bench tencentchat-bench -- "${args[@]}"
+release_log="target/bench-release.log"
+mkdir -p target
+bash scripts/release.sh --out target/bench-release >"$release_log" 2>&1 || {
+    cat "$release_log" >&2
+    exit 1
+}
+shipped="$(sed -n 's/^platforms built: [^ ]* (\([^,]*\),.*/\1/p' "$release_log")"
+bin="target/$shipped/release/terraform-provider-tencentchat"
+[[ -n "$shipped" && -x "$bin" ]] || bin="target/release/terraform-provider-tencentchat"
+echo "bench.sh: measuring $bin ($(grep '^platforms built:' "$release_log"))" >&2
+cargo bench --bench tencentchat-bench -- --provider-bin "$PWD/$bin" "${args[@]}"

@@ -211,7 +211,7 @@ check "a bad user_id fails the plan, naming user_id and the required prefix" \
 no_call_logged() { # each log has the provider's lines and none is an API call
     local f
     for f in "$@"; do
-        grep -q "tencentchat" "$f" && ! grep -q "calling the Chat API" "$f" || return 1
+        grep -q "tencentchat" "$f" && ! grep -q "Chat API attempt finished" "$f" || return 1
     done
 }
 check "no API call was made for bad input (the provider's debug logs)" no_call_logged "${bad_logs[@]}"
@@ -414,7 +414,7 @@ check "no secret in the state" no_secret_in "$ws/terraform.tfstate"
 check "no secret in the saved plans (raw, unzipped, show -json)" no_secret_in "$ws"/*.tfplan "$ws"/*.unzipped "$work/plan.json"
 check "no secret in the TRACE and debug logs" no_secret_in "$work"/logs/*.log
 check "no secret in Terraform's output" no_secret_in "$work"/logs/*.out
-check "the TRACE logs include the provider's own lines" grep -q "calling the Chat API" "$work"/logs/*-apply-create.log
+check "the TRACE logs include the provider's own lines" grep -q "Chat API attempt finished" "$work"/logs/*-apply-create.log
 
 # --- Destroy ---------------------------------------------------------------------------------
 tfrun destroy -- destroy -input=false -auto-approve
@@ -429,7 +429,7 @@ else
 fi
 
 # --- What it cost ------------------------------------------------------------------------------
-calls="$(cat "$work"/logs/*.log "$calls_log" | grep -o 'calling the Chat API.*' |
+calls="$(cat "$work"/logs/*.log "$calls_log" | grep -o 'Chat API attempt finished.*' |
     grep -oE 'endpoint[=":]+[a-z_]+' | sed -E 's/.*[=":]([a-z_]+)$/\1/' | sort | uniq -c |
     awk '{printf "%s%s %s", sep, $1, $2; sep=", "; n+=$1} END {printf " (%d in all)", n}')"
 echo "API calls this run: $calls"

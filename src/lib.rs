@@ -1,10 +1,12 @@
-//! Terraform/OpenTofu provider for Tencent Cloud Chat chatbot accounts, and a local
-//! simulator of the Chat REST API. See ARCHITECTURE.md for the map.
+//! Terraform/OpenTofu provider for Tencent Cloud Chat chatbot accounts, on the
+//! `tfkit` framework and the `chat-api` client (which never meet); the
+//! simulator is the `chat-sim` crate. See ARCHITECTURE.md for the map.
 
 #[macro_use]
-pub mod log;
-pub mod chat;
-pub mod plugin;
+extern crate tfkit;
+
+pub use chat_api as chat;
+pub use chat_sim as sim;
+pub use tfkit::{log, plugin, tfproto};
+
 pub mod provider;
-pub mod sim;
-pub mod tfproto;

@@ -5,6 +5,12 @@ use tencentchat::plugin::{serve, PluginError, ServeOptions};
 
 const PROVIDER_ADDRESS: &str = "registry.terraform.io/tencentchat/tencentchat";
 
+/// What a person who runs the binary by hand reads.
+const NOT_LAUNCHED: &str = "This program is a Terraform provider plugin: Terraform (or OpenTofu) \
+     starts it by itself when a configuration uses the tencentchat provider, so it is not \
+     meant to be run directly.\nRun `terraform init` and `terraform plan` in your \
+     configuration instead (or start it with --debug to attach Terraform to it).";
+
 fn usage() -> String {
     format!(
         "terraform-provider-tencentchat {version}\n\
@@ -78,7 +84,11 @@ fn main() -> ExitCode {
     let opts = ServeOptions {
         debug,
         provider_address: PROVIDER_ADDRESS.to_string(),
+        name: "tencentchat".to_string(),
+        certificate_organization: "terraform-provider-tencentchat".to_string(),
+        not_launched_message: NOT_LAUNCHED.to_string(),
     };
+    tfkit::log::forward(tencentchat::provider::LOG_TARGETS);
     let result = runtime.block_on(async {
         let provider = tencentchat::tfproto::server(tencentchat::provider::TencentChat::new());
         let routes = tonic::service::Routes::new(provider);
@@ -88,7 +98,7 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e @ PluginError::NotLaunchedByTerraform) => {
+        Err(e @ PluginError::NotLaunchedByTerraform(_)) => {
             eprintln!("{e}");
             ExitCode::FAILURE
         }

@@ -22,15 +22,7 @@ use common::{delta, Sim, Terraform, Workspace, DEMO_ADMIN, ENDPOINTS};
 use std::collections::BTreeMap;
 use tencentchat::sim::Counters;
 
-const HEADER: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-"#;
+const HEADER: &str = crate::required_providers!();
 
 /// `count` robots named `@RBT#<prefix>NN` whose nick carries `generation`.
 fn robots_block(

@@ -17,6 +17,7 @@ const KEY: &str = "chat-client-test-key-7f3a9c0e5b1d4e2f8a6c";
 async fn start_sim() -> (Running, Admin) {
     // The client logs every call at debug; keep test output readable.
     tencentchat::log::set_min_level(tencentchat::log::Level::Info);
+    tencentchat::log::forward(tencentchat::provider::LOG_TARGETS);
     let config = SimConfig {
         apps: vec![App {
             sdkappid: APP,

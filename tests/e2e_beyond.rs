@@ -1,6 +1,7 @@
 //! End-to-end tests of the features beyond plain CRUD: the ephemeral
 //! `tencentchat_usersig` (Terraform 1.10+) signing an aliased provider block,
-//! pre-issued UserSigs (working, and expired in words), and the plan-time
+//! pre-issued UserSigs (working; expired, malformed or made for another app or
+//! admin refused before any API call; about to expire warned), and the plan-time
 //! warning when a create meets an app that already has 20 chatbots.
 //!
 //! A real Terraform drives the real provider against the real simulator. Tests
@@ -14,15 +15,7 @@ use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tencentchat::chat::usersig;
 
-const REQUIRED_PROVIDERS: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-"#;
+const REQUIRED_PROVIDERS: &str = crate::required_providers!();
 
 /// The validity the ephemeral UserSig is asked for: unlike anything else in the
 /// run (the provider's own UserSigs last a day, the harness's an hour), so a
@@ -342,26 +335,91 @@ output "listed" {{
     ws.apply();
     assert_eq!(ws.output_json()["listed"], json!(["@RBT#listed"]));
 
-    ws.set_env("TENCENTCHAT_USERSIG", &expired);
-    let before = sim.counters();
-    let run = ws.plan_failing();
+    // Every UserSig the API would refuse fails the plan before any call, in the
+    // words (and with the ErrorCode) of the API's refusal.
+    let other_app = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID + 1,
+        common::DEMO_ADMIN,
+        now,
+        86_400,
+    );
+    let other_admin = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID,
+        "ops",
+        now,
+        86_400,
+    );
+    let when = tencentchat::chat::time::rfc3339_seconds(made + 3_600);
+    let other_app_words = format!(
+        "was issued for sdkappid {}, not {}",
+        common::DEMO_SDKAPPID + 1,
+        common::DEMO_SDKAPPID
+    );
+    let cases: [(&str, &str, &[&str]); 4] = [
+        (
+            &expired,
+            "ErrorCode 70001",
+            &["pre-issued UserSig", "expired at", &when, "must be renewed"],
+        ),
+        (
+            "eJyrVkrKL1KyUlDKTUxKLVbSUcpMUbIyNDIwMDUGAQBk5Qf8",
+            "ErrorCode 70003",
+            &["not a well-formed UserSig", "was copied whole"],
+        ),
+        (
+            &other_app,
+            "ErrorCode 70014",
+            &[&other_app_words, "the UserSig was made for another app"],
+        ),
+        (
+            &other_admin,
+            "ErrorCode 70013",
+            &[
+                "was issued for identifier \"ops\", not \"administrator\"",
+                "the UserSig was made for another identifier",
+            ],
+        ),
+    ];
+    for (sig, code, words) in cases {
+        ws.set_env("TENCENTCHAT_USERSIG", sig);
+        let before = sim.counters();
+        let run = ws.plan_failing();
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert_contains(&all, "Unusable usersig", code);
+        assert_contains(&all, code, code);
+        assert_contains(&all, "no call was made", code);
+        for w in words {
+            assert_contains(&all, w, code);
+        }
+        assert_no_secret("the plan output", &all, &[valid.clone(), sig.to_string()]);
+        let after = sim.counters();
+        assert_eq!(before, after, "{code}: no API call at all");
+    }
+
+    // One that expires within the hour warns, and the plan goes on.
+    let soon = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID,
+        common::DEMO_ADMIN,
+        now - 3_000,
+        3_600,
+    );
+    ws.set_env("TENCENTCHAT_USERSIG", &soon);
+    let run = ws.plan_detailed(&[]);
     let all = format!("{}{}", run.stdout, run.stderr);
-    assert_contains(&all, "pre-issued UserSig", "plan with an expired UserSig");
-    assert_contains(&all, "expired", "plan with an expired UserSig");
-    assert_contains(&all, "must be renewed", "plan with an expired UserSig");
     assert_contains(
         &all,
-        &tencentchat::log::rfc3339_seconds(made + 3_600),
-        "plan with an expired UserSig (when it expired)",
+        "usersig expires soon",
+        "plan with a UserSig about to expire",
     );
-    assert_no_secret("the plan output", &all, &[valid, expired]);
-    // Renewing is the user's job: one refused call, no retry loop.
-    let after = sim.counters();
-    assert_eq!(
-        delta(&before, &after, "get_all_robots"),
-        1,
-        "{before:?} → {after:?}"
+    assert_contains(
+        &all,
+        "is never renewed",
+        "plan with a UserSig about to expire",
     );
+    assert_no_secret("the plan output", &all, &[valid, soon]);
 }
 
 #[test]

@@ -12,22 +12,16 @@ use common::{assert_contains, DebugProvider, Sim, Terraform, Workspace};
 use serde_json::json;
 use std::path::Path;
 
-const MAIN_TF: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-
+const MAIN_TF: &str = crate::required_providers!(
+    r#"
 provider "tencentchat" {}
 
 resource "tencentchat_robot" "debug" {
   user_id = "@RBT#debugged"
   nick    = "Attached"
 }
-"#;
+"#
+);
 
 #[test]
 fn terraform_drives_a_provider_started_with_debug() {

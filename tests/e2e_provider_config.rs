@@ -11,15 +11,7 @@ mod common;
 use common::{assert_contains, delta, Sim, Terraform, Workspace, DEMO_SDKAPPID, ENDPOINTS};
 use tencentchat::sim::Counters;
 
-const REQUIRED_PROVIDERS: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-"#;
+const REQUIRED_PROVIDERS: &str = crate::required_providers!();
 
 /// `terraform_data` arrived in Terraform 1.4.
 fn terraform_data_capable(test: &str) -> Option<Terraform> {

@@ -20,17 +20,11 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 use tencentchat::sim::Fault;
 
-const HEADER: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-
+const HEADER: &str = crate::required_providers!(
+    r#"
 provider "tencentchat" {}
-"#;
+"#
+);
 
 /// A configuration of `tencentchat_robot.r["<suffix>"]` for each suffix, user_id
 /// `@RBT#<suffix>` and nick `Bot <suffix>`.

@@ -12,17 +12,11 @@ use tencentchat::sim::Counters;
 
 /// The `terraform {}` and `provider {}` blocks every configuration starts with;
 /// the provider takes its settings from `TENCENTCHAT_*` (see `Workspace::new`).
-const HEADER: &str = r#"terraform {
-  required_providers {
-    tencentchat = {
-      source  = "tencentchat/tencentchat"
-      version = "0.1.0"
-    }
-  }
-}
-
+const HEADER: &str = crate::required_providers!(
+    r#"
 provider "tencentchat" {}
-"#;
+"#
+);
 
 /// A `tencentchat_robot` block. `attrs` are (name, HCL expression) pairs.
 fn robot(name: &str, user_id: &str, attrs: &[(&str, &str)]) -> String {

@@ -858,7 +858,7 @@ fn debug_mode_without_a_socket_directory_refuses_tcp_and_names_tmpdir() {
     );
     assert_eq!(status.code(), Some(1), "stdout: {out}\nstderr: {err}");
     assert!(out.is_empty(), "no banner: {out}");
-    assert!(!err.contains("falling back to TCP"), "{err}");
+    assert!(!err.contains("serving on TCP"), "{err}");
     let last = err.lines().last().unwrap_or_default();
     assert!(last.contains("TMPDIR"), "{last}");
     assert!(last.contains(missing.to_str().unwrap()), "{last}");

@@ -15,10 +15,10 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tencentchat::log::{set_min_level, Level};
-use tencentchat::log_info;
 use tencentchat::provider::env_vars;
 use tencentchat::sim::{self, App, Shape, SimConfig};
+use tfkit::log::{forward, set_min_level, Level};
+use tfkit::log_info;
 
 const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
                        [--config FILE.json] [--state-file FILE] [--calls-per-second N]
@@ -297,6 +297,7 @@ async fn main() -> ExitCode {
     } else {
         Level::Info
     });
+    forward(tencentchat::provider::LOG_TARGETS);
     sim::log_calls(!options.quiet);
     let apps = options.config.apps.clone();
     let has_token = options.config.admin_token.is_some();
@@ -357,7 +358,7 @@ async fn main() -> ExitCode {
         let _ = out.flush();
     }
     if !sim::is_loopback(running.addr.ip()) {
-        tencentchat::log_warn!(
+        tfkit::log_warn!(
             "sim",
             "listening beyond loopback: other machines can reach the simulated Chat API, \
              and /__sim/ answers them only with the --admin-token",

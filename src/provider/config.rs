@@ -5,8 +5,9 @@
 //! null. The environment is read through a closure so tests never touch the real
 //! process environment. No diagnostic ever contains a secret value.
 
+use crate::chat::error::preissued_usersig_advice;
 use crate::chat::wire::DOCUMENTED_CALLS_PER_SECOND;
-use crate::chat::{ClientConfig, Credentials, Endpoint, Region, Secret};
+use crate::chat::{usersig, ClientConfig, Credentials, Endpoint, Region, Secret};
 use crate::tfproto::{Attribute, Diagnostics, Schema, Type, Value};
 use std::time::Duration;
 
@@ -84,7 +85,10 @@ const USERSIG: Setting = Setting {
     env: "TENCENTCHAT_USERSIG",
     kind: Kind::Secret,
     about: "A UserSig already issued for `identifier`, used as-is (it is never renewed, so \
-            it must outlive the run). Set exactly one of `secret_key` and `usersig`.",
+            it must outlive the run). Read before any API call: a malformed or expired one, \
+            or one issued for another `sdkappid` or `identifier`, fails the plan, and one \
+            that expires within the hour warns. Set exactly one of `secret_key` and \
+            `usersig`.",
 };
 const REGION: Setting = Setting {
     attr: "region",
@@ -250,7 +254,7 @@ pub(crate) struct Settings {
 
 impl Settings {
     /// The client configuration these settings describe.
-    pub fn client_config(&self) -> Result<ClientConfig, String> {
+    pub(super) fn client_config(&self) -> Result<ClientConfig, String> {
         let endpoint = match &self.target {
             Target::Region(key) => Endpoint::Region(Region::from_key(key)?),
             Target::Url(url) => Endpoint::Url(url.clone()),
@@ -363,6 +367,15 @@ pub(crate) fn resolve(config: &Value, env: &EnvLookup, mode: Mode) -> Resolved {
             calls_per_second: cps as u32,
         }),
         _ => None,
+    };
+    // A pre-issued UserSig says what it was made for and until when: a plan
+    // fails here, before any API call, when the API would refuse it.
+    let settings = match settings {
+        Some(s) if mode == Mode::Configure => {
+            check_preissued_usersig(&s, unix_now(), &mut r.diags);
+            (!r.diags.has_errors()).then_some(s)
+        }
+        other => other,
     };
     Resolved {
         settings,
@@ -711,6 +724,89 @@ impl Resolver<'_> {
     }
 }
 
+/// A pre-issued UserSig that expires within this many seconds warns.
+pub(crate) const USERSIG_EXPIRY_WARNING_SECONDS: u64 = 3600;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Reads what the pre-issued UserSig of `s` (if it has one) claims, as the API
+/// would, without its signature (that needs the secret key): malformed, expired,
+/// or made for another sdkappid or identifier is an error on `usersig` with the
+/// words the API's refusal gets (and its ErrorCode); one that expires within
+/// [`USERSIG_EXPIRY_WARNING_SECONDS`] warns, since it is never renewed. The
+/// UserSig itself is never quoted; what it claims is no secret.
+pub(crate) fn check_preissued_usersig(s: &Settings, now: u64, diags: &mut Diagnostics) {
+    let Credentials::UserSig(sig) = &s.credentials else {
+        return;
+    };
+    let (app, id) = (s.sdkappid, s.identifier.as_str());
+    let refuse = |diags: &mut Diagnostics, code: i64, expired_at: Option<u64>, fact: String| {
+        let advice = preissued_usersig_advice(code, app, id, expired_at).unwrap_or_default();
+        diags.attr_error(
+            USERSIG.attr,
+            "Unusable usersig",
+            format!(
+                "{fact}, so every API call would fail with ErrorCode {code}: {advice}. \
+                 (Checked by the provider before any call; no call was made.)"
+            ),
+        );
+    };
+    let info = match usersig::inspect(sig.expose()) {
+        Ok(info) => info,
+        Err(_) => {
+            let fact = "The pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) is not a \
+                        well-formed UserSig (base64 of zlib-compressed JSON with TLS.sig)";
+            return refuse(diags, 70003, None, fact.to_string());
+        }
+    };
+    if info.sdkappid != app {
+        let fact = format!(
+            "The pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) was issued for sdkappid \
+             {}, not {app}",
+            info.sdkappid
+        );
+        return refuse(diags, 70014, None, fact);
+    }
+    if info.identifier != id {
+        let fact = format!(
+            "The pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) was issued for identifier \
+             {}, not {}",
+            super::words::q(&info.identifier),
+            super::words::q(id)
+        );
+        return refuse(diags, 70013, None, fact);
+    }
+    let expires_at = info.expires_at();
+    if expires_at <= now {
+        let fact = format!(
+            "The pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) expired at {}",
+            crate::chat::time::rfc3339_seconds(expires_at)
+        );
+        return refuse(diags, 70001, Some(expires_at), fact);
+    }
+    let left = expires_at - now;
+    if left <= USERSIG_EXPIRY_WARNING_SECONDS {
+        diags.attr_warning(
+            USERSIG.attr,
+            "usersig expires soon",
+            format!(
+                "The pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) expires at {} (in {} \
+                 minute(s)) and is never renewed: a run still calling the API then fails with \
+                 ErrorCode 70001. Issue a new one for identifier {} of sdkappid {app}, or \
+                 configure secret_key (TENCENTCHAT_SECRET_KEY) so the provider signs requests \
+                 itself.",
+                crate::chat::time::rfc3339_seconds(expires_at),
+                left.div_ceil(60),
+                super::words::q(id)
+            ),
+        );
+    }
+}
+
 /// Why a base URL is refused.
 #[derive(Debug, PartialEq, Eq)]
 enum BadUrl {
@@ -799,6 +895,11 @@ mod tests {
 
     const KEY: &str = "s3cr3t-key-value";
 
+    /// A well-formed pre-issued UserSig for `app`/`id`, valid for a day from now.
+    fn sig_for(app: u64, id: &str) -> String {
+        usersig::generate("issuer-key", app, id, unix_now(), 86_400)
+    }
+
     fn block(pairs: &[(&str, Value)]) -> Value {
         // Every schema attribute is present; unset ones are null.
         let mut v = Value::object(
@@ -869,12 +970,13 @@ mod tests {
 
     #[test]
     fn everything_from_the_environment() {
+        let sig = sig_for(4294967295, "admin2");
         let r = run(
             &block(&[]),
             &[
                 ("TENCENTCHAT_SDKAPPID", "4294967295"),
                 ("TENCENTCHAT_IDENTIFIER", "admin2"),
-                ("TENCENTCHAT_USERSIG", "eJw-sig"),
+                ("TENCENTCHAT_USERSIG", &sig),
                 ("TENCENTCHAT_REGION", "silicon-valley"),
                 ("TENCENTCHAT_REQUEST_TIMEOUT_SECONDS", "300"),
                 ("TENCENTCHAT_MAX_RETRIES", "0"),
@@ -886,7 +988,7 @@ mod tests {
         let s = r.settings.unwrap();
         assert_eq!(s.sdkappid, 4294967295);
         assert_eq!(s.identifier, "admin2");
-        assert!(matches!(&s.credentials, Credentials::UserSig(k) if k.expose() == "eJw-sig"));
+        assert!(matches!(&s.credentials, Credentials::UserSig(k) if *k.expose() == sig));
         assert_eq!(s.target, Target::Region("silicon-valley".into()));
         assert_eq!(
             (s.request_timeout_seconds, s.max_retries, s.calls_per_second),
@@ -1117,7 +1219,7 @@ mod tests {
         let r = run(
             &block(&[
                 ("sdkappid", Value::Number(3.0)),
-                ("usersig", Value::string("s")),
+                ("usersig", Value::string(sig_for(3, "administrator"))),
                 ("endpoint", Value::string("https://example.test/v4/")),
                 ("region", Value::string("seoul")),
             ]),
@@ -1280,5 +1382,72 @@ mod tests {
             "every setting has its variable"
         );
         assert!(vars.contains(&("backup_endpoint", "TENCENTCHAT_BACKUP_ENDPOINT")));
+    }
+
+    #[test]
+    fn a_preissued_usersig_is_checked_before_any_call() {
+        let now = 1_800_000_000;
+        let settings = |sig: String| Settings {
+            sdkappid: 1_400_000_000,
+            identifier: "administrator".into(),
+            credentials: Credentials::UserSig(Secret::new(sig)),
+            target: Target::Region("china".into()),
+            backup_endpoint: None,
+            request_timeout_seconds: 30,
+            max_retries: 3,
+            calls_per_second: 20,
+        };
+        let check = |sig: String| {
+            let mut d = Diagnostics::new();
+            check_preissued_usersig(&settings(sig.clone()), now, &mut d);
+            let all: Vec<(Severity, String)> =
+                d.0.iter()
+                    .map(|x| (x.severity, format!("{} {}", x.summary, x.detail)))
+                    .collect();
+            for (_, text) in &all {
+                assert!(!text.contains(&sig), "the UserSig is quoted: {text}");
+            }
+            all
+        };
+        let sig = |app: u64, id: &str, time: u64, expire: u64| {
+            usersig::generate("issuer-key", app, id, time, expire)
+        };
+        assert!(check(sig(1_400_000_000, "administrator", now - 10, 86_400)).is_empty());
+        let cases = [
+            (
+                "eJx-not-a-usersig".to_string(),
+                "ErrorCode 70003",
+                "copied whole",
+            ),
+            (
+                sig(1_400_000_001, "administrator", now, 86_400),
+                "ErrorCode 70014",
+                "was issued for sdkappid 1400000001, not 1400000000",
+            ),
+            (
+                sig(1_400_000_000, "ops", now, 86_400),
+                "ErrorCode 70013",
+                "was issued for identifier \"ops\", not \"administrator\"",
+            ),
+            (
+                sig(1_400_000_000, "administrator", now - 7200, 3600),
+                "ErrorCode 70001",
+                "expired at 2027-01-15T07:00:00Z and must be renewed",
+            ),
+        ];
+        for (bad, code, words) in cases {
+            let got = check(bad);
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0].0, Severity::Error, "{got:?}");
+            assert!(
+                got[0].1.contains(code) && got[0].1.contains(words),
+                "{got:?}"
+            );
+            assert!(got[0].1.contains("no call was made"), "{got:?}");
+        }
+        let soon = check(sig(1_400_000_000, "administrator", now - 3000, 3600));
+        assert_eq!(soon.len(), 1, "{soon:?}");
+        assert_eq!(soon[0].0, Severity::Warning, "{soon:?}");
+        assert!(soon[0].1.contains("in 10 minute(s)"), "{soon:?}");
     }
 }

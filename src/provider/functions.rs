@@ -9,9 +9,9 @@
 //! Invariant: no error text carries the argument's value (a UserSig is a secret).
 
 use super::validate::user_id_problems;
+use crate::chat::time::rfc3339_seconds;
 use crate::chat::usersig;
 use crate::chat::wire::{MAX_USER_ID_BYTES, ROBOT_PREFIX};
-use crate::log::rfc3339_seconds;
 use crate::tfproto::{
     Field, FieldType, Function, FunctionError, Model, Parameter, Signature, Type, Value,
 };
@@ -30,7 +30,7 @@ pub(crate) fn all() -> Vec<std::sync::Arc<dyn Function>> {
 /// `usersig_claims(usersig string)`: what a UserSig says about itself.
 pub(crate) struct UserSigClaims;
 
-crate::model! {
+tfkit::model! {
     /// The object `usersig_claims` returns.
     pub(crate) struct Claims in claims_attr {
         identifier: String => computed("The account the UserSig was made for."),

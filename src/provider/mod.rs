@@ -35,6 +35,10 @@ pub use config::env_vars;
 /// The provider's version, as Terraform sees it in logs and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The `log` targets of the API client and the simulator, whose lines join this
+/// process's hclog output (`tfkit::log::forward`).
+pub const LOG_TARGETS: &[&str] = &["chat", "sim"];
+
 /// The provider. Cheap to build; nothing talks to the API before configure.
 pub struct TencentChat {
     inner: Arc<Inner>,
@@ -117,7 +121,7 @@ impl Api {
     /// with `e`. A failure that many resources share (the app's list could not be
     /// read, say with a wrong key) is explained in full once, on the first one
     /// that reports it; every other one gets one line that points there.
-    pub fn explain(&self, summary: &str, subject: &str, e: &ChatError) -> (String, String) {
+    pub(crate) fn explain(&self, summary: &str, subject: &str, e: &ChatError) -> (String, String) {
         let mut first = self.first_report.lock().unwrap_or_else(|p| p.into_inner());
         match &*first {
             Some((message, who)) if message == e.message() && who != subject => {
@@ -147,7 +151,7 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub fn conn(&self) -> Conn {
+    pub(crate) fn conn(&self) -> Conn {
         self.conn.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
@@ -157,7 +161,7 @@ impl Inner {
 
     /// The API for `action` (e.g. "create chatbot @RBT#1"), or an error saying why
     /// the provider cannot call it.
-    pub fn api(&self, action: &str) -> Result<Arc<Api>, Diagnostics> {
+    pub(crate) fn api(&self, action: &str) -> Result<Arc<Api>, Diagnostics> {
         let mut d = Diagnostics::new();
         match self.conn() {
             Conn::Ready(api) => return Ok(api),
@@ -186,7 +190,7 @@ impl Inner {
     /// The app's chatbots for a data source's read: the API for `action` and the
     /// shared snapshot, or `None` after adding to `d` why not (a failed fetch is
     /// titled `summary` and explained once across `subject`s, see [`Api::explain`]).
-    pub async fn read_view(
+    pub(crate) async fn read_view(
         &self,
         action: &str,
         summary: &str,

@@ -61,7 +61,7 @@ pub(crate) enum Refused {
 impl Plans {
     /// The plans of app `sdkappid`; claims are shared with sibling processes
     /// only when Terraform started this one (see [`ClaimDir::join`]).
-    pub fn new(sdkappid: u64) -> Plans {
+    pub(crate) fn new(sdkappid: u64) -> Plans {
         Self::with_files(sdkappid, ClaimDir::join(sdkappid))
     }
 
@@ -81,14 +81,14 @@ impl Plans {
     /// this process already planned a create of it. Terraform plans each resource
     /// instance once per walk with a null prior state, so the second caller is a
     /// second resource (or instance) of this configuration.
-    pub fn plan_create(&self, user_id: &str) -> bool {
+    pub(crate) fn plan_create(&self, user_id: &str) -> bool {
         lock(&self.planned).insert(user_id.to_string())
     }
 
     /// Claims `user_id` for a create about to call `create_robot`. A claim is
     /// kept after a create that made the chatbot, so no other create of this
     /// run sends `create_robot` for it again.
-    pub fn claim(&self, user_id: &str) -> Result<(), Refused> {
+    pub(crate) fn claim(&self, user_id: &str) -> Result<(), Refused> {
         let mut claimed = lock(&self.claimed);
         if claimed.contains(user_id) {
             return Err(Refused::Process);
@@ -103,7 +103,7 @@ impl Plans {
     }
 
     /// Gives up the claim of a create that made nothing.
-    pub fn release(&self, user_id: &str) {
+    pub(crate) fn release(&self, user_id: &str) {
         if lock(&self.claimed).remove(user_id) {
             if let Some(files) = &self.files {
                 files.release(user_id);
@@ -115,7 +115,7 @@ impl Plans {
     /// gone): whoever claimed it in this run, a create of it may run again (a
     /// `terraform test` file that creates what an earlier file's clean-up
     /// destroyed, or a chatbot moved from one provider block to another).
-    pub fn forget(&self, user_id: &str) {
+    pub(crate) fn forget(&self, user_id: &str) {
         lock(&self.claimed).remove(user_id);
         if let Some(files) = &self.files {
             files.forget(user_id);
@@ -124,31 +124,31 @@ impl Plans {
 
     /// Registers an import of `user_id`; `false` when another import of this
     /// process (another `import` block of this configuration) took it already.
-    pub fn plan_import(&self, user_id: &str) -> bool {
+    pub(crate) fn plan_import(&self, user_id: &str) -> bool {
         lock(&self.imported).insert(user_id.to_string())
     }
 
     /// A delete of the app's chatbot `user_id` starts; it counts as in flight
     /// until the guard is dropped.
-    pub fn delete_started(&self, user_id: &str) -> DeleteGuard<'_> {
+    pub(crate) fn delete_started(&self, user_id: &str) -> DeleteGuard<'_> {
         lock(&self.deleting).insert(user_id.to_string());
         self.deletes.send_modify(|d| d.in_flight += 1);
         DeleteGuard(self, user_id.to_string())
     }
 
     /// Whether this process is deleting `user_id` right now.
-    pub fn is_deleting(&self, user_id: &str) -> bool {
+    pub(crate) fn is_deleting(&self, user_id: &str) -> bool {
         lock(&self.deleting).contains(user_id)
     }
 
-    pub fn deletes(&self) -> Deletes {
+    pub(crate) fn deletes(&self) -> Deletes {
         *self.deletes.borrow()
     }
 
     /// Waits (at most `limit`) until no delete is in flight; `true` when some
     /// delete finished after `since` (a [`Deletes::done`] read earlier), that is,
     /// when the app may have room it did not have then.
-    pub async fn wait_for_deletes(&self, since: u64, limit: Duration) -> bool {
+    pub(crate) async fn wait_for_deletes(&self, since: u64, limit: Duration) -> bool {
         let mut rx = self.deletes.subscribe();
         let _ = tokio::time::timeout(limit, rx.wait_for(|d| d.in_flight == 0)).await;
         self.deletes().done > since
@@ -159,7 +159,7 @@ impl Plans {
     /// so identical plans of an identical app warn alike whatever the order in
     /// which Terraform plans the creates and destroys. No UserID in the summary:
     /// Terraform folds identical warnings into one.
-    pub fn limit_warning(&self, active: usize) -> Option<(String, String)> {
+    pub(crate) fn limit_warning(&self, active: usize) -> Option<(String, String)> {
         (active >= MAX_ROBOTS_PER_APP).then(|| {
             (
                 format!("App {} is full", self.sdkappid),

@@ -77,7 +77,7 @@ pub(crate) fn by_attr(attr: &str) -> &'static ProfileField {
 
 impl ProfileField {
     /// The resource attribute's description, with the rule `validate` enforces.
-    pub fn description(&self) -> String {
+    pub(super) fn description(&self) -> String {
         format!(
             "{} (`{}`). Non-empty, at most {MAX_PROFILE_BYTES} bytes. Removing it clears {}.",
             self.about, self.tag, self.cleared
@@ -85,7 +85,7 @@ impl ProfileField {
     }
 
     /// The description of the field in a listing.
-    pub fn listed_description(&self) -> String {
+    pub(super) fn listed_description(&self) -> String {
         format!("{}, or null when unset.", self.short)
     }
 }

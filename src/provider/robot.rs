@@ -17,18 +17,19 @@ use crate::chat::wire::{
     CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES, ROBOT_PREFIX,
 };
 use crate::chat::{ChatError, ErrorKind};
-use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, TypedType, Value};
+use crate::tfproto::{Diagnostics, Field, Outcome, PlanChange, TypedResource, TypedType};
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
 
-crate::model! {
+tfkit::model! {
     /// A chatbot as Terraform holds it: its configuration, plan and state.
     pub(crate) struct RobotModel in robot_attr {
         id: String => computed(format!(
             "The chatbot's UserID (same as `{}`).",
             robot_attr::user_id
-        )),
+        ))
+        .use_state_for_unknown(),
         user_id: String => required(format!(
             "The chatbot's UserID: starts with `{ROBOT_PREFIX}`, has at least one character \
              after it, at most {MAX_USER_ID_BYTES} bytes of printable ASCII. Changing it \
@@ -49,14 +50,14 @@ crate::model! {
 
 use robot_attr::user_id as USER_ID;
 
-pub(crate) fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
-    for p in user_id_problems(v.as_str().unwrap_or_default()) {
+pub(crate) fn check_user_id(name: &str, v: &str, d: &mut Diagnostics) {
+    for p in user_id_problems(v) {
         d.attr_error(name, format!("Invalid chatbot {name}"), p);
     }
 }
 
-fn check_profile(name: &str, v: &Value, d: &mut Diagnostics) {
-    for p in profile_problems(name, v.as_str().unwrap_or_default()) {
+fn check_profile(name: &str, v: &str, d: &mut Diagnostics) {
+    for p in profile_problems(name, v) {
         d.attr_error(name, format!("Invalid {name}"), p);
     }
 }
@@ -69,7 +70,7 @@ pub(crate) struct RobotState {
 }
 
 impl RobotState {
-    pub fn to_model(&self) -> RobotModel {
+    pub(super) fn to_model(&self) -> RobotModel {
         let field = |f: &Option<String>| Field::from_option(f.clone());
         RobotModel {
             id: Field::Known(self.user_id.clone()),
@@ -82,7 +83,7 @@ impl RobotState {
 
     /// From a state or planned model; None when the UserID is not known.
     /// Empty profile strings mean "none", as they do to the API.
-    pub fn from_model(m: &RobotModel) -> Option<RobotState> {
+    pub(super) fn from_model(m: &RobotModel) -> Option<RobotState> {
         let user_id = m.user_id.as_str().or_else(|| m.id.as_str())?.to_string();
         let field = |f: &Field<String>| f.as_str().filter(|s| !s.is_empty()).map(str::to_string);
         Some(RobotState {
@@ -198,15 +199,7 @@ fn self_replacement_bullet() -> String {
 /// holds. Terraform passes it back as the prior private data of the second plan
 /// it asks for when it replaces the object (`-replace`, `replace_triggered_by`),
 /// which is how a replacement by a chatbot of the same UserID is recognised.
-const HOLDS: &str = "holds:";
-
-fn holds_private(user_id: &str) -> Vec<u8> {
-    format!("{HOLDS}{user_id}").into_bytes()
-}
-
-fn held(private: &[u8]) -> Option<&str> {
-    std::str::from_utf8(private).ok()?.strip_prefix(HOLDS)
-}
+const HOLDS: &str = "holds";
 
 /// Which plan-time checks of a create to run (see [`Robot::check_create`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,7 +218,7 @@ pub(crate) struct Robot {
 }
 
 impl Robot {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
         Robot { inner }
     }
 
@@ -672,7 +665,7 @@ impl TypedResource for Robot {
             _ => Field::Unknown,
         };
         if let Some(prior) = change.prior.as_ref().and_then(RobotState::from_model) {
-            change.planned_private = holds_private(&prior.user_id);
+            change.planned_private.set(HOLDS, &prior.user_id);
             // A new UserID: Terraform asks again for the create half of the
             // replacement and keeps only the errors of that second answer, so
             // the warnings about the new chatbot are given here.
@@ -684,7 +677,7 @@ impl TypedResource for Robot {
             }
         } else if !diags.has_errors() {
             if let Some(id) = change.planned.user_id.as_str() {
-                match held(&change.prior_private) {
+                match change.prior_private.get::<String>(HOLDS).as_deref() {
                     // A replacement by a chatbot of the same UserID: without
                     // create_before_destroy the delete runs first and the create
                     // makes it anew; with it, the old chatbot still exists when
@@ -791,6 +784,7 @@ impl TypedResource for Robot {
 mod tests {
     use super::*;
     use crate::chat::wire;
+    use crate::tfproto::Value;
     use crate::tfproto::{
         ApplyRequest, AttrPath, Model, PlanRequest, ReadRequest, Resource, Schema, Severity, Type,
     };
@@ -973,11 +967,8 @@ mod tests {
     }
 
     #[test]
-    fn a_self_replacement_is_told_from_a_create_by_its_private_data() {
+    fn a_self_replacement_and_an_existing_chatbot_are_explained_in_words() {
         assert!(self_replacement_bullet().contains("create_before_destroy"));
-        assert_eq!(held(&holds_private("@RBT#a b")), Some("@RBT#a b"));
-        assert_eq!(held(b""), None);
-        assert_eq!(held(b"other"), None);
         let d = exists_detail(1400000000, "@RBT#zh ", false);
         assert!(exists_detail(1, "@RBT#a", true).contains("The apply will refuse"));
         assert!(d.contains("active chatbot \"@RBT#zh \""), "{d}");

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
 
-crate::model! {
+tfkit::model! {
     /// The data source's configuration and state.
     pub(crate) struct RobotDataModel in robot_data_attr {
         id: String => computed(format!(
@@ -39,7 +39,7 @@ pub(crate) struct RobotData {
 }
 
 impl RobotData {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
         RobotData { inner }
     }
 }

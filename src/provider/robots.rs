@@ -8,12 +8,12 @@ use super::snapshot::{Entry, View};
 use super::words::q;
 use super::Inner;
 use crate::chat::wire::{MAX_ROBOTS_PER_APP, ROBOT_PREFIX};
-use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType, Value};
+use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType};
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robots";
 
-crate::model! {
+tfkit::model! {
     /// One chatbot of the listing.
     pub(crate) struct ListedRobot in listed_attr {
         user_id: String => computed("The chatbot's UserID."),
@@ -27,7 +27,7 @@ crate::model! {
     }
 }
 
-crate::model! {
+tfkit::model! {
     /// The data source's configuration and state.
     pub(crate) struct RobotsModel in robots_attr {
         id: String => computed(
@@ -96,8 +96,7 @@ pub(crate) fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> RobotsM
 }
 
 /// A prefix that no chatbot UserID can start with matches nothing: say so.
-fn check_prefix(name: &str, v: &Value, d: &mut Diagnostics) {
-    let p = v.as_str().unwrap_or_default();
+fn check_prefix(name: &str, p: &str, d: &mut Diagnostics) {
     if !p.is_empty() && !p.starts_with(ROBOT_PREFIX) && !ROBOT_PREFIX.starts_with(p) {
         d.attr_warning(
             name,
@@ -115,7 +114,7 @@ pub(crate) struct Robots {
 }
 
 impl Robots {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
         Robots { inner }
     }
 }
@@ -177,7 +176,7 @@ impl TypedDataSource for Robots {
 mod tests {
     use super::*;
     use crate::provider::snapshot::Profile;
-    use crate::tfproto::{Model, Schema};
+    use crate::tfproto::{Model, Schema, Value};
     use robots_attr::{
         id as ID, limit as LIMIT, prefix as PREFIX, remaining as REMAINING, robots as ROBOTS,
         user_ids as USER_IDS,

@@ -21,12 +21,26 @@
 use super::snapshot::Directory;
 use crate::chat::wire::UserProfile;
 use crate::chat::{ChatError, Client};
-use crate::plugin::SocketFile;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::net::{UnixListener, UnixStream};
+
+/// Our socket file, removed when dropped.
+struct SocketFile(PathBuf);
+
+impl SocketFile {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
 
 /// Start of every sibling socket's file name.
 const PREFIX: &str = "tencentchat-siblings-";
@@ -50,8 +64,8 @@ impl Siblings {
     /// Joins the siblings of this process's parent in the temp directory; only
     /// when Terraform started this process (not in `--debug` mode, where the
     /// parent is a shell or a test, nor when the provider is embedded).
-    pub fn join(sdkappid: u64) -> std::io::Result<(Siblings, UnixListener)> {
-        if std::env::var_os(crate::plugin::MAGIC_COOKIE_KEY).is_none() {
+    pub(crate) fn join(sdkappid: u64) -> std::io::Result<(Siblings, UnixListener)> {
+        if !crate::plugin::started_by_terraform() {
             return Err(std::io::Error::other("not started by Terraform"));
         }
         Self::join_in(
@@ -91,7 +105,7 @@ impl Siblings {
     /// listener lives. A failed accept (out of file descriptors, say) is waited
     /// out with a growing pause (crate::plugin::AcceptBackoff), never the end
     /// of listening, and never a busy loop.
-    pub async fn listen(listener: UnixListener, on_announce: impl Fn() + Send + 'static) {
+    pub(crate) async fn listen(listener: UnixListener, on_announce: impl Fn() + Send + 'static) {
         let conns = tokio_stream::wrappers::UnixListenerStream::new(listener);
         Self::listen_to(conns, on_announce).await
     }
@@ -117,7 +131,7 @@ impl Siblings {
 
     /// Tells every sibling of another app to prefetch; only the first call in a
     /// process does.
-    pub async fn announce(&self) {
+    pub(crate) async fn announce(&self) {
         if self.announced.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -163,7 +177,7 @@ fn bind_unique(dir: &std::path::Path, stem: &str) -> std::io::Result<(UnixListen
         let path = dir.join(format!("{stem}{:016x}.sock", fastrand::u64(..)));
         match UnixListener::bind(&path) {
             Ok(listener) => {
-                let own = SocketFile::new(path);
+                let own = SocketFile(path);
                 std::fs::set_permissions(own.path(), std::fs::Permissions::from_mode(0o600))?;
                 return Ok((listener, own));
             }

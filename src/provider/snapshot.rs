@@ -49,14 +49,14 @@ pub(crate) struct Profile {
 }
 
 impl Profile {
-    pub fn from_items(items: &[ProfileItem]) -> Profile {
+    pub(crate) fn from_items(items: &[ProfileItem]) -> Profile {
         let mut p = Profile::default();
         p.apply(items);
         p
     }
 
     /// Applies items as portrait_set would: an empty string clears the field.
-    pub fn apply(&mut self, items: &[ProfileItem]) {
+    pub(crate) fn apply(&mut self, items: &[ProfileItem]) {
         for item in items {
             let value = match &item.value {
                 serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
@@ -88,14 +88,14 @@ pub(crate) struct View {
 }
 
 impl View {
-    pub fn get(&self, user_id: &str) -> Option<&Entry> {
+    pub(crate) fn get(&self, user_id: &str) -> Option<&Entry> {
         self.robots
             .iter()
             .find(|(id, _)| id == user_id)
             .map(|(_, e)| e)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.robots.len()
     }
 
@@ -194,11 +194,11 @@ pub(crate) struct Snapshot<D> {
 }
 
 impl<D: Directory> Snapshot<D> {
-    pub fn new(dir: D) -> Self {
+    pub(crate) fn new(dir: D) -> Self {
         Self::with_ttl(dir, TTL)
     }
 
-    pub fn with_ttl(dir: D, ttl: Duration) -> Self {
+    pub(crate) fn with_ttl(dir: D, ttl: Duration) -> Self {
         Snapshot {
             dir,
             ttl,
@@ -212,7 +212,7 @@ impl<D: Directory> Snapshot<D> {
     /// this process has read, its own writes decide when to fetch again.
     /// Returns when the fetch is done; readers that come meanwhile wait for it
     /// and use its result (see [`Self::adopt`]).
-    pub async fn prefetch(&self) {
+    pub(crate) async fn prefetch(&self) {
         let (tx, rx) = tokio::sync::watch::channel(None);
         {
             let Ok(mut slot) = self.slot.try_lock() else {
@@ -262,7 +262,7 @@ impl<D: Directory> Snapshot<D> {
     }
 
     /// The current view, fetching it if there is none (or it is too old).
-    pub async fn get(&self) -> Result<Arc<View>, ChatError> {
+    pub(crate) async fn get(&self) -> Result<Arc<View>, ChatError> {
         let seen = self.attempts.load(Ordering::SeqCst);
         let mut slot = self.slot.lock().await;
         self.adopt(&mut slot).await;
@@ -323,7 +323,7 @@ impl<D: Directory> Snapshot<D> {
     /// list older than the TTL. Without this, Terraform's re-plan of every create
     /// during apply (in a fresh provider process) refetched after each create
     /// landed: 10 lists and 8 profile reads for a 20-robot create.
-    pub async fn recent(&self) -> Result<Recent, ChatError> {
+    pub(crate) async fn recent(&self) -> Result<Recent, ChatError> {
         {
             let mut slot = self.slot.lock().await;
             self.adopt(&mut slot).await;
@@ -343,13 +343,13 @@ impl<D: Directory> Snapshot<D> {
 
     /// Forgets the view: the next reader fetches again. Waits for an in-flight
     /// fetch, so a fetch that started before a create cannot outlive it.
-    pub async fn invalidate(&self) {
+    pub(crate) async fn invalidate(&self) {
         self.slot.lock().await.forget_view();
     }
 
     /// This process made `user_id` active with `profile`: the next reader fetches
     /// again, and the view kept for [`Snapshot::recent`] lists it from now on.
-    pub async fn note_created(&self, user_id: &str, profile: &Profile) {
+    pub(crate) async fn note_created(&self, user_id: &str, profile: &Profile) {
         let mut slot = self.slot.lock().await;
         slot.forget_view();
         if let Some(last) = &mut slot.last {
@@ -364,7 +364,7 @@ impl<D: Directory> Snapshot<D> {
     /// again, and the view kept for [`Snapshot::recent`] no longer lists it, so a
     /// replacement that deletes a chatbot and then makes it again is not taken
     /// for a create of a chatbot that already exists.
-    pub async fn note_deleted(&self, user_id: &str) {
+    pub(crate) async fn note_deleted(&self, user_id: &str) {
         let mut slot = self.slot.lock().await;
         slot.forget_view();
         if let Some(last) = &mut slot.last {
@@ -375,7 +375,7 @@ impl<D: Directory> Snapshot<D> {
     }
 
     /// Applies this process's own successful portrait_set to the cached view.
-    pub async fn patch_profile(&self, user_id: &str, items: &[ProfileItem]) {
+    pub(crate) async fn patch_profile(&self, user_id: &str, items: &[ProfileItem]) {
         let mut slot = self.slot.lock().await;
         slot.mark_prefetch_stale();
         if let Some((_, view)) = &mut slot.view {

@@ -11,7 +11,7 @@ use super::validate::is_printable_ascii;
 use super::{Conn, Inner};
 use crate::chat::usersig;
 use crate::chat::wire::MAX_USER_ID_BYTES;
-use crate::tfproto::{Diagnostics, Field, TypedEphemeral, TypedType, Value};
+use crate::tfproto::{Diagnostics, Field, TypedEphemeral, TypedType};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -31,7 +31,7 @@ fn days(seconds: u64) -> String {
     }
 }
 
-crate::model! {
+tfkit::model! {
     /// The ephemeral resource's arguments and result.
     pub(crate) struct UserSigModel in usersig_attr {
         user_id: String => optional_computed(format!(
@@ -58,8 +58,7 @@ crate::model! {
     }
 }
 
-fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
-    let id = v.as_str().unwrap_or_default();
+fn check_user_id(name: &str, id: &str, d: &mut Diagnostics) {
     if id.is_empty() || id.len() > MAX_USER_ID_BYTES || !is_printable_ascii(id) {
         d.attr_error(
             name,
@@ -72,20 +71,18 @@ fn check_user_id(name: &str, v: &Value, d: &mut Diagnostics) {
     }
 }
 
-fn check_expire_seconds(name: &str, v: &Value, d: &mut Diagnostics) {
-    match v.as_f64() {
-        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= MAX_EXPIRE_SECONDS as f64 => {}
-        n => d.attr_error(
+fn check_expire_seconds(name: &str, n: &f64, d: &mut Diagnostics) {
+    if n.fract() != 0.0 || *n < 1.0 || *n > MAX_EXPIRE_SECONDS as f64 {
+        d.attr_error(
             name,
             format!("Invalid {name}"),
             format!(
                 "`{name}` must be a whole number of seconds from 1 to {MAX_EXPIRE_SECONDS} \
-                 ({}){}. Leave it out for {DEFAULT_EXPIRE_SECONDS} ({}).",
+                 ({}), got {n}. Leave it out for {DEFAULT_EXPIRE_SECONDS} ({}).",
                 days(MAX_EXPIRE_SECONDS),
-                n.map(|n| format!(", got {n}")).unwrap_or_default(),
                 days(DEFAULT_EXPIRE_SECONDS)
             ),
-        ),
+        );
     }
 }
 
@@ -94,7 +91,7 @@ pub(crate) struct UserSig {
 }
 
 impl UserSig {
-    pub fn new(inner: Arc<Inner>) -> Self {
+    pub(super) fn new(inner: Arc<Inner>) -> Self {
         UserSig { inner }
     }
 }
@@ -169,7 +166,7 @@ impl TypedEphemeral for UserSig {
             .map_or(DEFAULT_EXPIRE_SECONDS, |&n| n as u64);
         let now = unix_now();
         let sig = usersig::generate(key.expose(), api.sdkappid, &user_id, now, expire);
-        let expires_at = crate::log::rfc3339_seconds(now.saturating_add(expire));
+        let expires_at = crate::chat::time::rfc3339_seconds(now.saturating_add(expire));
         log_debug!(
             "provider",
             "computed an ephemeral UserSig",
@@ -189,7 +186,7 @@ impl TypedEphemeral for UserSig {
 mod tests {
     use super::*;
     use crate::provider::TencentChat;
-    use crate::tfproto::{ClientInfo, EphemeralResource, Model, Provider as _, Schema};
+    use crate::tfproto::{ClientInfo, EphemeralResource, Model, Provider as _, Schema, Value};
     use usersig_attr::{
         expire_seconds as EXPIRE_SECONDS, expires_at as EXPIRES_AT, user_id as USER_ID,
         usersig as USERSIG,
@@ -261,7 +258,7 @@ mod tests {
         assert!(info.time >= before && info.time <= unix_now());
         assert_eq!(
             r.result.get(EXPIRES_AT).as_str(),
-            Some(crate::log::rfc3339_seconds(info.expires_at()).as_str())
+            Some(crate::chat::time::rfc3339_seconds(info.expires_at()).as_str())
         );
         assert!(r.renew_at.is_none() && r.private.is_empty());
     }
@@ -283,7 +280,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_usersig_only_provider_cannot_sign() {
-        let (_p, e) = configured(&[("usersig", Value::string("pre-issued-sig"))]).await;
+        let (_p, e) = configured(&[(
+            "usersig",
+            Value::string(crate::chat::usersig::generate(
+                "issuer-key",
+                APP,
+                "administrator",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+                86_400,
+            )),
+        )])
+        .await;
         let r = e.open(&args(Value::Null, Value::Null)).await;
         assert!(r.diagnostics.has_errors());
         let text = errors(&r.diagnostics).join("\n");

@@ -14,6 +14,9 @@
 //! directories, runs), `tempdir`, `secrets` (the leak scan) and `zip` (plan files
 //! and releases); everything a test needs is re-exported here.
 
+// Each test binary uses part of the harness, so its `pub` items are its API
+// within every test crate, not a reachability mistake.
+#![allow(unreachable_pub)]
 #![allow(dead_code, unused_imports)] // each test crate uses a different part of the harness
 
 use std::io::Write;
@@ -47,9 +50,22 @@ pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The `terraform { required_providers }` block for this provider, then an empty
 /// `provider "tencentchat" {}` block (settings from the environment).
 pub fn provider_header() -> String {
-    format!(
-        "terraform {{\n  required_providers {{\n    {PROVIDER_TYPE} = {{\n      source  = \"{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"{PROVIDER_TYPE}\" {{}}\n"
-    )
+    crate::required_providers!("\nprovider \"tencentchat\" {}\n").to_string()
+}
+
+/// The `terraform { required_providers { … } }` block that installs this build
+/// of the provider (the version is the crate's), followed by `$rest`: a string
+/// literal, so suites can build their own `const` headers from the one block.
+#[macro_export]
+macro_rules! required_providers {
+    ($($rest:literal)?) => {
+        concat!(
+            "terraform {\n  required_providers {\n    tencentchat = {\n      source  = \"tencentchat/tencentchat\"\n      version = \"",
+            env!("CARGO_PKG_VERSION"),
+            "\"\n    }\n  }\n}\n",
+            $($rest)?
+        )
+    };
 }
 
 /// When set to `1`, a missing Terraform fails the test instead of skipping it
