@@ -126,7 +126,7 @@ fn single_app(n: usize) {
     assert_calls(&sim, &format!("update of {n}"), expected(&want), || {
         ws.apply();
     });
-    let nick = sim.robots()[0].nick.clone();
+    let nick = sim.robots()[0].nick().map(str::to_string);
     assert!(
         nick.as_deref().is_some_and(|s| s.starts_with("gen 2")),
         "{nick:?}"

@@ -2,42 +2,23 @@
 //! endpoint's success path, each error class, fault injection with retries, the
 //! client-side limiter, batching, stop, and secrets staying out of every text.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::time::{Duration, Instant};
 use tencentchat::chat::usersig;
 use tencentchat::chat::wire::{self, CreateRobotRequest, ProfileItem};
 use tencentchat::chat::{
     ChatError, Client, ClientConfig, Credentials, Endpoint, ErrorKind, Secret,
 };
-use tencentchat::sim::{self, Admin, App, Fault, Running, SimConfig};
+use tencentchat::sim::{Admin, Fault};
 
-const APP: u64 = 1_400_000_000;
-const KEY: &str = "chat-client-test-key-7f3a9c0e5b1d4e2f8a6c";
-
-async fn start_sim() -> (Running, Admin) {
-    // The client logs every call at debug; keep test output readable.
-    tencentchat::log::set_min_level(tencentchat::log::Level::Info);
-    tencentchat::log::forward(tencentchat::provider::LOG_TARGETS);
-    let config = SimConfig {
-        apps: vec![App {
-            sdkappid: APP,
-            secret_key: KEY.to_string(),
-            admins: vec!["administrator".to_string()],
-        }],
-        ..SimConfig::default()
-    };
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let running = sim::start(config, addr)
-        .await
-        .expect("the simulator starts");
-    let admin = Admin::new(&running.url);
-    (running, admin)
-}
+const APP: u64 = common::DEMO_SDKAPPID;
+const KEY: &str = common::DEMO_SECRET_KEY;
 
 fn config(url: &str) -> ClientConfig {
     let mut c = ClientConfig::new(
         APP,
-        "administrator",
+        common::DEMO_ADMIN,
         Credentials::SecretKey(Secret::new(KEY)),
         Endpoint::Url(format!("{url}/")), // a trailing slash is tolerated
     );
@@ -68,21 +49,18 @@ async fn calls(admin: &Admin, endpoint: &str) -> u64 {
     c.total.get(endpoint).copied().unwrap_or(0)
 }
 
-/// Neither the secret key nor any UserSig the simulator saw appears in `text`.
-fn assert_no_secrets(text: &str, sigs: &[String]) {
-    assert!(!text.contains(KEY), "secret key leaked: {text}");
-    for s in sigs {
-        assert!(!text.contains(s.as_str()), "UserSig leaked: {text}");
-    }
-    assert!(
-        !text.contains("usersig=eJ"),
-        "usersig parameter leaked: {text}"
-    );
+/// Neither the secret key, nor any of `sigs`, nor any `usersig=` query
+/// parameter appears in `text` (the harness's scan, which never prints them).
+fn assert_no_secrets(what: &str, text: &str, sigs: &[String]) {
+    let mut secrets = sigs.to_vec();
+    secrets.push(KEY.to_string());
+    common::assert_no_secret(what, text, &secrets);
+    common::assert_no_usersig_param(what, text);
 }
 
 #[tokio::test]
 async fn every_endpoint_succeeds() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let c = client(&sim.url);
 
     assert_eq!(c.get_all_robots().await.unwrap(), Vec::<String>::new());
@@ -109,11 +87,8 @@ async fn every_endpoint_succeeds() {
     .await
     .unwrap();
     let robots = admin.robots(APP).await.unwrap();
-    assert_eq!(robots[1].nick.as_deref(), Some("Friday"));
-    assert_eq!(
-        robots[1].face_url.as_deref(),
-        Some("https://example.com/f.png")
-    );
+    assert_eq!(robots[1].nick(), Some("Friday"));
+    assert_eq!(robots[1].face_url(), Some("https://example.com/f.png"));
 
     let ids = vec!["@RBT#t002".to_string(), "@RBT#t001".to_string()];
     let profiles = c.portrait_get(&ids, &wire::PROFILE_TAGS).await.unwrap();
@@ -154,7 +129,7 @@ async fn every_endpoint_succeeds() {
 
 #[tokio::test]
 async fn wrong_key_is_an_auth_error_with_a_sentence() {
-    let (sim, _admin) = start_sim().await;
+    let (sim, _admin) = common::start_in_process().await;
     let mut cfg = config(&sim.url);
     cfg.credentials = Credentials::SecretKey(Secret::new("not-the-key-of-this-app"));
     let e = Client::new(cfg)
@@ -179,7 +154,7 @@ async fn wrong_key_is_an_auth_error_with_a_sentence() {
 
 #[tokio::test]
 async fn wrong_sdkappid_is_an_auth_error() {
-    let (sim, _admin) = start_sim().await;
+    let (sim, _admin) = common::start_in_process().await;
     let mut cfg = config(&sim.url);
     cfg.sdkappid = 1_400_000_999;
     let e = Client::new(cfg)
@@ -194,7 +169,7 @@ async fn wrong_sdkappid_is_an_auth_error() {
 
 #[tokio::test]
 async fn non_admin_identifier_is_an_auth_error() {
-    let (sim, _admin) = start_sim().await;
+    let (sim, _admin) = common::start_in_process().await;
     let mut cfg = config(&sim.url);
     cfg.identifier = "not_an_admin".into();
     let c = Client::new(cfg).unwrap();
@@ -212,7 +187,7 @@ async fn non_admin_identifier_is_an_auth_error() {
 
 #[tokio::test]
 async fn invalid_input_is_reported_as_such() {
-    let (sim, _admin) = start_sim().await;
+    let (sim, _admin) = common::start_in_process().await;
     let c = client(&sim.url);
     let e = c
         .create_robot(&CreateRobotRequest {
@@ -256,7 +231,7 @@ async fn invalid_input_is_reported_as_such() {
 
 #[tokio::test]
 async fn twenty_first_robot_reaches_the_limit() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let c = client(&sim.url);
     for n in 0..wire::MAX_ROBOTS_PER_APP {
         c.create_robot(&robot(n)).await.unwrap();
@@ -271,7 +246,7 @@ async fn twenty_first_robot_reaches_the_limit() {
 
 #[tokio::test]
 async fn portrait_set_of_an_unknown_account_is_not_found() {
-    let (sim, _admin) = start_sim().await;
+    let (sim, _admin) = common::start_in_process().await;
     let e = client(&sim.url)
         .portrait_set("@RBT#ghost", vec![item(wire::TAG_NICK, "boo")])
         .await
@@ -287,7 +262,7 @@ async fn portrait_set_of_an_unknown_account_is_not_found() {
 
 #[tokio::test]
 async fn transient_faults_are_retried_until_they_pass() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let c = client(&sim.url);
 
     admin
@@ -352,7 +327,7 @@ async fn transient_faults_are_retried_until_they_pass() {
 
 #[tokio::test]
 async fn an_exhausted_retry_budget_is_a_transient_error() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let mut cfg = config(&sim.url);
     cfg.max_retries = 2;
     let c = Client::new(cfg).unwrap();
@@ -410,7 +385,7 @@ async fn an_exhausted_retry_budget_is_a_transient_error() {
 
 #[tokio::test]
 async fn expired_usersig_is_regenerated_once() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let c = client(&sim.url);
     admin
         .add_fault(&Fault {
@@ -440,18 +415,18 @@ async fn expired_usersig_is_regenerated_once() {
 
 #[tokio::test]
 async fn preissued_usersig_is_used_as_is_and_never_renewed() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let good = usersig::generate(KEY, APP, "administrator", now - 60, 3600);
+    let good = usersig::generate(KEY, APP, common::DEMO_ADMIN, now - 60, 3600);
     let mut cfg = config(&sim.url);
     cfg.credentials = Credentials::UserSig(Secret::new(good.clone()));
     Client::new(cfg).unwrap().get_all_robots().await.unwrap();
     assert_eq!(admin.usersigs().await.unwrap(), [good]);
 
-    let expired = usersig::generate(KEY, APP, "administrator", now - 7200, 3600);
+    let expired = usersig::generate(KEY, APP, common::DEMO_ADMIN, now - 7200, 3600);
     let mut cfg = config(&sim.url);
     cfg.credentials = Credentials::UserSig(Secret::new(expired.clone()));
     let before = calls(&admin, "get_all_robots").await;
@@ -478,7 +453,7 @@ async fn preissued_usersig_is_used_as_is_and_never_renewed() {
 
 #[tokio::test]
 async fn the_limiter_spreads_a_burst() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let mut cfg = config(&sim.url);
     cfg.calls_per_second = 20;
     let c = Client::new(cfg).unwrap();
@@ -512,7 +487,7 @@ async fn the_limiter_spreads_a_burst() {
 
 #[tokio::test]
 async fn portrait_get_of_150_accounts_takes_two_calls() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let c = client(&sim.url);
     for n in [3, 77, 140] {
         let mut r = robot(n);
@@ -538,7 +513,7 @@ async fn portrait_get_of_150_accounts_takes_two_calls() {
 
 #[tokio::test]
 async fn stop_ends_waits_and_retries_at_once() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let c = client(&sim.url);
 
     // In flight: a slow answer.
@@ -588,7 +563,7 @@ async fn stop_ends_waits_and_retries_at_once() {
 
 #[tokio::test]
 async fn timeouts_and_unreachable_endpoints_are_transient() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let mut cfg = config(&sim.url);
     cfg.request_timeout = Duration::from_millis(300);
     cfg.max_retries = 1;
@@ -623,7 +598,7 @@ async fn timeouts_and_unreachable_endpoints_are_transient() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Transient, "{e}");
     assert!(e.to_string().contains("could not reach"), "{e}");
-    assert_no_secrets(&format!("{e} {e:?}"), &[]);
+    assert_no_secrets("an unreachable-endpoint error", &format!("{e} {e:?}"), &[]);
 }
 
 async fn sim_url_of_closed_port() -> String {
@@ -635,7 +610,7 @@ async fn sim_url_of_closed_port() -> String {
 
 #[tokio::test]
 async fn secrets_never_appear_in_errors_or_debug_output() {
-    let (sim, admin) = start_sim().await;
+    let (sim, admin) = common::start_in_process().await;
     let cfg = config(&sim.url);
     let c = Client::new(cfg.clone()).unwrap();
     c.create_robot(&robot(1)).await.unwrap();
@@ -686,8 +661,8 @@ async fn secrets_never_appear_in_errors_or_debug_output() {
         texts.push(format!("{e}"));
         texts.push(format!("{e:?}"));
     }
-    for t in &texts {
-        assert_no_secrets(t, &sigs);
+    for (i, t) in texts.iter().enumerate() {
+        assert_no_secrets(&format!("text #{i} (config, client, errors)"), t, &sigs);
     }
     let wrong = format!("{KEY}-wrong");
     assert!(texts.iter().all(|t| !t.contains(&wrong)));

@@ -57,8 +57,7 @@ fn terraform_drives_a_provider_started_with_debug() {
     assert_eq!(
         sim.robot("@RBT#debugged")
             .expect("the chatbot was created")
-            .nick
-            .as_deref(),
+            .nick(),
         Some("Attached")
     );
 

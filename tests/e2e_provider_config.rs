@@ -1,4 +1,6 @@
-//! End-to-end tests of provider settings that are unknown at plan time because
+//! End-to-end tests of the provider's settings. A bad or missing setting fails the
+//! plan with an error naming the attribute and its environment variable, before
+//! any API call. Settings that are unknown at plan time because
 //! they come from another resource's output (issue 3): the provider must not
 //! crash, must not call the API with half a configuration, must plan from prior
 //! state, and must do the work at apply time once the values are known.
@@ -89,6 +91,66 @@ fn assert_no_api_calls(before: &Counters, after: &Counters, what: &str) {
 }
 
 #[test]
+fn provider_setting_errors_name_the_attribute_and_its_environment_variable() {
+    const T: &str = "provider_setting_errors_name_the_attribute_and_its_environment_variable";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let mut ws = Workspace::new(&tf, &sim);
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+resource "tencentchat_robot" "a" {{
+  user_id = "@RBT#settings"
+}}
+"#
+    ));
+    ws.init();
+
+    // No SDKAppID in the block or the environment.
+    ws.unset_env("TENCENTCHAT_SDKAPPID");
+    let run = ws.plan_failing();
+    assert_contains(&run.stderr, "sdkappid", "plan without an SDKAppID");
+    assert_contains(
+        &run.stderr,
+        "TENCENTCHAT_SDKAPPID",
+        "plan without an SDKAppID",
+    );
+
+    // An out-of-range value from the environment.
+    ws.set_env("TENCENTCHAT_SDKAPPID", &common::DEMO_SDKAPPID.to_string());
+    ws.set_env("TENCENTCHAT_MAX_RETRIES", "99");
+    let run = ws.plan_failing();
+    assert_contains(&run.stderr, "max_retries", "plan with max_retries 99");
+    assert_contains(
+        &run.stderr,
+        "TENCENTCHAT_MAX_RETRIES",
+        "plan with max_retries 99",
+    );
+
+    // Both credentials at once.
+    ws.unset_env("TENCENTCHAT_MAX_RETRIES");
+    ws.set_env("TENCENTCHAT_USERSIG", "not-a-real-usersig");
+    let run = ws.plan_failing();
+    assert_contains(&run.stderr, "secret_key", "plan with two credentials");
+    assert_contains(&run.stderr, "usersig", "plan with two credentials");
+    for (what, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        assert!(
+            !text.contains(common::DEMO_SECRET_KEY) && !text.contains("not-a-real-usersig"),
+            "a credential was echoed on {what}"
+        );
+    }
+
+    let counters = sim.counters();
+    assert!(
+        counters.total.values().all(|&n| n == 0),
+        "a misconfigured provider made API calls: {counters:?}"
+    );
+}
+
+#[test]
 fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     const T: &str = "unknown_provider_settings_are_planned_from_state_and_applied_once_known";
     let Some(tf) = terraform_data_capable(T) else {
@@ -122,7 +184,7 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     let apply = ws.apply();
     assert_no_crash(&apply);
     let made = sim.robot("@RBT#late").expect("the chatbot was created");
-    assert_eq!(made.nick.as_deref(), Some("Late"));
+    assert_eq!(made.nick(), Some("Late"));
     let counters = sim.counters();
     assert_eq!(delta(&before, &counters, "create_robot"), 1);
 
@@ -164,7 +226,7 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     assert_contains(&plan.stdout, "1 to add, 1 to change, 1 to destroy", "plan");
     assert_no_api_calls(&before, &sim.counters(), "the plan with unknown settings");
     assert_eq!(
-        sim.robot("@RBT#late").expect("still there").nick.as_deref(),
+        sim.robot("@RBT#late").expect("still there").nick(),
         Some("Edited"),
         "a plan changed the chatbot"
     );
@@ -172,7 +234,7 @@ fn unknown_provider_settings_are_planned_from_state_and_applied_once_known() {
     let apply = ws.apply();
     assert_no_crash(&apply);
     assert_eq!(
-        sim.robot("@RBT#late").expect("still there").nick.as_deref(),
+        sim.robot("@RBT#late").expect("still there").nick(),
         Some("Later")
     );
     assert_eq!(ws.plan_detailed(&[]).code, 0, "plan after the update");
@@ -314,8 +376,7 @@ provider "tencentchat" {{
     assert_eq!(
         sim.robot("@RBT#late")
             .expect("the chatbot was created")
-            .nick
-            .as_deref(),
+            .nick(),
         Some("Late")
     );
 

@@ -25,7 +25,8 @@ fn robot_config(user_id: &str, nick: &str) -> String {
 }
 
 fn nick_of(sim: &Sim, user_id: &str) -> Option<String> {
-    sim.robot(user_id).and_then(|r| r.nick)
+    sim.robot(user_id)
+        .and_then(|r| r.nick().map(str::to_string))
 }
 
 /// A port on 127.0.0.1 where nothing listens (bound, then released).

@@ -86,7 +86,7 @@ fn assert_converged(sim: &Sim, ws: &Workspace, suffixes: &[&str], what: &str) {
     for s in suffixes {
         let r = sim.robot(&format!("@RBT#{s}")).expect("listed above");
         assert_eq!(
-            r.nick.as_deref(),
+            r.nick(),
             Some(format!("Bot {s}").as_str()),
             "{what}: profile of {s}"
         );

@@ -110,6 +110,7 @@ fn the_expected_examples_exist() {
         "quickstart/main.tf",
         "two-apps/main.tf",
         "adopt-existing/main.tf",
+        "profile/main.tf",
         "testing/main.tf",
         "testing/tests/chatbots.tftest.hcl",
         "testing/tests/unit.tftest.hcl",
@@ -259,6 +260,33 @@ fn quickstart_runs_against_the_simulator() {
 }
 
 #[test]
+fn profile_example_sets_every_field_against_the_simulator() {
+    const T: &str = "profile_example_sets_every_field_against_the_simulator";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start_with_custom_fields(&["model", "team"]);
+    let ws = Workspace::new(&tf, &sim);
+    ws.copy_dir_from(&examples_dir().join("profile"));
+    ws.init();
+    ws.apply();
+    let bot = sim.robot("@RBT#assistant").expect("the example's chatbot");
+    assert_eq!(
+        bot.tag("Tag_Profile_IM_AllowType"),
+        Some(&serde_json::json!("AllowType_Type_AllowAny"))
+    );
+    assert_eq!(bot.custom("model"), Some("hunyuan-lite"));
+    let out = ws.output_json();
+    assert_eq!(out["assistant_profile"]["level"], 3, "{out}");
+    assert_eq!(
+        out["assistant_profile"]["custom_fields"]["team"], "support",
+        "{out}"
+    );
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+}
+
+#[test]
 fn two_apps_example_manages_both_apps() {
     const T: &str = "two_apps_example_manages_both_apps";
     let Some(tf) = Terraform::for_test(T) else {
@@ -286,8 +314,8 @@ fn two_apps_example_manages_both_apps() {
     let production = sim.robots_of(PRODUCTION);
     assert_eq!(staging.len(), 1, "{staging:?}");
     assert_eq!(production.len(), 1, "{production:?}");
-    assert_eq!(staging[0].nick.as_deref(), Some("Helpdesk (staging)"));
-    assert_eq!(production[0].nick.as_deref(), Some("Helpdesk"));
+    assert_eq!(staging[0].nick(), Some("Helpdesk (staging)"));
+    assert_eq!(production[0].nick(), Some("Helpdesk"));
     assert_eq!(
         ws.output_json()["production_slots_left"],
         serde_json::json!(19)

@@ -1289,3 +1289,64 @@ resource "tencentchat_robot" "via_dns" {{
         provider.join("\n")
     );
 }
+
+#[test]
+fn zip_reader_reads_stored_and_deflated_entries() {
+    // A zip built by hand: one stored and one deflated entry, sizes and CRC only
+    // in the central directory (as with a data descriptor).
+    fn entry(
+        name: &str,
+        method: u16,
+        plain: &[u8],
+        data: &[u8],
+        local: &mut Vec<u8>,
+        central: &mut Vec<u8>,
+    ) {
+        let offset = local.len() as u32;
+        let n = name.len() as u16;
+        local.extend([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]);
+        local.extend(method.to_le_bytes());
+        local.extend([0; 16]); // time, date, crc, sizes (0: as with a data descriptor)
+        local.extend(n.to_le_bytes());
+        local.extend(0u16.to_le_bytes());
+        local.extend(name.as_bytes());
+        local.extend(data);
+        let mut crc = flate2::Crc::new();
+        crc.update(plain);
+        central.extend([0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0]);
+        central.extend(method.to_le_bytes());
+        central.extend([0; 4]); // time, date
+        central.extend(crc.sum().to_le_bytes());
+        central.extend((data.len() as u32).to_le_bytes());
+        central.extend((plain.len() as u32).to_le_bytes());
+        central.extend(n.to_le_bytes());
+        central.extend([0; 12]);
+        central.extend(offset.to_le_bytes());
+        central.extend(name.as_bytes());
+    }
+    let hello = b"hello hello hello";
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
+    std::io::Write::write_all(&mut deflated, hello).unwrap();
+    let deflated = deflated.finish().unwrap();
+    let (mut local, mut central) = (Vec::new(), Vec::new());
+    entry("a.txt", 0, b"plain", b"plain", &mut local, &mut central);
+    entry("b/c.json", 8, hello, &deflated, &mut local, &mut central);
+    let cd_at = local.len() as u32;
+    let mut zip = local;
+    zip.extend(&central);
+    zip.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 2, 0, 2, 0]);
+    zip.extend((central.len() as u32).to_le_bytes());
+    zip.extend(cd_at.to_le_bytes());
+    zip.extend([0, 0]);
+    let files: Vec<(String, Vec<u8>)> = read_zip(&zip)
+        .into_iter()
+        .map(|e| (e.name, e.data))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("a.txt".to_string(), b"plain".to_vec()),
+            ("b/c.json".to_string(), b"hello hello hello".to_vec())
+        ]
+    );
+}

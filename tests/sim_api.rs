@@ -80,6 +80,7 @@ impl Sim {
                     sdkappid: OTHER_APP,
                     secret_key: OTHER_KEY.into(),
                     admins: vec!["admin".into(), "ops".into()],
+                    custom_fields: ["model".to_string()].into(),
                 },
             ],
             ..SimConfig::default()
@@ -270,6 +271,7 @@ async fn official_usersigs_verify_against_the_right_key() {
                 sdkappid: id,
                 secret_key: c["secret_key"].as_str().unwrap().into(),
                 admins: vec![identifier],
+                custom_fields: Default::default(),
             }),
         }
     }
@@ -402,14 +404,6 @@ async fn bodies_are_checked() {
             json!({"From_Account": "@RBT#1", "ProfileItem": [{"Tag": TAG_NICK}]}),
         ),
         (
-            PORTRAIT_SET,
-            json!({"From_Account": "@RBT#1", "ProfileItem": [{"Tag": TAG_NICK, "Value": 3}]}),
-        ),
-        (
-            PORTRAIT_SET,
-            json!({"From_Account": "@RBT#1", "ProfileItem": [{"Tag": "Tag_Profile_IM_Gender", "Value": "x"}]}),
-        ),
-        (
             PORTRAIT_GET,
             json!({"To_Account": "@RBT#1", "TagList": [TAG_NICK]}),
         ),
@@ -461,8 +455,8 @@ async fn user_ids_and_profile_lengths() {
         [longest.as_str(), "@RBT#with space~", "@RBT#long"]
     );
     let robots = s.admin.robots(DEMO_SDKAPPID).await.unwrap();
-    assert_eq!(robots[2].nick.as_deref(), Some(max.as_str()));
-    assert_eq!(robots[2].self_signature.as_deref(), Some(max.as_str()));
+    assert_eq!(robots[2].nick(), Some(max.as_str()));
+    assert_eq!(robots[2].self_signature(), Some(max.as_str()));
 }
 
 #[tokio::test]
@@ -482,9 +476,9 @@ async fn create_is_idempotent_and_limited_to_twenty() {
     assert_ok(&s.create("@RBT#0").await);
     let robots = s.admin.robots(DEMO_SDKAPPID).await.unwrap();
     assert_eq!(robots.len(), 1);
-    assert_eq!(robots[0].nick.as_deref(), Some("second"));
-    assert_eq!(robots[0].face_url.as_deref(), Some("f"));
-    assert_eq!(robots[0].self_signature, None);
+    assert_eq!(robots[0].nick(), Some("second"));
+    assert_eq!(robots[0].face_url(), Some("f"));
+    assert_eq!(robots[0].self_signature(), None);
 
     for i in 1..20 {
         assert_ok(&s.create(&format!("@RBT#{i}")).await);
@@ -553,12 +547,105 @@ async fn delete_then_create_reactivates() {
     assert_eq!(robots[1].user_id, "@RBT#a");
     assert_eq!(
         (
-            robots[1].nick.as_deref(),
-            robots[1].face_url.as_deref(),
-            robots[1].self_signature.as_deref()
+            robots[1].nick(),
+            robots[1].face_url(),
+            robots[1].self_signature()
         ),
         (None, Some("new"), None)
     );
+}
+
+/// Every standard tag is checked by Tencent's rules and codes, and a custom
+/// field is taken only by an app that defines it.
+#[tokio::test]
+async fn every_standard_tag_and_custom_fields_per_app() {
+    let s = Sim::two_apps().await;
+    let sig = sig_for(OTHER_KEY, OTHER_APP, "admin");
+    let other = |path: &'static str, body: Value| {
+        let q = query(OTHER_APP, "admin", &sig);
+        let s = &s;
+        async move { s.post(path, &q, &body.to_string()).await }
+    };
+    let set = |items: Value| json!({"From_Account": "@RBT#p", "ProfileItem": items});
+    assert_ok(&s.call(CREATE_ROBOT, json!({"UserID": "@RBT#p"})).await);
+    assert_ok(&other(CREATE_ROBOT, json!({"UserID": "@RBT#p"})).await);
+    let custom = "Tag_Profile_Custom_model";
+    for (item, code) in [
+        (json!({"Tag": TAG_NICK, "Value": 3}), 40610),
+        (json!({"Tag": "Tag_Profile_IM_Gender", "Value": "x"}), 40605),
+        (
+            json!({"Tag": "Tag_Profile_IM_AllowType", "Value": ""}),
+            40605,
+        ),
+        (
+            json!({"Tag": "Tag_Profile_IM_Level", "Value": 4294967296u64}),
+            40605,
+        ),
+        (json!({"Tag": "Tag_Profile_IM_Role", "Value": "1"}), 40610),
+        (
+            json!({"Tag": "Tag_Profile_IM_Location", "Value": "x".repeat(17)}),
+            40601,
+        ),
+        (json!({"Tag": "Tag_Profile_IM_Mood", "Value": "x"}), 40009),
+        (json!({"Tag": custom, "Value": "gpt"}), 40009),
+    ] {
+        let v = s.call(PORTRAIT_SET, set(json!([item]))).await;
+        assert_fail(&v, code);
+        assert_eq!(v["ErrorDisplay"], "", "{v}");
+    }
+    assert_fail(
+        &other(PORTRAIT_SET, set(json!([{"Tag": custom, "Value": 1}]))).await,
+        40610,
+    );
+    let all = json!([
+        {"Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Female"},
+        {"Tag": "Tag_Profile_IM_BirthDay", "Value": 19900101},
+        {"Tag": "Tag_Profile_IM_Location", "Value": "1 2 3 4"},
+        {"Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_AllowAny"},
+        {"Tag": "Tag_Profile_IM_Language", "Value": 0},
+        {"Tag": "Tag_Profile_IM_MsgSettings", "Value": 1},
+        {"Tag": "Tag_Profile_IM_AdminForbidType", "Value": "AdminForbid_Type_SendOut"},
+        {"Tag": "Tag_Profile_IM_Level", "Value": 4294967295u64},
+        {"Tag": "Tag_Profile_IM_Role", "Value": 7},
+        {"Tag": custom, "Value": "gpt"},
+    ]);
+    assert_ok(&other(PORTRAIT_SET, set(all.clone())).await);
+    let mut tags: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["Tag"].as_str().unwrap())
+        .collect();
+    tags.push("Tag_Profile_Custom_nothere");
+    let v = other(
+        PORTRAIT_GET,
+        json!({"To_Account": ["@RBT#p"], "TagList": tags}),
+    )
+    .await;
+    assert_ok(&v);
+    assert_eq!(v["UserProfileItem"][0]["ProfileItem"], all);
+    let robots = s.admin.robots(OTHER_APP).await.unwrap();
+    assert_eq!(robots[0].custom("model"), Some("gpt"));
+    // The admin API edits custom fields by name, checked the same way.
+    s.admin
+        .edit_profile(
+            OTHER_APP,
+            "@RBT#p",
+            &ProfilePatch::from([("custom:model".to_string(), json!(""))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.admin.robots(OTHER_APP).await.unwrap()[0].custom("model"),
+        None
+    );
+    let undefined = ProfilePatch::from([("custom:model".to_string(), json!("x"))]);
+    let err = s
+        .admin
+        .edit_profile(DEMO_SDKAPPID, "@RBT#p", &undefined)
+        .await
+        .unwrap_err();
+    assert!(err.contains("model"), "{err}");
 }
 
 #[tokio::test]
@@ -947,11 +1034,10 @@ async fn out_of_band_changes() {
         .edit_profile(
             DEMO_SDKAPPID,
             "@RBT#001",
-            &ProfilePatch {
-                nick: Some("drifted".into()),
-                face_url: Some(String::new()),
-                ..ProfilePatch::default()
-            },
+            &ProfilePatch::from([
+                ("nick".to_string(), json!("drifted")),
+                (TAG_IMAGE.to_string(), json!("")),
+            ]),
         )
         .await
         .unwrap();
@@ -973,7 +1059,7 @@ async fn out_of_band_changes() {
     let robots = s.admin.robots(DEMO_SDKAPPID).await.unwrap();
     assert_eq!(robots.len(), 1);
     assert_eq!(robots[0].user_id, "@RBT#002");
-    assert_eq!(robots[0].nick, None);
+    assert_eq!(robots[0].nick(), None);
     // Errors come back as messages.
     assert!(s
         .admin
@@ -982,10 +1068,7 @@ async fn out_of_band_changes() {
         .unwrap_err()
         .contains("404"));
     assert!(s.admin.robots(1).await.is_err());
-    let long = ProfilePatch {
-        nick: Some("x".repeat(501)),
-        ..ProfilePatch::default()
-    };
+    let long = ProfilePatch::from([("nick".to_string(), json!("x".repeat(501)))]);
     assert!(s
         .admin
         .edit_profile(DEMO_SDKAPPID, "@RBT#002", &long)
@@ -1027,7 +1110,7 @@ async fn state_file_survives_a_restart() {
     let s = Sim::start(config.clone()).await;
     assert_eq!(s.list().await, ["@RBT#keep", "@RBT#2"]);
     let robots = s.admin.robots(DEMO_SDKAPPID).await.unwrap();
-    assert_eq!(robots[0].nick.as_deref(), Some("kept"));
+    assert_eq!(robots[0].nick(), Some("kept"));
     // Counters are not state.
     assert_eq!(s.admin.counters().await.unwrap().total("create_robot"), 0);
     // A reset is saved too.
@@ -1263,7 +1346,7 @@ async fn concurrent_changes_all_reach_the_state_file() {
     let robots = s.admin.robots(DEMO_SDKAPPID).await.unwrap();
     for r in &robots {
         let i: u32 = r.user_id["@RBT#".len()..].parse().unwrap();
-        assert_eq!(r.nick, Some(format!("n{i}")));
+        assert_eq!(r.nick(), Some(format!("n{i}").as_str()));
     }
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }

@@ -21,6 +21,7 @@ use tfkit::log::{forward, set_min_level, Level};
 use tfkit::log_info;
 
 const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID:SECRET_KEY[:ADMIN[,ADMIN...]]]...
+                       [--custom-fields [SDKAPPID:]NAME[,NAME...]]...
                        [--config FILE.json] [--state-file FILE] [--calls-per-second N]
                        [--shape NAME]... [--tls-self-signed DIR [--tls-name NAME]...] [--quiet]
                        [--admin-token TOKEN] [--exec COMMAND [ARGS...]]
@@ -28,7 +29,11 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
   --listen             address to serve on (default 127.0.0.1:0, a free port); off loopback
                        (e.g. 0.0.0.0:8080) other machines can reach it, and it warns
   --app                an app to serve (repeatable); admins default to `administrator`
-  --config             JSON file: {\"apps\":[{\"sdkappid\":N,\"secret_key\":\"...\",\"admins\":[...]}],
+  --custom-fields      custom profile fields the app defines, as its console would
+                       (names after Tag_Profile_Custom_: letters, digits, underscores,
+                       at most 8); without SDKAPPID, for every app (repeatable)
+  --config             JSON file: {\"apps\":[{\"sdkappid\":N,\"secret_key\":\"...\",\"admins\":[...],
+                       \"custom_fields\":[...]}],
                        \"state_file\":\"...\",\"calls_per_second\":N}; flags override it
   --state-file         keep robots and profiles in FILE across restarts
   --calls-per-second   per endpoint per app before error 60007 (default 200)
@@ -43,8 +48,9 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
                        peers may (the Chat API itself answers everyone who can reach it)
   --exec COMMAND...    run COMMAND (every argument after --exec) against the simulator,
                        then stop and exit with its status. COMMAND gets
-                       TENCENTCHAT_ENDPOINT, _SDKAPPID, _SECRET_KEY and _IDENTIFIER for
-                       the first app (and no other TENCENTCHAT_* variable); the
+                       TENCENTCHAT_ENDPOINT, _SDKAPPID, _SECRET_KEY and _IDENTIFIER (and
+                       _CUSTOM_FIELDS when it defines some) for the first app (and no
+                       other TENCENTCHAT_* variable); the
                        simulator prints to stderr and logs only warnings.
 
 With no --app and no --config, serves the demo app (SDKAppID 1400000000).";
@@ -90,12 +96,36 @@ fn parse_app(spec: &str) -> Result<App, String> {
         sdkappid,
         secret_key,
         admins,
+        custom_fields: Default::default(),
     })
+}
+
+/// `--custom-fields [SDKAPPID:]NAME[,NAME...]`: the app (None: every app) and
+/// the names, each checked against Tencent's rules for a custom field name.
+fn parse_custom_fields(spec: &str) -> Result<(Option<u64>, Vec<String>), String> {
+    let (app, list) = match spec.split_once(':') {
+        Some((id, list)) => (
+            Some(
+                id.parse::<u64>()
+                    .map_err(|_| format!("--custom-fields: {id:?} is not an SDKAppID"))?,
+            ),
+            list,
+        ),
+        None => (None, spec),
+    };
+    let names: Vec<String> = list.split(',').map(str::to_string).collect();
+    for name in &names {
+        if let Some(why) = tencentchat::chat::profile::custom_name_problem(name) {
+            return Err(format!("--custom-fields: {why}"));
+        }
+    }
+    Ok((app, names))
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut listen: SocketAddr = "127.0.0.1:0".parse().expect("a valid address");
     let mut apps = Vec::new();
+    let mut custom_fields = Vec::new();
     let mut config_file: Option<PathBuf> = None;
     let mut state_file: Option<PathBuf> = None;
     let mut calls_per_second: Option<u32> = None;
@@ -125,6 +155,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
                     .map_err(|_| format!("--listen: {v:?} is not ADDR:PORT"))?;
             }
             "--app" => apps.push(parse_app(&value()?)?),
+            "--custom-fields" => custom_fields.push(parse_custom_fields(&value()?)?),
             "--config" => config_file = Some(PathBuf::from(value()?)),
             "--state-file" => state_file = Some(PathBuf::from(value()?)),
             "--calls-per-second" => {
@@ -179,6 +210,21 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     }
     config.shapes.extend(shapes);
     config.admin_token = admin_token;
+    for (id, names) in custom_fields {
+        let mut found = false;
+        for app in &mut config.apps {
+            if id.is_none_or(|id| id == app.sdkappid) {
+                app.custom_fields.extend(names.iter().cloned());
+                found = true;
+            }
+        }
+        if !found {
+            return Err(format!(
+                "--custom-fields: no app with SDKAppID {}",
+                id.unwrap_or_default()
+            ));
+        }
+    }
     let mut seen = std::collections::BTreeSet::new();
     for app in &config.apps {
         if !seen.insert(app.sdkappid) {
@@ -217,6 +263,10 @@ async fn run_exec(command: &[String], url: &str, app: Option<&App>) -> ExitCode 
         settings.push(("sdkappid", app.sdkappid.to_string()));
         settings.push(("secret_key", app.secret_key.clone()));
         settings.push(("identifier", app.admins[0].clone()));
+        if !app.custom_fields.is_empty() {
+            let names: Vec<&str> = app.custom_fields.iter().map(String::as_str).collect();
+            settings.push(("custom_fields", names.join(",")));
+        }
     }
     for (attr, value) in settings {
         if let Some((_, var)) = env_vars().find(|(a, _)| *a == attr) {
@@ -337,14 +387,20 @@ async fn main() -> ExitCode {
             let _ = writeln!(out, "  bound to {}", running.addr);
         }
         for app in &apps {
-            let key = if *app == App::demo() {
+            let key = if app.secret_key == App::demo().secret_key {
                 format!(", secret key {}", app.secret_key)
             } else {
                 String::new()
             };
+            let fields = if app.custom_fields.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = app.custom_fields.iter().map(String::as_str).collect();
+                format!(", custom fields {}", names.join(","))
+            };
             let _ = writeln!(
                 out,
-                "  app {}: admins {}{key}",
+                "  app {}: admins {}{key}{fields}",
                 app.sdkappid,
                 app.admins.join(",")
             );
@@ -421,6 +477,22 @@ mod tests {
         assert!(parse(&["--app", "x:k"]).is_err());
         assert!(parse(&["--app", "1"]).is_err());
         assert!(parse(&["--app", "1:k", "--app", "1:j"]).is_err());
+        let o = parse(&[
+            "--app",
+            "5:k",
+            "--app",
+            "6:k",
+            "--custom-fields",
+            "model,team",
+            "--custom-fields=6:mood",
+        ])
+        .unwrap();
+        let fields = |i: usize| Vec::from_iter(o.config.apps[i].custom_fields.iter().cloned());
+        assert_eq!(fields(0), ["model", "team"]);
+        assert_eq!(fields(1), ["model", "mood", "team"]);
+        assert!(parse(&["--custom-fields", "7:x"]).is_err());
+        assert!(parse(&["--custom-fields", "toolongname"]).is_err());
+        assert!(parse(&["--custom-fields", "a-b"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--listen"]).is_err());
         let o = parse(&["--shape", "empty-null", "--shape=gzip"]).unwrap();

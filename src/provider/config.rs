@@ -6,6 +6,7 @@
 //! process environment. No diagnostic ever contains a secret value.
 
 use crate::chat::error::preissued_usersig_advice;
+use crate::chat::profile::MAX_CUSTOM_NAME_BYTES;
 use crate::chat::wire::DOCUMENTED_CALLS_PER_SECOND;
 use crate::chat::{usersig, ClientConfig, Credentials, Endpoint, Region, Secret};
 use crate::tfproto::{Attribute, Diagnostics, Schema, Type, Value};
@@ -40,6 +41,9 @@ enum Kind {
     Url,
     /// A secret: sensitive, never quoted back.
     Secret,
+    /// A list of custom profile field names (a comma-separated list in the
+    /// environment).
+    CustomFieldNames,
 }
 
 /// One provider setting: its attribute, the environment variable that can stand
@@ -148,10 +152,19 @@ const CALLS_PER_SECOND: Setting = Setting {
     about: "Client-side limit of calls per second to each API endpoint (Tencent allows \
             200).",
 };
+const CUSTOM_FIELDS: Setting = Setting {
+    attr: "custom_fields",
+    env: "TENCENTCHAT_CUSTOM_FIELDS",
+    kind: Kind::CustomFieldNames,
+    about: "The app's custom profile fields this provider reads and writes: the names \
+            after `Tag_Profile_Custom_`, as defined in the Chat console. Every read asks for \
+            them (one portrait_get per 100 chatbots serves every resource and data source), \
+            and a `tencentchat_robot` may set only these.",
+};
 
 /// Every provider setting, in schema order: the one list the schema, the
 /// environment fallback and [`env_vars`] are built from.
-const SETTINGS: [Setting; 10] = [
+const SETTINGS: [Setting; 11] = [
     SDKAPPID,
     IDENTIFIER,
     SECRET_KEY,
@@ -162,12 +175,14 @@ const SETTINGS: [Setting; 10] = [
     REQUEST_TIMEOUT,
     MAX_RETRIES,
     CALLS_PER_SECOND,
+    CUSTOM_FIELDS,
 ];
 
 impl Setting {
     fn ty(&self) -> Type {
         match self.kind {
             Kind::Integer { .. } => Type::Number,
+            Kind::CustomFieldNames => Type::List(Box::new(Type::String)),
             _ => Type::String,
         }
     }
@@ -188,6 +203,11 @@ impl Setting {
             ),
             Kind::Url => "an `http://` or `https://` base URL".to_string(),
             Kind::Secret => "not empty, without surrounding whitespace".to_string(),
+            Kind::CustomFieldNames => format!(
+                "a list of names of letters, digits and underscores, at most \
+                 {MAX_CUSTOM_NAME_BYTES} each (comma-separated in the environment); none by \
+                 default"
+            ),
         }
     }
 
@@ -241,15 +261,17 @@ pub(crate) enum Target {
 /// A complete, valid provider configuration.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
-    pub sdkappid: u64,
-    pub identifier: String,
-    pub credentials: Credentials,
-    pub target: Target,
+    pub(crate) sdkappid: u64,
+    pub(crate) identifier: String,
+    pub(crate) credentials: Credentials,
+    pub(crate) target: Target,
     /// A base URL without a trailing slash.
-    pub backup_endpoint: Option<String>,
-    pub request_timeout_seconds: u64,
-    pub max_retries: u32,
-    pub calls_per_second: u32,
+    pub(crate) backup_endpoint: Option<String>,
+    pub(crate) request_timeout_seconds: u64,
+    pub(crate) max_retries: u32,
+    pub(crate) calls_per_second: u32,
+    /// The custom profile fields every read asks for.
+    pub(crate) custom_fields: Vec<String>,
 }
 
 impl Settings {
@@ -286,10 +308,10 @@ pub(crate) enum Mode {
 #[derive(Debug)]
 pub(crate) struct Resolved {
     /// Present when there are no errors and nothing is unknown.
-    pub settings: Option<Settings>,
+    pub(crate) settings: Option<Settings>,
     /// Attributes whose values are not known yet (set from another resource).
-    pub unknown: Vec<&'static str>,
-    pub diagnostics: Diagnostics,
+    pub(crate) unknown: Vec<&'static str>,
+    pub(crate) diagnostics: Diagnostics,
 }
 
 /// A setting's value after the environment fallback.
@@ -335,6 +357,7 @@ pub(crate) fn resolve(config: &Value, env: &EnvLookup, mode: Mode) -> Resolved {
     let timeout = r.integer(REQUEST_TIMEOUT);
     let retries = r.integer(MAX_RETRIES);
     let cps = r.integer(CALLS_PER_SECOND);
+    let custom = r.custom_fields();
 
     let settings = match (
         sdkappid,
@@ -353,19 +376,28 @@ pub(crate) fn resolve(config: &Value, env: &EnvLookup, mode: Mode) -> Resolved {
             Slot::Known(timeout),
             Slot::Known(retries),
             Slot::Known(cps),
-        ) if !r.diags.has_errors() && matches!(backup, Slot::Known(_)) => Some(Settings {
-            sdkappid,
-            identifier,
-            credentials,
-            target,
-            backup_endpoint: match backup {
-                Slot::Known(b) => b,
-                _ => None,
-            },
-            request_timeout_seconds: timeout,
-            max_retries: retries as u32,
-            calls_per_second: cps as u32,
-        }),
+        ) if !r.diags.has_errors()
+            && matches!(backup, Slot::Known(_))
+            && matches!(custom, Slot::Known(_)) =>
+        {
+            Some(Settings {
+                sdkappid,
+                identifier,
+                credentials,
+                target,
+                backup_endpoint: match backup {
+                    Slot::Known(b) => b,
+                    _ => None,
+                },
+                request_timeout_seconds: timeout,
+                max_retries: retries as u32,
+                calls_per_second: cps as u32,
+                custom_fields: match custom {
+                    Slot::Known(c) => c,
+                    _ => Vec::new(),
+                },
+            })
+        }
         _ => None,
     };
     // A pre-issued UserSig says what it was made for and until when: a plan
@@ -665,6 +697,70 @@ impl Resolver<'_> {
 }
 
 impl Resolver<'_> {
+    /// The custom field names: a list in the block, comma-separated text in the
+    /// environment; each name checked by Tencent's rules, duplicates dropped.
+    fn custom_fields(&mut self) -> Slot<Vec<String>> {
+        let s = CUSTOM_FIELDS;
+        let (names, origin): (Vec<Option<String>>, String) = match self.raw(s) {
+            Raw::Unset => return Slot::Known(Vec::new()),
+            Raw::Unknown => {
+                self.unknown.push(s.attr);
+                return Slot::Unknown;
+            }
+            Raw::Config(Value::List(items)) => {
+                if items.iter().any(|v| !v.is_wholly_known()) {
+                    self.unknown.push(s.attr);
+                    return Slot::Unknown;
+                }
+                (
+                    items
+                        .iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                    format!("`{}`", s.attr),
+                )
+            }
+            Raw::Config(_) => (vec![None], format!("`{}`", s.attr)),
+            Raw::Env(text) => (
+                text.split(',')
+                    .map(|n| Some(n.trim().to_string()))
+                    .collect(),
+                s.env.to_string(),
+            ),
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut bad = false;
+        for name in names {
+            let why = match &name {
+                Some(n) => crate::chat::profile::custom_name_problem(n),
+                None => Some("a custom field name must be a string".to_string()),
+            };
+            match (why, name) {
+                (Some(why), _) => {
+                    bad = true;
+                    self.error(
+                        s,
+                        &format!("Invalid {}", s.attr),
+                        format!(
+                            "In {origin}: {why}. It must be {} (`{}` in the provider block, or \
+                             the {} environment variable).",
+                            s.rule(),
+                            s.attr,
+                            s.env
+                        ),
+                    );
+                }
+                (None, Some(n)) if !out.contains(&n) => out.push(n),
+                _ => {}
+            }
+        }
+        if bad {
+            Slot::Invalid
+        } else {
+            Slot::Known(out)
+        }
+    }
+
     /// `endpoint` or `backup_endpoint`: unset (None), or a valid base URL.
     ///
     /// A URL with credentials (`user:pass@`) or a query is refused without
@@ -966,6 +1062,49 @@ mod tests {
             (30, 5, 100)
         );
         assert_no_secret(&run(&block(&[]), &[], Mode::Configure), KEY);
+    }
+
+    #[test]
+    fn custom_fields_from_the_block_or_the_environment() {
+        let base = [
+            ("sdkappid", Value::Number(1400000000.0)),
+            ("secret_key", Value::string(KEY)),
+        ];
+        let with = |v: Value| {
+            let mut pairs = base.to_vec();
+            pairs.push(("custom_fields", v));
+            block(&pairs)
+        };
+        let names = |r: Resolved| r.settings.expect("settings").custom_fields;
+        let list = |xs: &[&str]| Value::List(xs.iter().map(|x| Value::string(*x)).collect());
+        assert!(names(run(&block(&base), &[], Mode::Configure)).is_empty());
+        assert_eq!(
+            names(run(
+                &with(list(&["model", "team", "model"])),
+                &[],
+                Mode::Configure
+            )),
+            ["model", "team"]
+        );
+        let from_env = run(
+            &block(&base),
+            &[("TENCENTCHAT_CUSTOM_FIELDS", "model, team")],
+            Mode::Configure,
+        );
+        assert_eq!(names(from_env), ["model", "team"]);
+        let bad = run(&with(list(&["ok", "bad-name"])), &[], Mode::Validate);
+        assert_eq!(errors_on(&bad).len(), 1);
+        let detail = &bad.diagnostics.0[0].detail;
+        assert!(
+            detail.contains("bad-name") && detail.contains("letters, digits"),
+            "{detail}"
+        );
+        let unknown = run(
+            &with(Value::List(vec![Value::Unknown])),
+            &[],
+            Mode::Configure,
+        );
+        assert_eq!(unknown.unknown, ["custom_fields"]);
     }
 
     #[test]
@@ -1354,7 +1493,7 @@ mod tests {
     #[test]
     fn every_attribute_has_a_description_and_secrets_are_sensitive() {
         let s = schema();
-        assert_eq!(s.attributes.len(), 10);
+        assert_eq!(s.attributes.len(), 11);
         for a in &s.attributes {
             assert!(!a.description.is_empty(), "{}", a.name);
             assert!(a.optional && !a.required && !a.computed, "{}", a.name);
@@ -1396,6 +1535,7 @@ mod tests {
             request_timeout_seconds: 30,
             max_retries: 3,
             calls_per_second: 20,
+            custom_fields: Vec::new(),
         };
         let check = |sig: String| {
             let mut d = Diagnostics::new();

@@ -2,12 +2,14 @@
 //! `tencentchat_robots`, the ephemeral `tencentchat_usersig` and the functions
 //! `usersig_claims` and `robot_user_id`, on top of `chat::Client`.
 //!
-//! Shared state lives in [`Inner`]: how the provider was configured (not yet, with
+//! Shared state lives in `api::Inner` (its own module, so that the types and
+//! this module, which registers them, never import each other): how the provider was configured (not yet, with
 //! values still unknown, or ready with a client) and, once ready, the read
 //! snapshot every resource and data source shares. Invariants: invalid
 //! configuration never reaches the API (validate and plan check every known
 //! value); secrets never appear in diagnostics or logs.
 
+mod api;
 mod config;
 mod functions;
 mod plans;
@@ -21,11 +23,12 @@ mod usersig;
 mod validate;
 mod words;
 
-use crate::chat::{ChatError, Client, Credentials, Secret};
+use crate::chat::{Client, Credentials};
 use crate::tfproto::{
     self, ClientInfo, DataSource, Diagnostics, EphemeralResource, Function, Resource, Schema, Value,
 };
-use config::{EnvLookup, Mode};
+use api::{Api, Conn, Inner};
+use config::Mode;
 use siblings::{Announcing, Siblings};
 use snapshot::Snapshot;
 use std::sync::{Arc, RwLock, Weak};
@@ -85,133 +88,6 @@ pub fn client_config_from_env(
             .map(|d| format!("{}: {}", d.summary, d.detail))
             .collect::<Vec<_>>()
             .join("\n")),
-    }
-}
-
-/// How far configuration got.
-#[derive(Clone)]
-pub(crate) enum Conn {
-    NotConfigured,
-    /// Configured with values not known yet (they come from other resources).
-    Unknown(Vec<&'static str>),
-    Ready(Arc<Api>),
-}
-
-/// Everything needed to talk to one app.
-pub(crate) struct Api {
-    pub client: Client,
-    pub sdkappid: u64,
-    pub snapshot: Snapshot<Announcing>,
-    /// The admin account requests are signed for.
-    pub identifier: String,
-    /// The app's secret key, when configured (not with a pre-issued `usersig`):
-    /// `tencentchat_usersig` signs with it.
-    pub secret_key: Option<Secret>,
-    /// The message of the last failure explained in full, and for whom.
-    first_report: std::sync::Mutex<Option<(String, String)>>,
-    /// The creates this process planned and claimed, and its deletes in flight.
-    pub plans: plans::Plans,
-    /// How long a create that meets a full app waits for this process's
-    /// deletes of it (the request timeout).
-    pub wait_limit: std::time::Duration,
-}
-
-impl Api {
-    /// The summary and detail for `subject` (`chatbot "@RBT#a"`, say) failing
-    /// with `e`. A failure that many resources share (the app's list could not be
-    /// read, say with a wrong key) is explained in full once, on the first one
-    /// that reports it; every other one gets one line that points there.
-    pub(crate) fn explain(&self, summary: &str, subject: &str, e: &ChatError) -> (String, String) {
-        let mut first = self.first_report.lock().unwrap_or_else(|p| p.into_inner());
-        match &*first {
-            Some((message, who)) if message == e.message() && who != subject => {
-                let what = match e.code {
-                    Some(code) => format!("{} answered ErrorCode {code}", e.endpoint),
-                    None => format!("{} failed", e.endpoint),
-                };
-                (
-                    summary.to_string(),
-                    format!(
-                        "The same failure as reported for {who} ({what}); see that message \
-                         for what to check."
-                    ),
-                )
-            }
-            _ => {
-                *first = Some((e.message().to_string(), subject.to_string()));
-                (summary.to_string(), e.to_string())
-            }
-        }
-    }
-}
-
-pub(crate) struct Inner {
-    env: Box<EnvLookup>,
-    conn: RwLock<Conn>,
-}
-
-impl Inner {
-    pub(crate) fn conn(&self) -> Conn {
-        self.conn.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn set_conn(&self, conn: Conn) {
-        *self.conn.write().unwrap_or_else(|e| e.into_inner()) = conn;
-    }
-
-    /// The API for `action` (e.g. "create chatbot @RBT#1"), or an error saying why
-    /// the provider cannot call it.
-    pub(crate) fn api(&self, action: &str) -> Result<Arc<Api>, Diagnostics> {
-        let mut d = Diagnostics::new();
-        match self.conn() {
-            Conn::Ready(api) => return Ok(api),
-            Conn::Unknown(attrs) => d.error(
-                "Provider configuration not known yet",
-                format!(
-                    "Cannot {action}: the provider block's {} {} not known yet (set from \
-                     another resource's output). Apply the resources it depends on first, \
-                     for example with `terraform apply -target=…`, then run this again.",
-                    attrs
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    if attrs.len() == 1 { "is" } else { "are" }
-                ),
-            ),
-            Conn::NotConfigured => d.error(
-                "Provider not configured",
-                format!("Cannot {action}: the provider has not been configured."),
-            ),
-        }
-        Err(d)
-    }
-
-    /// The app's chatbots for a data source's read: the API for `action` and the
-    /// shared snapshot, or `None` after adding to `d` why not (a failed fetch is
-    /// titled `summary` and explained once across `subject`s, see [`Api::explain`]).
-    pub(crate) async fn read_view(
-        &self,
-        action: &str,
-        summary: &str,
-        subject: &str,
-        d: &mut Diagnostics,
-    ) -> Option<(Arc<Api>, Arc<snapshot::View>)> {
-        let api = match self.api(action) {
-            Ok(api) => api,
-            Err(e) => {
-                d.extend(e);
-                return None;
-            }
-        };
-        match api.snapshot.get().await {
-            Ok(view) => Some((api, view)),
-            Err(e) => {
-                let (summary, detail) = api.explain(summary, subject, &e);
-                d.error(summary, detail);
-                None
-            }
-        }
     }
 }
 
@@ -323,10 +199,14 @@ impl tfproto::Provider for TencentChat {
                     ],
                 );
                 let api = Arc::new_cyclic(|me: &Weak<Api>| Api {
-                    snapshot: Snapshot::new(Announcing {
-                        client: client.clone(),
-                        siblings: join_siblings(me.clone(), settings.sdkappid),
-                    }),
+                    snapshot: Snapshot::new(
+                        Announcing {
+                            client: client.clone(),
+                            siblings: join_siblings(me.clone(), settings.sdkappid),
+                        },
+                        &settings.custom_fields,
+                    ),
+                    custom_fields: settings.custom_fields.iter().cloned().collect(),
                     client,
                     sdkappid: settings.sdkappid,
                     identifier: settings.identifier.clone(),

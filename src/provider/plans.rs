@@ -28,11 +28,11 @@ const CLAIM_PREFIX: &str = "tencentchat-claim-";
 /// finished since it started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Deletes {
-    pub in_flight: usize,
-    pub done: u64,
+    pub(crate) in_flight: usize,
+    pub(crate) done: u64,
 }
 
-/// The app's plans and claims in this process; owned by [`super::Api`].
+/// The app's plans and claims in this process; owned by [`super::api::Api`].
 pub(crate) struct Plans {
     sdkappid: u64,
     /// UserIDs of the creates planned in this process (prior state null, not

@@ -2,17 +2,17 @@
 //! by side, on `tfproto::typed` (which owns validation, the replace rule, the
 //! destroy plan and the apply dispatch).
 //!
-//! The UserID is the identity (changing it replaces the chatbot); the three profile
+//! The UserID is the identity (changing it replaces the chatbot); the profile
 //! strings update in place through portrait_set. Reads go through the shared
 //! snapshot. A create whose outcome is unknown is checked before giving up, so a
 //! chatbot that was made is never left out of state.
 
+use super::api::{Api, Conn, Inner};
 use super::plans::{self, Refused};
-use super::profile::{self, PROFILE_FIELDS};
-use super::snapshot::{Entry, Profile};
-use super::validate::{profile_problems, user_id_problems};
-use super::words::{import_advice, q};
-use super::{Api, Conn, Inner};
+use super::profile::{profile_model, profile_table, Profile};
+use super::snapshot::Entry;
+use super::validate::{check_user_id, user_id_problems};
+use super::words::{import_advice, q, unreadable_detail};
 use crate::chat::wire::{
     CreateRobotRequest, ProfileItem, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES, ROBOT_PREFIX,
 };
@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
 
-tfkit::model! {
+profile_table!(profile_model {
     /// A chatbot as Terraform holds it: its configuration, plan and state.
-    pub(crate) struct RobotModel in robot_attr {
+    pub(crate) struct RobotModel in robot_attr as optional {
         id: String => computed(format!(
             "The chatbot's UserID (same as `{}`).",
             robot_attr::user_id
@@ -37,85 +37,109 @@ tfkit::model! {
         ))
         .requires_replace()
         .validate(check_user_id),
-        nick: String => optional(profile::by_attr(robot_attr::nick).description())
-            .validate(check_profile),
-        face_url: String => optional(profile::by_attr(robot_attr::face_url).description())
-            .validate(check_profile),
-        self_signature: String => optional(
-            profile::by_attr(robot_attr::self_signature).description()
-        )
-        .validate(check_profile),
     }
-}
+});
 
 use robot_attr::user_id as USER_ID;
 
-pub(crate) fn check_user_id(name: &str, v: &str, d: &mut Diagnostics) {
-    for p in user_id_problems(v) {
-        d.attr_error(name, format!("Invalid chatbot {name}"), p);
-    }
-}
-
-fn check_profile(name: &str, v: &str, d: &mut Diagnostics) {
-    for p in profile_problems(name, v) {
-        d.attr_error(name, format!("Invalid {name}"), p);
+/// Refuses custom field names the provider's `custom_fields` does not list:
+/// reads ask only for those, so another one could never be read back.
+fn check_declared<'a>(
+    names: impl Iterator<Item = &'a String>,
+    declared: &std::collections::BTreeSet<String>,
+    d: &mut Diagnostics,
+) {
+    for name in names.filter(|n| !declared.contains(*n)) {
+        let list = if declared.is_empty() {
+            "names none".to_string()
+        } else {
+            let names: Vec<String> = declared.iter().map(|n| q(n)).collect();
+            format!("lists {}", names.join(", "))
+        };
+        d.attr_error(
+            robot_attr::custom_fields,
+            format!(
+                "Custom field {} not in the provider's custom_fields",
+                q(name)
+            ),
+            format!(
+                "The provider block's `custom_fields` (or TENCENTCHAT_CUSTOM_FIELDS) {list}; \
+                 add {} there (it must also be defined in the app's Chat console), so that \
+                 every read asks for it.",
+                q(name)
+            ),
+        );
     }
 }
 
 /// A chatbot as stored in Terraform state, with every value known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RobotState {
-    pub user_id: String,
-    pub profile: Profile,
+    pub(crate) user_id: String,
+    pub(crate) profile: Profile,
+    /// Whether `custom_fields` is set (possibly to an empty map) rather than null.
+    pub(crate) custom_set: bool,
 }
 
 impl RobotState {
-    pub(super) fn to_model(&self) -> RobotModel {
-        let field = |f: &Option<String>| Field::from_option(f.clone());
-        RobotModel {
+    pub(crate) fn to_model(&self) -> RobotModel {
+        let mut m = RobotModel {
             id: Field::Known(self.user_id.clone()),
             user_id: Field::Known(self.user_id.clone()),
-            nick: field(&self.profile.nick),
-            face_url: field(&self.profile.face_url),
-            self_signature: field(&self.profile.self_signature),
-        }
+            ..RobotModel::default()
+        };
+        m.set_profile(&self.profile, !self.custom_set);
+        m
     }
 
     /// From a state or planned model; None when the UserID is not known.
     /// Empty profile strings mean "none", as they do to the API.
-    pub(super) fn from_model(m: &RobotModel) -> Option<RobotState> {
+    pub(crate) fn from_model(m: &RobotModel) -> Option<RobotState> {
         let user_id = m.user_id.as_str().or_else(|| m.id.as_str())?.to_string();
-        let field = |f: &Field<String>| f.as_str().filter(|s| !s.is_empty()).map(str::to_string);
         Some(RobotState {
             user_id,
-            profile: Profile {
-                nick: field(&m.nick),
-                face_url: field(&m.face_url),
-                self_signature: field(&m.self_signature),
-            },
+            profile: m.profile(),
+            custom_set: !m.custom_fields.is_null(),
         })
+    }
+
+    /// The state of an imported chatbot: every field the API has.
+    fn imported(user_id: &str, profile: &Profile) -> RobotState {
+        RobotState {
+            user_id: user_id.to_string(),
+            custom_set: !profile.custom.is_empty(),
+            profile: profile.clone(),
+        }
+    }
+
+    /// The state after a refresh that read `read` for this chatbot: only the
+    /// custom fields this state manages, and a default it holds kept while the
+    /// API reports the tag unset.
+    fn refreshed(&self, read: &Profile) -> RobotState {
+        let managed = self.profile.custom.keys().cloned().collect();
+        let mut profile = read.clone().with_custom_of(&managed);
+        profile.keep_defaults_of(&self.profile);
+        RobotState {
+            user_id: self.user_id.clone(),
+            profile,
+            custom_set: self.custom_set,
+        }
     }
 }
 
 /// The portrait_set items that turn `prior` into `planned`: changed fields only,
-/// a removed field as "" (which clears it).
+/// a removed field as its cleared value.
 pub(crate) fn profile_items(prior: &Profile, planned: &Profile) -> Vec<ProfileItem> {
-    PROFILE_FIELDS
-        .iter()
-        .filter(|f| (f.get)(prior) != (f.get)(planned))
-        .map(|f| ProfileItem {
-            tag: f.tag.to_string(),
-            value: serde_json::Value::String((f.get)(planned).clone().unwrap_or_default()),
-        })
-        .collect()
+    planned.items_from(prior)
 }
 
 fn create_request(state: &RobotState) -> CreateRobotRequest {
+    let p = &state.profile;
     CreateRobotRequest {
         user_id: state.user_id.clone(),
-        nick: state.profile.nick.clone(),
-        face_url: state.profile.face_url.clone(),
-        self_signature: state.profile.self_signature.clone(),
+        nick: p.nick.clone(),
+        face_url: p.face_url.clone(),
+        self_signature: p.self_signature.clone(),
     }
 }
 
@@ -218,7 +242,7 @@ pub(crate) struct Robot {
 }
 
 impl Robot {
-    pub(super) fn new(inner: Arc<Inner>) -> Self {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
         Robot { inner }
     }
 
@@ -376,7 +400,7 @@ impl Robot {
         };
         let err = match result {
             Ok(()) => {
-                api.snapshot.note_created(&id, &planned.profile).await;
+                set_the_rest(&api, &planned, &mut d).await;
                 return Outcome::new(Some(planned.to_model()), d);
             }
             Err(e) => e,
@@ -403,7 +427,7 @@ impl Robot {
                 log_debug!("provider", "create outcome unknown; checking", user_id = id);
                 match api.client.get_all_robots().await {
                     Ok(ids) if ids.contains(&id) => {
-                        api.snapshot.note_created(&id, &planned.profile).await;
+                        set_the_rest(&api, &planned, &mut d).await;
                         d.attr_warning(
                             USER_ID,
                             format!("Chatbot {} created, but its answer was lost", q(&id)),
@@ -512,7 +536,10 @@ impl Robot {
                 } else {
                     e.to_string()
                 };
-                d.error(format!("Could not update chatbot {}", q(&id)), detail);
+                d.error(
+                    format!("Could not update chatbot {}", q(&id)),
+                    format!("Setting {} failed: {detail}", Profile::item_names(&items)),
+                );
                 Outcome::new(Some(prior_model), d)
             }
         }
@@ -569,6 +596,49 @@ impl Robot {
     }
 }
 
+/// After create_robot made `planned.user_id` with the fields it takes, sets the
+/// others with one portrait_set. Either way the chatbot is recorded as planned:
+/// if that call fails, a warning names the fields not set (an error would make
+/// Terraform taint the new chatbot and plan its replacement), this process's
+/// snapshot holds what was set, and the next refresh reads the API, so the next
+/// plan shows exactly those fields and the next apply sets them.
+async fn set_the_rest(api: &Api, planned: &RobotState, d: &mut Diagnostics) {
+    let id = &planned.user_id;
+    let made = planned.profile.create_part();
+    let items = planned.profile.items_from(&made);
+    api.snapshot.note_created(id, &made).await;
+    if items.is_empty() {
+        return;
+    }
+    log_debug!(
+        "provider",
+        "setting the rest of a new chatbot's profile",
+        user_id = id,
+        fields = Profile::item_names(&items)
+    );
+    match api.client.portrait_set(id, items.clone()).await {
+        Ok(()) => api.snapshot.note_created(id, &planned.profile).await,
+        Err(e) => d.warning(
+            format!(
+                "Chatbot {} created, but {} not set",
+                q(id),
+                Profile::item_names(&items)
+            ),
+            format!(
+                "create_robot made the chatbot with {}; setting {} with portrait_set \
+                 failed: {} The chatbot is recorded in the state; the next plan shows \
+                 these fields as changes, and the next apply sets them.",
+                match made.set_names().as_slice() {
+                    [] => "no profile fields".to_string(),
+                    names => names.join(", "),
+                },
+                Profile::item_names(&items),
+                sentence(&e)
+            ),
+        ),
+    }
+}
+
 /// An error's sentence with a full stop, so more sentences can follow it.
 fn sentence(e: &ChatError) -> String {
     let m = e.message().trim_end();
@@ -584,14 +654,6 @@ fn unreadable(d: &mut Diagnostics, id: &str, code: i64, info: &str) {
         format!("Could not read chatbot {}", q(id)),
         unreadable_detail(code, info),
     );
-}
-
-/// Why a listed chatbot's profile is missing: portrait_get's per-account answer.
-pub(crate) fn unreadable_detail(code: i64, info: &str) -> String {
-    format!(
-        "Its profile could not be read (ResultCode {code}: {}).",
-        q(info)
-    )
 }
 
 fn read_error(d: &mut Diagnostics, api: &Api, id: &str, e: &ChatError) {
@@ -643,13 +705,7 @@ impl TypedResource for Robot {
                 api.plans.forget(&current.user_id);
                 None
             }
-            Some(Entry::Profile(p)) => Some(
-                RobotState {
-                    user_id: current.user_id.clone(),
-                    profile: p.clone(),
-                }
-                .to_model(),
-            ),
+            Some(Entry::Profile(p)) => Some(current.refreshed(p).to_model()),
             Some(Entry::Unreadable { code, info }) => {
                 unreadable(&mut d, &current.user_id, *code, info);
                 return keep(d);
@@ -659,6 +715,11 @@ impl TypedResource for Robot {
     }
 
     async fn plan(&self, change: &mut PlanChange<RobotModel>, diags: &mut Diagnostics) {
+        if let (Some(fields), Conn::Ready(api)) =
+            (change.planned.custom_fields.known(), self.inner.conn())
+        {
+            check_declared(fields.keys(), &api.custom_fields, diags);
+        }
         // The id is the UserID, known as soon as the UserID is.
         change.planned.id = match &change.planned.user_id {
             Field::Known(id) => Field::Known(id.clone()),
@@ -754,15 +815,7 @@ impl TypedResource for Robot {
         match api.snapshot.get().await {
             Err(e) => read_error(&mut d, &api, id, &e),
             Ok(view) => match view.get(id) {
-                Some(Entry::Profile(p)) => {
-                    state = Some(
-                        RobotState {
-                            user_id: id.to_string(),
-                            profile: p.clone(),
-                        }
-                        .to_model(),
-                    )
-                }
+                Some(Entry::Profile(p)) => state = Some(RobotState::imported(id, p).to_model()),
                 Some(Entry::Unreadable { code, info }) => unreadable(&mut d, id, *code, info),
                 None => d.error(
                     format!("Cannot import chatbot {}", q(id)),
@@ -844,6 +897,7 @@ mod tests {
             nick: n.map(Into::into),
             face_url: f.map(Into::into),
             self_signature: s.map(Into::into),
+            ..Profile::default()
         }
     }
 
@@ -859,12 +913,23 @@ mod tests {
     fn schema_shape() {
         let s = schema();
         let names: Vec<_> = s.attributes.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, [ID, USER_ID, NICK, FACE_URL, SELF_SIGNATURE]);
+        let profile: Vec<&str> = super::super::profile::ROWS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(names[..5], [ID, USER_ID, NICK, FACE_URL, SELF_SIGNATURE]);
+        assert_eq!(names[2..names.len() - 1], profile);
+        assert_eq!(names.last(), Some(&robot_attr::custom_fields));
         let [id, user_id] = [0, 1].map(|i| &s.attributes[i]);
         assert!(user_id.required && user_id.requires_replace);
         assert!(id.computed && !id.requires_replace);
         assert!(s.attributes.iter().all(|a| !a.description.is_empty()));
-        assert!(s.attributes.iter().all(|a| a.ty == Type::String));
+        assert!(s.attributes[2..].iter().all(|a| a.optional && !a.computed));
+        assert_eq!(s.attribute("level").unwrap().ty, Type::Number);
+        assert_eq!(
+            s.attribute("custom_fields").unwrap().ty,
+            Type::Map(Box::new(Type::String))
+        );
     }
 
     #[test]
@@ -901,6 +966,7 @@ mod tests {
         let prior = to_value(&RobotState {
             user_id: "@RBT#1".into(),
             profile: profile(Some("a"), None, None),
+            custom_set: false,
         });
 
         // Create with a known user_id: id is known.
@@ -989,6 +1055,7 @@ mod tests {
         let s = RobotState {
             user_id: "@RBT#7".into(),
             profile: profile(None, Some("https://img/x.png"), Some("sig")),
+            custom_set: false,
         };
         let v = to_value(&s);
         assert_eq!(v.get(ID), &Value::string("@RBT#7"));
@@ -1032,6 +1099,39 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_keeps_the_managed_custom_fields_and_configured_defaults() {
+        let state = RobotState {
+            user_id: "@RBT#r".into(),
+            profile: Profile {
+                allow_type: Some("need_confirm".into()),
+                custom: [("model".into(), "a".into()), ("team".into(), "t".into())].into(),
+                ..Profile::default()
+            },
+            custom_set: true,
+        };
+        let read = Profile {
+            gender: Some("male".into()),
+            custom: [("model".into(), "b".into()), ("other".into(), "x".into())].into(),
+            ..Profile::default()
+        };
+        let r = state.refreshed(&read);
+        assert_eq!(r.profile.allow_type.as_deref(), Some("need_confirm"));
+        assert_eq!(r.profile.gender.as_deref(), Some("male"), "drift shows");
+        assert_eq!(
+            r.profile.custom,
+            [("model".to_string(), "b".to_string())].into(),
+            "only managed names; a managed one cleared elsewhere is gone"
+        );
+        // An import holds every field read, custom ones included.
+        let imported = RobotState::imported("@RBT#r", &read);
+        assert!(imported.custom_set);
+        assert_eq!(imported.to_model().custom_fields.known().unwrap().len(), 2);
+        // No custom field anywhere: null, not an empty map.
+        let none = RobotState::imported("@RBT#r", &Profile::default());
+        assert!(none.to_model().custom_fields.is_null());
+    }
+
+    #[test]
     fn the_limit_message_says_destroys_may_not_have_run_yet() {
         let plain = limit_detail(1400000000, false);
         assert!(plain.contains("already has 20 chatbots"), "{plain}");
@@ -1063,6 +1163,7 @@ mod tests {
         let prior = to_value(&RobotState {
             user_id: "@RBT#1".into(),
             profile: Profile::default(),
+            custom_set: false,
         });
         let resp = r
             .plan(PlanRequest {

@@ -2,20 +2,20 @@
 //! profile. Reads the shared snapshot, so beside resources and other data sources
 //! of the same app it costs no extra call.
 
-use super::profile;
-use super::robot::{check_user_id, robot_attr, unreadable_detail};
+use super::api::Inner;
+use super::profile::{profile_model, profile_table};
 use super::snapshot::Entry;
-use super::words::q;
-use super::Inner;
+use super::validate::check_user_id;
+use super::words::{q, unreadable_detail};
 use crate::chat::wire::ROBOT_PREFIX;
 use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType};
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robot";
 
-tfkit::model! {
+profile_table!(profile_model {
     /// The data source's configuration and state.
-    pub(crate) struct RobotDataModel in robot_data_attr {
+    pub(crate) struct RobotDataModel in robot_data_attr as computed {
         id: String => computed(format!(
             "The chatbot's UserID (same as `{}`).",
             robot_data_attr::user_id
@@ -24,22 +24,15 @@ tfkit::model! {
             "The UserID of an active chatbot of the app (it starts with `{ROBOT_PREFIX}`)."
         ))
         .validate(check_user_id),
-        nick: String => computed(profile::by_attr(robot_attr::nick).listed_description()),
-        face_url: String => computed(
-            profile::by_attr(robot_attr::face_url).listed_description()
-        ),
-        self_signature: String => computed(
-            profile::by_attr(robot_attr::self_signature).listed_description()
-        ),
     }
-}
+});
 
 pub(crate) struct RobotData {
     inner: Arc<Inner>,
 }
 
 impl RobotData {
-    pub(super) fn new(inner: Arc<Inner>) -> Self {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
         RobotData { inner }
     }
 }
@@ -78,13 +71,15 @@ impl TypedDataSource for RobotData {
             )
             .await?;
         match view.get(id) {
-            Some(Entry::Profile(p)) => Some(RobotDataModel {
-                id: Field::Known(id.to_string()),
-                user_id: Field::Known(id.to_string()),
-                nick: Field::from_option(p.nick.clone()),
-                face_url: Field::from_option(p.face_url.clone()),
-                self_signature: Field::from_option(p.self_signature.clone()),
-            }),
+            Some(Entry::Profile(p)) => {
+                let mut m = RobotDataModel {
+                    id: Field::Known(id.to_string()),
+                    user_id: Field::Known(id.to_string()),
+                    ..RobotDataModel::default()
+                };
+                m.set_profile(p, false);
+                Some(m)
+            }
             Some(Entry::Unreadable { code, info }) => {
                 d.attr_error(
                     user_id_attr,

@@ -2,30 +2,22 @@
 //! prefix) with their profiles, and how many more the app can have. Reads the same
 //! snapshot as `tencentchat_robot`, so it costs no extra calls in a refresh.
 
-use super::profile;
-use super::robot::robot_attr;
+use super::api::Inner;
+use super::profile::{self, profile_model, profile_table};
 use super::snapshot::{Entry, View};
 use super::words::q;
-use super::Inner;
 use crate::chat::wire::{MAX_ROBOTS_PER_APP, ROBOT_PREFIX};
 use crate::tfproto::{Diagnostics, Field, TypedDataSource, TypedType};
 use std::sync::Arc;
 
 pub(crate) const TYPE_NAME: &str = "tencentchat_robots";
 
-tfkit::model! {
+profile_table!(profile_model {
     /// One chatbot of the listing.
-    pub(crate) struct ListedRobot in listed_attr {
+    pub(crate) struct ListedRobot in listed_attr as computed {
         user_id: String => computed("The chatbot's UserID."),
-        nick: String => computed(profile::by_attr(robot_attr::nick).listed_description()),
-        face_url: String => computed(
-            profile::by_attr(robot_attr::face_url).listed_description()
-        ),
-        self_signature: String => computed(
-            profile::by_attr(robot_attr::self_signature).listed_description()
-        ),
     }
-}
+});
 
 tfkit::model! {
     /// The data source's configuration and state.
@@ -72,12 +64,12 @@ pub(crate) fn state(sdkappid: u64, prefix: Option<&str>, view: &View) -> RobotsM
                 Entry::Profile(p) => p.clone(),
                 Entry::Unreadable { .. } => Default::default(),
             };
-            ListedRobot {
+            let mut listed = ListedRobot {
                 user_id: Field::Known(id.clone()),
-                nick: Field::from_option(p.nick),
-                face_url: Field::from_option(p.face_url),
-                self_signature: Field::from_option(p.self_signature),
-            }
+                ..ListedRobot::default()
+            };
+            listed.set_profile(&p, false);
+            listed
         })
         .collect();
     let id = match prefix {
@@ -114,7 +106,7 @@ pub(crate) struct Robots {
 }
 
 impl Robots {
-    pub(super) fn new(inner: Arc<Inner>) -> Self {
+    pub(crate) fn new(inner: Arc<Inner>) -> Self {
         Robots { inner }
     }
 }

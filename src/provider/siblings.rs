@@ -190,8 +190,8 @@ fn bind_unique(dir: &std::path::Path, stem: &str) -> std::io::Result<(UnixListen
 
 /// The chat client as the snapshot's [`Directory`], announcing the first list.
 pub(crate) struct Announcing {
-    pub client: Client,
-    pub siblings: Option<Arc<Siblings>>,
+    pub(crate) client: Client,
+    pub(crate) siblings: Option<Arc<Siblings>>,
 }
 
 #[async_trait::async_trait]
@@ -202,8 +202,12 @@ impl Directory for Announcing {
         }
         self.client.robot_ids().await
     }
-    async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError> {
-        self.client.profiles(user_ids).await
+    async fn profiles(
+        &self,
+        user_ids: &[String],
+        tags: &[String],
+    ) -> Result<Vec<UserProfile>, ChatError> {
+        self.client.profiles(user_ids, tags).await
     }
 }
 

@@ -14,6 +14,7 @@
 //! reader (or advice-seeker) adopts its result; a write that lands while it is in
 //! flight makes it stale, and a stale result is dropped unread.
 
+pub(crate) use super::profile::Profile;
 use crate::chat::wire::{self, ProfileItem, UserProfile};
 use crate::chat::{ChatError, Client, ErrorKind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +28,12 @@ pub(crate) const TTL: Duration = Duration::from_secs(30);
 #[async_trait::async_trait]
 pub(crate) trait Directory: Send + Sync + 'static {
     async fn robot_ids(&self) -> Result<Vec<String>, ChatError>;
-    async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError>;
+    /// The profiles of `user_ids`, with the tags in `tags`.
+    async fn profiles(
+        &self,
+        user_ids: &[String],
+        tags: &[String],
+    ) -> Result<Vec<UserProfile>, ChatError>;
 }
 
 #[async_trait::async_trait]
@@ -35,43 +41,19 @@ impl Directory for Client {
     async fn robot_ids(&self) -> Result<Vec<String>, ChatError> {
         self.get_all_robots().await
     }
-    async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError> {
-        self.portrait_get(user_ids, &wire::PROFILE_TAGS).await
-    }
-}
-
-/// The three profile strings this provider manages; `None` when unset or empty.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Profile {
-    pub nick: Option<String>,
-    pub face_url: Option<String>,
-    pub self_signature: Option<String>,
-}
-
-impl Profile {
-    pub(crate) fn from_items(items: &[ProfileItem]) -> Profile {
-        let mut p = Profile::default();
-        p.apply(items);
-        p
-    }
-
-    /// Applies items as portrait_set would: an empty string clears the field.
-    pub(crate) fn apply(&mut self, items: &[ProfileItem]) {
-        for item in items {
-            let value = match &item.value {
-                serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-                serde_json::Value::String(_) | serde_json::Value::Null => None,
-                other => Some(other.to_string()),
-            };
-            if let Some(field) = super::profile::by_tag(&item.tag) {
-                *(field.get_mut)(self) = value;
-            }
-        }
+    async fn profiles(
+        &self,
+        user_ids: &[String],
+        tags: &[String],
+    ) -> Result<Vec<UserProfile>, ChatError> {
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        self.portrait_get(user_ids, &tags).await
     }
 }
 
 /// One active chatbot as the snapshot knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // a view holds at most a few dozen entries
 pub(crate) enum Entry {
     Profile(Profile),
     /// portrait_get answered with a per-account error for it.
@@ -84,7 +66,7 @@ pub(crate) enum Entry {
 /// The active chatbots of the app, in API order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct View {
-    pub robots: Vec<(String, Entry)>,
+    pub(crate) robots: Vec<(String, Entry)>,
 }
 
 impl View {
@@ -152,10 +134,10 @@ struct Slot {
 #[derive(Clone, Debug)]
 pub(crate) struct Recent {
     /// When it was fetched.
-    pub at: Instant,
+    pub(crate) at: Instant,
     /// How many active chatbots the app had, as fetched.
-    pub fetched: usize,
-    pub view: Arc<View>,
+    pub(crate) fetched: usize,
+    pub(crate) view: Arc<View>,
 }
 
 impl Recent {
@@ -187,6 +169,9 @@ impl Slot {
 pub(crate) struct Snapshot<D> {
     dir: D,
     ttl: Duration,
+    /// The TagList of every profile read: every managed tag, so one read serves
+    /// every resource and data source.
+    tags: Vec<String>,
     /// Held across a fetch: that is what makes concurrent readers share one.
     slot: tokio::sync::Mutex<Slot>,
     /// Fetches started so far.
@@ -194,14 +179,16 @@ pub(crate) struct Snapshot<D> {
 }
 
 impl<D: Directory> Snapshot<D> {
-    pub(crate) fn new(dir: D) -> Self {
-        Self::with_ttl(dir, TTL)
+    /// A snapshot reading every standard tag and the custom fields `custom`.
+    pub(crate) fn new(dir: D, custom: &[String]) -> Self {
+        Self::with_ttl(dir, custom, TTL)
     }
 
-    pub(crate) fn with_ttl(dir: D, ttl: Duration) -> Self {
+    pub(crate) fn with_ttl(dir: D, custom: &[String], ttl: Duration) -> Self {
         Snapshot {
             dir,
             ttl,
+            tags: super::profile::tag_list(custom),
             slot: tokio::sync::Mutex::new(Slot::default()),
             attempts: AtomicU64::new(0),
         }
@@ -304,7 +291,7 @@ impl<D: Directory> Snapshot<D> {
         let profiles = if ids.is_empty() {
             Vec::new()
         } else {
-            self.dir.profiles(&ids).await?
+            self.dir.profiles(&ids, &self.tags).await?
         };
         log_debug!(
             "provider",
@@ -428,7 +415,11 @@ mod tests {
                 .map(|(id, _)| id.clone())
                 .collect())
         }
-        async fn profiles(&self, user_ids: &[String]) -> Result<Vec<UserProfile>, ChatError> {
+        async fn profiles(
+            &self,
+            user_ids: &[String],
+            _tags: &[String],
+        ) -> Result<Vec<UserProfile>, ChatError> {
             self.profile_calls.fetch_add(1, Ordering::SeqCst);
             self.profile_accounts.lock().unwrap().push(user_ids.len());
             let robots = self.robots.lock().unwrap();
@@ -477,7 +468,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_readers_share_one_fetch() {
         let f = fake(15, Duration::from_millis(50));
-        let snap = Arc::new(Snapshot::new(f.clone()));
+        let snap = Arc::new(Snapshot::new(f.clone(), &[]));
         let tasks: Vec<_> = (0..15)
             .map(|i| {
                 let snap = snap.clone();
@@ -508,7 +499,7 @@ mod tests {
     #[tokio::test]
     async fn auth_failures_stick_and_transient_ones_are_retried() {
         let f = fake(1, Duration::ZERO);
-        let snap = Snapshot::new(f.clone());
+        let snap = Snapshot::new(f.clone(), &[]);
         *f.fail.lock().unwrap() = Some(ErrorKind::Transient);
         assert!(snap.get().await.is_err());
         assert!(snap.get().await.is_err());
@@ -529,7 +520,7 @@ mod tests {
     #[tokio::test]
     async fn empty_app_needs_no_profile_call() {
         let f = fake(0, Duration::ZERO);
-        let snap = Snapshot::new(f.clone());
+        let snap = Snapshot::new(f.clone(), &[]);
         assert_eq!(snap.get().await.unwrap().len(), 0);
         assert_eq!(f.profile_calls.load(Ordering::SeqCst), 0);
     }
@@ -537,7 +528,7 @@ mod tests {
     #[tokio::test]
     async fn invalidate_and_ttl_refetch() {
         let f = fake(2, Duration::ZERO);
-        let snap = Snapshot::new(f.clone());
+        let snap = Snapshot::new(f.clone(), &[]);
         assert!(snap.get().await.unwrap().get("@RBT#new").is_none());
         f.robots
             .lock()
@@ -549,7 +540,7 @@ mod tests {
         assert!(snap.get().await.unwrap().get("@RBT#new").is_some());
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
 
-        let short = Snapshot::with_ttl(f.clone(), Duration::from_millis(1));
+        let short = Snapshot::with_ttl(f.clone(), &[], Duration::from_millis(1));
         short.get().await.unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
         short.get().await.unwrap();
@@ -559,7 +550,7 @@ mod tests {
     #[tokio::test]
     async fn recent_is_never_older_than_the_ttl_and_counts_the_list_as_fetched() {
         let f = fake(2, Duration::ZERO);
-        let snap = Snapshot::with_ttl(f.clone(), Duration::from_millis(30));
+        let snap = Snapshot::with_ttl(f.clone(), &[], Duration::from_millis(30));
         assert_eq!(snap.recent().await.unwrap().fetched, 2);
         snap.note_created("@RBT#new", &Profile::default()).await;
         let r = snap.recent().await.unwrap();
@@ -577,7 +568,7 @@ mod tests {
     #[tokio::test]
     async fn recent_fetches_at_most_once_per_process() {
         let f = fake(3, Duration::from_millis(20));
-        let snap = Arc::new(Snapshot::new(f.clone()));
+        let snap = Arc::new(Snapshot::new(f.clone(), &[]));
         // Concurrent advice-seekers share one fetch.
         let tasks: Vec<_> = (0..5)
             .map(|_| {
@@ -618,7 +609,7 @@ mod tests {
     #[tokio::test]
     async fn readers_share_the_prefetch() {
         let f = fake(3, Duration::from_millis(30));
-        let snap = Arc::new(Snapshot::new(f.clone()));
+        let snap = Arc::new(Snapshot::new(f.clone(), &[]));
         let bg = start_prefetch(&snap).await;
         let readers: Vec<_> = (0..5)
             .map(|_| {
@@ -639,7 +630,7 @@ mod tests {
         snap.prefetch().await;
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
         // Without readers the prefetched view is kept for later ones.
-        let alone = Snapshot::new(f.clone());
+        let alone = Snapshot::new(f.clone(), &[]);
         alone.prefetch().await;
         assert_eq!(alone.get().await.unwrap().len(), 3);
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
@@ -648,7 +639,7 @@ mod tests {
     #[tokio::test]
     async fn writes_do_not_wait_for_the_prefetch_and_make_it_stale() {
         let f = fake(2, Duration::from_millis(200));
-        let snap = Arc::new(Snapshot::new(f.clone()));
+        let snap = Arc::new(Snapshot::new(f.clone(), &[]));
         let bg = start_prefetch(&snap).await;
         let t0 = Instant::now();
         snap.patch_profile("@RBT#000", &[item(wire::TAG_NICK, "x")])
@@ -669,14 +660,14 @@ mod tests {
     async fn prefetch_failures_auth_shared_transient_retried() {
         let f = fake(1, Duration::ZERO);
         *f.fail.lock().unwrap() = Some(ErrorKind::Transient);
-        let snap = Snapshot::new(f.clone());
+        let snap = Snapshot::new(f.clone(), &[]);
         snap.prefetch().await;
         *f.fail.lock().unwrap() = None;
         assert_eq!(snap.get().await.unwrap().len(), 1, "a reader tries again");
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 2);
 
         *f.fail.lock().unwrap() = Some(ErrorKind::Auth);
-        let snap = Snapshot::new(f.clone());
+        let snap = Snapshot::new(f.clone(), &[]);
         snap.prefetch().await;
         assert_eq!(snap.get().await.unwrap_err().kind, ErrorKind::Auth);
         assert_eq!(snap.recent().await.unwrap_err().kind, ErrorKind::Auth);
@@ -686,7 +677,7 @@ mod tests {
     #[tokio::test]
     async fn own_creates_and_deletes_patch_the_advice_view() {
         let f = fake(2, Duration::ZERO);
-        let snap = Snapshot::new(f.clone());
+        let snap = Snapshot::new(f.clone(), &[]);
         assert_eq!(snap.recent().await.unwrap().view.len(), 2);
         snap.note_deleted("@RBT#000").await;
         let v = snap.recent().await.unwrap().view;
@@ -713,7 +704,7 @@ mod tests {
     #[tokio::test]
     async fn patch_updates_the_cached_profile() {
         let f = fake(1, Duration::ZERO);
-        let snap = Snapshot::new(f.clone());
+        let snap = Snapshot::new(f.clone(), &[]);
         snap.get().await.unwrap();
         snap.patch_profile(
             "@RBT#000",
@@ -727,9 +718,8 @@ mod tests {
         assert_eq!(
             v.get("@RBT#000"),
             Some(&Entry::Profile(Profile {
-                nick: None,
                 face_url: Some("https://x/y.png".into()),
-                self_signature: None,
+                ..Default::default()
             }))
         );
         assert_eq!(f.list_calls.load(Ordering::SeqCst), 1);
@@ -744,7 +734,7 @@ mod tests {
                     to_account: "@RBT#a".into(),
                     profile_item: vec![
                         item(wire::TAG_SELF_SIGNATURE, "hi"),
-                        item("Tag_Profile_IM_Gender", "x"),
+                        item("Tag_Profile_IM_Mood", "x"),
                     ],
                     ..Default::default()
                 },

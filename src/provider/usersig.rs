@@ -7,8 +7,8 @@
 //! diagnostics; a provider configured with a pre-issued `usersig` has no key to
 //! sign with, and says so.
 
+use super::api::{Conn, Inner};
 use super::validate::is_printable_ascii;
-use super::{Conn, Inner};
 use crate::chat::usersig;
 use crate::chat::wire::MAX_USER_ID_BYTES;
 use crate::tfproto::{Diagnostics, Field, TypedEphemeral, TypedType};

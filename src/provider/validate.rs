@@ -3,7 +3,8 @@
 //! Each check returns every problem it finds as its own sentence, so the caller
 //! can turn each one into a diagnostic on the attribute it belongs to.
 
-use crate::chat::wire::{MAX_PROFILE_BYTES, MAX_USER_ID_BYTES, ROBOT_PREFIX};
+use crate::chat::wire::{MAX_USER_ID_BYTES, ROBOT_PREFIX};
+use crate::tfproto::Diagnostics;
 
 /// True for bytes 0x20..=0x7e.
 pub(crate) fn is_printable_ascii(s: &str) -> bool {
@@ -38,17 +39,24 @@ pub(crate) fn user_id_problems(id: &str) -> Vec<String> {
     out
 }
 
-/// Problems with a profile string (nick, face_url, self_signature) when set.
-pub(crate) fn profile_problems(attr: &str, value: &str) -> Vec<String> {
+/// A chatbot UserID attribute's rule, as a typed validator.
+pub(crate) fn check_user_id(name: &str, v: &str, d: &mut Diagnostics) {
+    for p in user_id_problems(v) {
+        d.attr_error(name, format!("Invalid chatbot {name}"), p);
+    }
+}
+
+/// Problems with a profile string of at most `max` bytes when set.
+pub(crate) fn text_problems(attr: &str, value: &str, max: usize) -> Vec<String> {
     let mut out = Vec::new();
     if value.is_empty() {
         out.push(format!(
             "`{attr}` must not be empty; leave it out (or set it to null) to have none."
         ));
     }
-    if value.len() > MAX_PROFILE_BYTES {
+    if value.len() > max {
         out.push(format!(
-            "`{attr}` is at most {MAX_PROFILE_BYTES} bytes (UTF-8); this value has {}.",
+            "`{attr}` is at most {max} bytes (UTF-8); this value has {}.",
             value.len()
         ));
     }
@@ -97,10 +105,10 @@ mod tests {
 
     #[test]
     fn profile_rules() {
-        assert!(profile_problems("nick", "Jarvis").is_empty());
-        assert!(profile_problems("nick", &"a".repeat(500)).is_empty());
-        assert_eq!(profile_problems("nick", "").len(), 1);
-        let p = profile_problems("self_signature", &"\u{4f60}".repeat(167));
+        assert!(text_problems("nick", "Jarvis", 500).is_empty());
+        assert!(text_problems("nick", &"a".repeat(500), 500).is_empty());
+        assert_eq!(text_problems("nick", "", 500).len(), 1);
+        let p = text_problems("self_signature", &"\u{4f60}".repeat(167), 500);
         assert_eq!(p.len(), 1, "501 bytes in 167 characters is too long");
         assert!(p[0].contains("self_signature") && p[0].contains("501"));
     }

@@ -32,6 +32,14 @@ pub(crate) fn import_advice(type_name: &str, id: &str) -> String {
     )
 }
 
+/// Why a chatbot's profile is missing: portrait_get's per-account answer.
+pub(crate) fn unreadable_detail(code: i64, info: &str) -> String {
+    format!(
+        "Its profile could not be read (ResultCode {code}: {}).",
+        q(info)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,8 +30,8 @@ pub mod workspace;
 pub mod zip;
 
 pub use debug::DebugProvider;
-pub use secrets::assert_no_secret;
-pub use sim::{delta, parse_listening_line, Sim, ENDPOINTS};
+pub use secrets::{assert_no_secret, assert_no_usersig_param};
+pub use sim::{delta, parse_listening_line, start_in_process, Sim, ENDPOINTS};
 pub use tempdir::TempDir;
 pub use terraform::{parse_terraform_version, Terraform};
 pub use workspace::{

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tencentchat::chat::wire;
-use tencentchat::sim::{Admin, Counters, SimRobot};
+use tencentchat::sim::{Admin, App, Counters, Running, SimConfig, SimRobot};
 
 /// A running `tencentchat-sim` process serving the demo app on 127.0.0.1.
 /// Killed on drop.
@@ -38,7 +38,8 @@ impl Sim {
     /// Starts the simulator serving its demo app with `args` added to the
     /// harness's own (a later `--listen` wins).
     pub fn start_args(args: &[&str]) -> Sim {
-        Sim::spawn(&[], &[], args)
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Sim::spawn(&[], &[], &args)
     }
 
     /// The simulator's process id.
@@ -63,6 +64,12 @@ impl Sim {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// Starts the simulator serving its demo app, which defines the custom
+    /// profile fields `names` (`--custom-fields`).
+    pub fn start_with_custom_fields(names: &[&str]) -> Sim {
+        Sim::spawn(&[], &[], &["--custom-fields".into(), names.join(",")])
+    }
+
     /// Starts the simulator serving HTTPS (`--tls-self-signed`) with a certificate
     /// for localhost, 127.0.0.1 and `names`; its CA is [`Sim::ca_file`]. The
     /// harness's own calls trust that CA; nothing else does.
@@ -80,7 +87,7 @@ impl Sim {
         self._dir.path().join("tls").join("ca.pem")
     }
 
-    fn spawn(apps: &[(u64, &str)], tls_names: &[&str], extra: &[&str]) -> Sim {
+    fn spawn(apps: &[(u64, &str)], tls_names: &[&str], extra: &[String]) -> Sim {
         let dir = TempDir::new("sim");
         let mut tls_args: Vec<String> = Vec::new();
         if !tls_names.is_empty() {
@@ -297,6 +304,31 @@ impl Drop for Sim {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The simulator as a library, in the calling test's own tokio runtime, serving
+/// the demo app on an ephemeral 127.0.0.1 port: for suites that drive
+/// `chat::Client` from async tests (a [`Sim`] owns a runtime of its own, which an
+/// async test cannot drop). Also sets the provider's log to `Info` and forwards it,
+/// since the client logs every call at debug. Stop it with `Running::shutdown`.
+pub async fn start_in_process() -> (Running, Admin) {
+    tencentchat::log::set_min_level(tencentchat::log::Level::Info);
+    tencentchat::log::forward(tencentchat::provider::LOG_TARGETS);
+    let config = SimConfig {
+        apps: vec![App {
+            sdkappid: DEMO_SDKAPPID,
+            secret_key: DEMO_SECRET_KEY.to_string(),
+            admins: vec![DEMO_ADMIN.to_string()],
+            custom_fields: Default::default(),
+        }],
+        ..SimConfig::default()
+    };
+    let addr = "127.0.0.1:0".parse().expect("a socket address");
+    let running = tencentchat::sim::start(config, addr)
+        .await
+        .expect("the simulator starts");
+    let admin = Admin::new(&running.url);
+    (running, admin)
 }
 
 /// `tencentchat-sim listening on http://127.0.0.1:PORT` → the URL.

@@ -15,7 +15,7 @@ pub enum ErrorKind {
     Transient,
     /// Authentication or configuration: 60004–60006, 60010, 60016, 70001–70020 and the like.
     Auth,
-    /// Invalid input: 10004, 40001, 40601.
+    /// Invalid input: 10004, 40001, 40009, 40601, 40605, 40610.
     InvalidInput,
     /// 10008 from create_robot when the app already has 20 chatbots.
     LimitReached,
@@ -83,8 +83,8 @@ pub fn classify(code: i64) -> ErrorKind {
         60004..=60006 | 60010 | 60016 | 60020 | 60021 | 10008 => ErrorKind::Auth,
         // 70001–70099 are all UserSig/account-signature failures (70050 included).
         70001..=70099 => ErrorKind::Auth,
-        10004 | 40001 | 40601 => ErrorKind::InvalidInput,
-        70107 => ErrorKind::NotFound,
+        10004 | 40001 | 40009 | 40601 | 40605 | 40610 => ErrorKind::InvalidInput,
+        70107 | 40003 => ErrorKind::NotFound,
         _ => ErrorKind::Other,
     }
 }
@@ -227,8 +227,13 @@ pub(crate) fn api_error(
             "the API rejected the UserID as invalid: it may not be an active chatbot (already deleted or never created)".to_string()
         }
         10004 => "the API rejected a parameter as invalid: check user_id (it must start with \"@RBT#\" and be at most 32 bytes of printable ASCII) and the profile fields".to_string(),
-        40001 => "the API could not decode the profile values: check nick, face_url and self_signature for unusual characters".to_string(),
-        40601 => "a profile field is longer than the API allows: keep nick, face_url and self_signature at most 500 bytes each".to_string(),
+        40001 => "the API could not decode the profile values: check the profile fields for unusual characters".to_string(),
+        40601 => "a profile field is longer than the API allows: at most 500 bytes each (Location 16)".to_string(),
+        40009 => "a profile tag does not exist in this app: a custom field (Tag_Profile_Custom_<name>) must be defined in the Chat console first".to_string(),
+        40605 => "the API does not accept a standard profile field's value".to_string(),
+        40610 => "a profile field's value has the wrong type (custom fields take strings only)".to_string(),
+        40008 => "the admin may not write a profile field: check the custom field's write permission in the Chat console".to_string(),
+        40003 => "the account does not exist: it was never created or has been removed outside Terraform".to_string(),
         70107 => "the account does not exist: it was never created or has been removed outside Terraform".to_string(),
         70398 => format!(
             "sdkappid {app} has reached the account quota of its plan (100 accounts on the free plan): delete unused accounts or upgrade the plan in the Chat console"
@@ -480,7 +485,7 @@ mod tests {
         ] {
             assert_eq!(classify(c), ErrorKind::Auth, "{c}");
         }
-        for c in [10004, 40001, 40601] {
+        for c in [10004, 40001, 40009, 40601, 40605, 40610] {
             assert_eq!(classify(c), ErrorKind::InvalidInput, "{c}");
         }
         assert_eq!(classify(70107), ErrorKind::NotFound);

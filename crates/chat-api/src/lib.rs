@@ -15,6 +15,7 @@ pub mod client;
 mod dns;
 pub mod error;
 mod limiter;
+pub mod profile;
 pub mod region;
 mod retry;
 pub mod time;

@@ -29,7 +29,7 @@ pub fn endpoint_name(path: &str) -> &str {
 pub const ROBOT_PREFIX: &str = "@RBT#";
 /// Longest chatbot UserID, in bytes.
 pub const MAX_USER_ID_BYTES: usize = 32;
-/// Longest profile string (Nick, FaceUrl, SelfSignature), in bytes.
+/// Longest profile string (Nick, FaceUrl, SelfSignature, a custom field), in bytes.
 pub const MAX_PROFILE_BYTES: usize = 500;
 /// Active chatbots an app may have.
 pub const MAX_ROBOTS_PER_APP: usize = 20;
@@ -45,11 +45,34 @@ pub const RESULT_NOT_IN_ANSWER: i64 = -1;
 /// (never imported) and 40003 (account does not exist). No other code means gone.
 pub const RESULT_GONE: [i64; 2] = [70107, 40003];
 
-/// Profile tags this project reads and writes.
+/// The standard profile tags (their rules are in [`super::profile`]).
 pub const TAG_NICK: &str = "Tag_Profile_IM_Nick";
 pub const TAG_IMAGE: &str = "Tag_Profile_IM_Image";
 pub const TAG_SELF_SIGNATURE: &str = "Tag_Profile_IM_SelfSignature";
-pub const PROFILE_TAGS: [&str; 3] = [TAG_NICK, TAG_IMAGE, TAG_SELF_SIGNATURE];
+pub const TAG_GENDER: &str = "Tag_Profile_IM_Gender";
+pub const TAG_BIRTHDAY: &str = "Tag_Profile_IM_BirthDay";
+pub const TAG_LOCATION: &str = "Tag_Profile_IM_Location";
+pub const TAG_ALLOW_TYPE: &str = "Tag_Profile_IM_AllowType";
+pub const TAG_LANGUAGE: &str = "Tag_Profile_IM_Language";
+pub const TAG_MSG_SETTINGS: &str = "Tag_Profile_IM_MsgSettings";
+pub const TAG_ADMIN_FORBID_TYPE: &str = "Tag_Profile_IM_AdminForbidType";
+pub const TAG_LEVEL: &str = "Tag_Profile_IM_Level";
+pub const TAG_ROLE: &str = "Tag_Profile_IM_Role";
+/// Every standard tag, in the order of [`super::profile::STANDARD_TAGS`].
+pub const PROFILE_TAGS: [&str; 12] = [
+    TAG_NICK,
+    TAG_IMAGE,
+    TAG_SELF_SIGNATURE,
+    TAG_GENDER,
+    TAG_BIRTHDAY,
+    TAG_LOCATION,
+    TAG_ALLOW_TYPE,
+    TAG_LANGUAGE,
+    TAG_MSG_SETTINGS,
+    TAG_ADMIN_FORBID_TYPE,
+    TAG_LEVEL,
+    TAG_ROLE,
+];
 
 /// Reads `null` as the type's default: Tencent's docs do not say whether an empty
 /// array, object or string is sent as `[]`, left out, or `null`, so the client

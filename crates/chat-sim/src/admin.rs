@@ -16,6 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use chat_api::profile;
+use chat_api::wire;
 use chat_api::wire::{endpoint_name, ENDPOINTS};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -30,13 +32,41 @@ pub struct AppInfo {
     pub active_robots: usize,
 }
 
-/// An active chatbot with its profile; `None` is a tag never set.
+/// An active chatbot with its profile: each tag set (standard or custom, by
+/// Tencent's tag) with its value; a tag never set is absent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimRobot {
     pub user_id: String,
-    pub nick: Option<String>,
-    pub face_url: Option<String>,
-    pub self_signature: Option<String>,
+    #[serde(default)]
+    pub profile: BTreeMap<String, serde_json::Value>,
+}
+
+impl SimRobot {
+    /// The value of `tag`, if set.
+    pub fn tag(&self, tag: &str) -> Option<&serde_json::Value> {
+        self.profile.get(tag)
+    }
+
+    fn text(&self, tag: &str) -> Option<&str> {
+        self.tag(tag).and_then(|v| v.as_str())
+    }
+
+    pub fn nick(&self) -> Option<&str> {
+        self.text(wire::TAG_NICK)
+    }
+
+    pub fn face_url(&self) -> Option<&str> {
+        self.text(wire::TAG_IMAGE)
+    }
+
+    pub fn self_signature(&self) -> Option<&str> {
+        self.text(wire::TAG_SELF_SIGNATURE)
+    }
+
+    /// Custom field `name`'s value, if set.
+    pub fn custom(&self, name: &str) -> Option<&str> {
+        self.text(&profile::custom_tag(name))
+    }
 }
 
 /// Calls that reached each endpoint (successful or not), keyed by short endpoint
@@ -63,8 +93,18 @@ impl Counters {
     }
 }
 
-/// An out-of-band profile edit: keys present are set, `""` clears.
-pub type ProfilePatch = super::state::ProfileChange;
+/// An out-of-band profile edit: each key (a tag, a standard tag's short name such
+/// as `nick` or `allow_type`, or `custom:<name>`) with the value to set; `""`
+/// clears a string tag. Checked as portrait_set checks its items.
+pub type ProfilePatch = BTreeMap<String, serde_json::Value>;
+
+/// The tag a [`ProfilePatch`] key stands for.
+fn patch_tag(key: &str) -> String {
+    if let Some(name) = key.strip_prefix("custom:") {
+        return profile::custom_tag(name);
+    }
+    profile::by_name(key).map_or(key.to_string(), |t| t.tag.to_string())
+}
 
 /// The peer of a connection, for the loopback check.
 #[derive(Clone, Copy, Debug)]
@@ -217,9 +257,7 @@ async fn robots(State(sim): State<Arc<Shared>>, Path(sdkappid): Path<u64>) -> Re
             app.active_robots()
                 .map(|r| SimRobot {
                     user_id: r.user_id.clone(),
-                    nick: r.profile.nick.clone(),
-                    face_url: r.profile.face_url.clone(),
-                    self_signature: r.profile.self_signature.clone(),
+                    profile: r.profile.clone(),
                 })
                 .collect()
         })
@@ -261,12 +299,16 @@ async fn edit_robot(
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad profile patch: {e}")),
     };
-    let change: ProfileChange = patch;
+    let change: ProfileChange = patch
+        .iter()
+        .map(|(k, v)| (patch_tag(k), v.clone()))
+        .collect();
+    let custom = sim.apps[&sdkappid].custom_fields.clone();
     let edited = sim
         .lock()
         .model
         .app_mut(sdkappid)
-        .edit_out_of_band(&user_id, &change);
+        .edit_out_of_band(&user_id, &change, &custom);
     match edited {
         None => error(
             StatusCode::NOT_FOUND,
@@ -527,16 +569,19 @@ mod tests {
     }
 
     #[test]
-    fn robot_json_has_nulls() {
+    fn robot_json_holds_the_tags_set() {
         let r = SimRobot {
             user_id: "@RBT#1".into(),
-            nick: Some("n".into()),
-            face_url: None,
-            self_signature: None,
+            profile: [(wire::TAG_NICK.to_string(), json!("n"))].into(),
         };
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
-            json!({"user_id":"@RBT#1","nick":"n","face_url":null,"self_signature":null})
+            json!({"user_id":"@RBT#1","profile":{"Tag_Profile_IM_Nick":"n"}})
         );
+        assert_eq!((r.nick(), r.face_url()), (Some("n"), None));
+        assert_eq!(patch_tag("nick"), wire::TAG_NICK);
+        assert_eq!(patch_tag("allow_type"), wire::TAG_ALLOW_TYPE);
+        assert_eq!(patch_tag("custom:model"), "Tag_Profile_Custom_model");
+        assert_eq!(patch_tag("Tag_Profile_IM_Role"), wire::TAG_ROLE);
     }
 }

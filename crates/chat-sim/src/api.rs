@@ -5,7 +5,7 @@
 
 use super::faults::FaultAnswer;
 use super::shapes::{self, Shape};
-use super::state::{ApiError, ProfileChange, Tag};
+use super::state::{ApiError, CustomFields, ProfileChange};
 use super::{logging_calls, App, Shared};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -14,6 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
+use chat_api::profile::STANDARD_TAGS;
 use chat_api::usersig;
 use chat_api::wire::{
     self, CreateRobotRequest, DeleteRobotRequest, GetAllRobotsResponse, PortraitGetRequest,
@@ -92,7 +93,7 @@ enum Call {
     Delete(String),
     PortraitSet {
         account: String,
-        items: Vec<(Tag, String)>,
+        items: ProfileChange,
     },
     PortraitGet(PortraitGetRequest),
 }
@@ -172,13 +173,14 @@ fn parse_body(ep: Endpoint, body: &[u8]) -> Result<Call, ApiError> {
     Ok(match ep {
         Endpoint::CreateRobot => {
             let r: CreateRobotRequest = typed(ep, value)?;
+            let given = [r.nick, r.face_url, r.self_signature];
+            let fields = STANDARD_TAGS.iter().filter(|t| t.create_field.is_some());
             Call::Create {
                 user_id: r.user_id,
-                profile: ProfileChange {
-                    nick: r.nick,
-                    face_url: r.face_url,
-                    self_signature: r.self_signature,
-                },
+                profile: fields
+                    .zip(given)
+                    .filter_map(|(t, v)| Some((t.tag.to_string(), v?.into())))
+                    .collect(),
             }
         }
         Endpoint::GetAllRobots => Call::GetAll,
@@ -191,21 +193,13 @@ fn parse_body(ep: Endpoint, body: &[u8]) -> Result<Call, ApiError> {
             if r.profile_item.is_empty() {
                 return Err(ep.bad_body("ProfileItem is empty"));
             }
+            // Each item's tag and value are checked against the app's fields
+            // when the call is performed (40009, 40601, 40605, 40610).
             let items = r
                 .profile_item
                 .into_iter()
-                .map(|item| {
-                    let tag = Tag::parse(&item.tag).ok_or_else(|| {
-                        ep.bad_body(format!("tag {:?} is not supported", item.tag))
-                    })?;
-                    match item.value {
-                        serde_json::Value::String(s) => Ok((tag, s)),
-                        _ => {
-                            Err(ep.bad_body(format!("the value of {} must be a string", item.tag)))
-                        }
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|item| (item.tag, item.value))
+                .collect();
             Call::PortraitSet {
                 account: r.from_account,
                 items,
@@ -463,6 +457,8 @@ fn fault_response(ep: Endpoint, answer: FaultAnswer) -> (Response, i64) {
     }
 }
 
+static NO_CUSTOM_FIELDS: CustomFields = CustomFields::new();
+
 /// Applies the call to the model and persists the model if it changed.
 async fn perform(
     sim: &Shared,
@@ -489,7 +485,13 @@ async fn perform(
                 Ok(()) => (Ok(envelope(status_for(ep, Ok(())))), true),
                 Err(e) => (Err(e), false),
             },
-            Call::PortraitSet { account, items } => match robots.portrait_set(&account, &items) {
+            Call::PortraitSet { account, items } => match robots.portrait_set(
+                &account,
+                &items,
+                sim.apps
+                    .get(&sdkappid)
+                    .map_or(&NO_CUSTOM_FIELDS, |a| &a.custom_fields),
+            ) {
                 Ok(changed) => (Ok(envelope(status_for(ep, Ok(())))), changed),
                 Err(e) => (Err(e), false),
             },
@@ -630,14 +632,7 @@ mod tests {
         assert_eq!(
             code(
                 Endpoint::PortraitSet,
-                r#"{"From_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_IM_Gender","Value":"x"}]}"#
-            ),
-            40001
-        );
-        assert_eq!(
-            code(
-                Endpoint::PortraitSet,
-                r#"{"From_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":1}]}"#
+                r#"{"From_Account":"a","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick"}]}"#
             ),
             40001
         );
@@ -654,10 +649,7 @@ mod tests {
             .unwrap(),
             Call::Create {
                 user_id: "@RBT#1".into(),
-                profile: ProfileChange {
-                    nick: Some("n".into()),
-                    ..Default::default()
-                }
+                profile: vec![(wire::TAG_NICK.into(), "n".into())]
             }
         );
         assert_eq!(
@@ -672,7 +664,7 @@ mod tests {
             .unwrap(),
             Call::PortraitSet {
                 account: "a".into(),
-                items: vec![(Tag::Image, String::new())]
+                items: vec![(wire::TAG_IMAGE.into(), "".into())]
             }
         );
     }

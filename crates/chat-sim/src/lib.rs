@@ -14,7 +14,12 @@
 //!   profile is not kept) and moves it to the end of the listing;
 //! - a profile value `""` (create_robot or portrait_set) clears the tag;
 //! - deleted robots do not exist for the profile endpoints (70107);
-//! - portrait_set accepts the three tags this project uses only (40001 otherwise);
+//! - portrait_set checks every standard tag by `chat::profile`'s table (40601,
+//!   40605, 40610) and takes a custom field only if the app defines it (40009,
+//!   as for any tag that does not exist; `--custom-fields`); a value `""` clears a
+//!   string tag, an enumeration's default or 0 is stored as set;
+//! - portrait_get leaves out tags never set and tags that do not exist (an
+//!   undefined custom field) rather than failing;
 //! - more than 100 accounts in portrait_get, or none, is 40001;
 //! - unknown paths under `/v4/` get 60002 (HTTP 200), non-POST methods too;
 //! - the call frequency limit is a sliding one-second window per endpoint per app;
@@ -53,7 +58,7 @@ use chat_api::wire::{endpoint_name, ENDPOINTS};
 use limit::RateLimiter;
 use serde::{Deserialize, Serialize};
 use state::Model;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -80,6 +85,10 @@ pub struct App {
     pub secret_key: String,
     #[serde(default = "default_admins")]
     pub admins: Vec<String>,
+    /// The custom profile fields the app defines (names after
+    /// `Tag_Profile_Custom_`), as its console would hold them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub custom_fields: BTreeSet<String>,
 }
 
 fn default_admins() -> Vec<String> {
@@ -93,6 +102,7 @@ impl App {
             sdkappid: DEMO_SDKAPPID,
             secret_key: DEMO_SECRET_KEY.to_string(),
             admins: default_admins(),
+            custom_fields: BTreeSet::new(),
         }
     }
 }
@@ -103,6 +113,7 @@ impl std::fmt::Debug for App {
             .field("sdkappid", &self.sdkappid)
             .field("secret_key", &"<redacted>")
             .field("admins", &self.admins)
+            .field("custom_fields", &self.custom_fields)
             .finish()
     }
 }

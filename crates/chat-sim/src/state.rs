@@ -1,18 +1,24 @@
 //! The simulator's model: per app, the chatbot accounts ever created (active or
-//! deleted) in the order the API lists them, each with its three profile fields.
+//! deleted) in the order the API lists them, each with its profile: every tag set
+//! on it, standard or custom, with its value.
 //!
 //! Pure logic, no I/O: every operation either changes the model and says so, or
-//! returns the Chat API error Tencent answers. Invariants:
+//! returns the Chat API error Tencent answers. The rules of each tag come from
+//! `chat::profile`, the table the client's callers use too. Invariants:
 //! - at most [`MAX_ROBOTS_PER_APP`] active robots per app;
-//! - every stored UserID passed [`check_user_id`], every stored value is at most
-//!   [`MAX_PROFILE_BYTES`] and non-empty (an empty value means "not set").
+//! - every stored UserID passed [`check_user_id`]; every stored value passed its
+//!   tag's check, and a custom field's tag is one the app defines;
+//! - a string tag set to `""` is not stored (it is cleared); an enumeration or
+//!   integer tag keeps the value set, its default included.
 
+use chat_api::profile::{self, Rejected};
 use chat_api::wire::{
-    ProfileItem, UserProfile, MAX_PORTRAIT_GET_ACCOUNTS, MAX_PROFILE_BYTES, MAX_ROBOTS_PER_APP,
-    MAX_USER_ID_BYTES, ROBOT_PREFIX, TAG_IMAGE, TAG_NICK, TAG_SELF_SIGNATURE,
+    ProfileItem, UserProfile, MAX_PORTRAIT_GET_ACCOUNTS, MAX_ROBOTS_PER_APP, MAX_USER_ID_BYTES,
+    ROBOT_PREFIX,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A Chat API failure: ErrorCode and ErrorInfo.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,110 +36,75 @@ impl ApiError {
     }
 }
 
-/// The three profile strings. In a [`Robot`], `None` is a tag never set (or
-/// cleared); in a change ([`ProfileChange`]), `None` leaves the tag alone and
-/// `Some("")` clears it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nick: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub face_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub self_signature: Option<String>,
+impl From<Rejected> for ApiError {
+    fn from(r: Rejected) -> Self {
+        ApiError::new(r.code, r.info)
+    }
 }
 
-/// A requested profile change: `Some("")` clears, `Some(v)` sets, `None` leaves alone.
-pub type ProfileChange = Profile;
+/// A profile: each tag set, with its value (a tag never set, or cleared, is
+/// absent).
+pub type Profile = BTreeMap<String, Value>;
+
+/// A requested profile change, in request order: each tag with the value to
+/// set (`""` clears a string tag).
+pub type ProfileChange = Vec<(String, Value)>;
+
+/// The custom field names an app defines (what the console would hold).
+pub type CustomFields = BTreeSet<String>;
 
 /// One chatbot account.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Robot {
     pub user_id: String,
     pub active: bool,
-    #[serde(flatten)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub profile: Profile,
 }
 
+/// Checks one portrait_set item as Tencent does: a standard tag by its rules, a
+/// custom field only if the app defines it (40009 otherwise, as for any tag
+/// that does not exist), then its value.
+pub fn check_item(tag: &str, value: &Value, custom: &CustomFields) -> Result<(), ApiError> {
+    if let Some(t) = profile::standard(tag) {
+        return Ok(t.check(value)?);
+    }
+    match profile::custom_name(tag) {
+        Some(name) if custom.contains(name) => Ok(profile::check_custom(tag, value)?),
+        Some(name) => Err(ApiError::new(
+            profile::ERR_TAG_NOT_FOUND,
+            format!("the app defines no custom profile field {name:?} ({tag})"),
+        )),
+        None => Err(ApiError::new(
+            profile::ERR_TAG_NOT_FOUND,
+            format!("profile tag {tag:?} does not exist"),
+        )),
+    }
+}
+
+/// Every item's check, first failure first, so a failed call changes nothing.
+fn check_change(change: &ProfileChange, custom: &CustomFields) -> Result<(), ApiError> {
+    change
+        .iter()
+        .try_for_each(|(tag, v)| check_item(tag, v, custom))
+}
+
 impl Robot {
-    fn field_mut(&mut self, tag: Tag) -> &mut Option<String> {
-        match tag {
-            Tag::Nick => &mut self.profile.nick,
-            Tag::Image => &mut self.profile.face_url,
-            Tag::SelfSignature => &mut self.profile.self_signature,
-        }
-    }
-
-    fn field(&self, tag: Tag) -> Option<&String> {
-        match tag {
-            Tag::Nick => self.profile.nick.as_ref(),
-            Tag::Image => self.profile.face_url.as_ref(),
-            Tag::SelfSignature => self.profile.self_signature.as_ref(),
-        }
-    }
-}
-
-/// The profile tags the simulator stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tag {
-    Nick,
-    Image,
-    SelfSignature,
-}
-
-impl Tag {
-    pub fn parse(tag: &str) -> Option<Tag> {
-        match tag {
-            TAG_NICK => Some(Tag::Nick),
-            TAG_IMAGE => Some(Tag::Image),
-            TAG_SELF_SIGNATURE => Some(Tag::SelfSignature),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tag::Nick => TAG_NICK,
-            Tag::Image => TAG_IMAGE,
-            Tag::SelfSignature => TAG_SELF_SIGNATURE,
-        }
-    }
-
-    /// The create_robot body field carrying this tag.
-    fn field_name(self) -> &'static str {
-        match self {
-            Tag::Nick => "Nick",
-            Tag::Image => "FaceUrl",
-            Tag::SelfSignature => "SelfSignature",
-        }
-    }
-}
-
-impl Profile {
-    fn entries(&self) -> [(Tag, Option<&String>); 3] {
-        [
-            (Tag::Nick, self.nick.as_ref()),
-            (Tag::Image, self.face_url.as_ref()),
-            (Tag::SelfSignature, self.self_signature.as_ref()),
-        ]
-    }
-
-    /// 40601 when a value is longer than the API allows.
-    pub fn check(&self) -> Result<(), ApiError> {
-        for (tag, value) in self.entries() {
-            if let Some(v) = value {
-                check_profile_value(tag.field_name(), v)?;
+    /// Applies a checked change: `""` removes a string tag, any other value is
+    /// stored as given.
+    fn apply(&mut self, change: &ProfileChange) {
+        for (tag, value) in change {
+            if value.as_str() == Some("") {
+                self.profile.remove(tag);
+            } else {
+                self.profile.insert(tag.clone(), value.clone());
             }
         }
-        Ok(())
     }
 
-    fn apply(&self, robot: &mut Robot) {
-        for (tag, value) in self.entries() {
-            if let Some(v) = value {
-                *robot.field_mut(tag) = (!v.is_empty()).then(|| v.clone());
-            }
-        }
+    /// The value of `tag`, if set.
+    pub fn get(&self, tag: &str) -> Option<&Value> {
+        self.profile.get(tag)
     }
 }
 
@@ -156,20 +127,6 @@ pub fn check_user_id(user_id: &str) -> Result<(), ApiError> {
         return Err(ApiError::new(
             10004,
             "invalid parameter: a UserID holds printable ASCII characters only",
-        ));
-    }
-    Ok(())
-}
-
-/// 40601 when a profile value is longer than 500 bytes.
-pub fn check_profile_value(name: &str, value: &str) -> Result<(), ApiError> {
-    if value.len() > MAX_PROFILE_BYTES {
-        return Err(ApiError::new(
-            40601,
-            format!(
-                "{name} is {} bytes, more than the {MAX_PROFILE_BYTES} allowed",
-                value.len()
-            ),
         ));
     }
     Ok(())
@@ -204,15 +161,16 @@ impl AppRobots {
         self.robots.iter().filter(|r| r.active).count()
     }
 
-    /// create_robot. An active robot gets the given fields (others unchanged); a
-    /// deleted one is reactivated with only the given fields (its old profile is
-    /// gone); a new one is appended. Returns whether anything changed.
+    /// create_robot (its body's Nick, FaceUrl, SelfSignature as their tags). An
+    /// active robot gets the given fields (others unchanged); a deleted one is
+    /// reactivated with only the given fields (its old profile is gone); a new
+    /// one is appended. Returns whether anything changed.
     pub fn create(&mut self, user_id: &str, profile: &ProfileChange) -> Result<bool, ApiError> {
         check_user_id(user_id)?;
-        profile.check()?;
+        check_change(profile, &CustomFields::new())?;
         if let Some(robot) = self.active_mut(user_id) {
             let before = robot.clone();
-            profile.apply(robot);
+            robot.apply(profile);
             return Ok(*robot != before);
         }
         if self.active_count() >= MAX_ROBOTS_PER_APP {
@@ -231,7 +189,7 @@ impl AppRobots {
             active: true,
             ..Robot::default()
         };
-        profile.apply(&mut robot);
+        robot.apply(profile);
         self.robots.push(robot);
         Ok(true)
     }
@@ -263,12 +221,14 @@ impl AppRobots {
         }
     }
 
-    /// portrait_set on an active robot (70107 otherwise). Values are checked first
-    /// (40601) so a failed call changes nothing. Returns whether anything changed.
+    /// portrait_set on an active robot (70107 otherwise), with the custom
+    /// fields the app defines. Every item is checked first, so a failed call
+    /// changes nothing. Returns whether anything changed.
     pub fn portrait_set(
         &mut self,
         account: &str,
-        items: &[(Tag, String)],
+        items: &ProfileChange,
+        custom: &CustomFields,
     ) -> Result<bool, ApiError> {
         let Some(robot) = self.active_mut(account) else {
             return Err(ApiError::new(
@@ -276,18 +236,15 @@ impl AppRobots {
                 format!("the account {account:?} does not exist"),
             ));
         };
-        for (tag, value) in items {
-            check_profile_value(tag.as_str(), value)?;
-        }
+        check_change(items, custom)?;
         let before = robot.clone();
-        for (tag, value) in items {
-            *robot.field_mut(*tag) = (!value.is_empty()).then(|| value.clone());
-        }
+        robot.apply(items);
         Ok(*robot != before)
     }
 
     /// portrait_get: one result per requested account, in request order. Unknown
-    /// or deleted accounts get ResultCode 70107; tags never set are left out.
+    /// or deleted accounts get ResultCode 70107; tags never set, and tags that do
+    /// not exist (an undefined custom field), are left out.
     pub fn portrait_get(
         &self,
         accounts: &[String],
@@ -313,11 +270,9 @@ impl AppRobots {
                     profile_item: tags
                         .iter()
                         .filter_map(|t| {
-                            let tag = Tag::parse(t)?;
-                            let value = robot.field(tag)?;
                             Some(ProfileItem {
-                                tag: tag.as_str().to_string(),
-                                value: value.clone().into(),
+                                tag: t.clone(),
+                                value: robot.get(t)?.clone(),
                             })
                         })
                         .collect(),
@@ -339,14 +294,16 @@ impl AppRobots {
         self.delete(user_id).is_ok()
     }
 
-    /// Out-of-band profile edit: None if the robot is not active.
+    /// Out-of-band profile edit, checked as portrait_set is: None if the robot
+    /// is not active.
     pub fn edit_out_of_band(
         &mut self,
         user_id: &str,
         change: &ProfileChange,
+        custom: &CustomFields,
     ) -> Option<Result<(), ApiError>> {
         let robot = self.active_mut(user_id)?;
-        Some(change.check().map(|()| change.apply(robot)))
+        Some(check_change(change, custom).map(|()| robot.apply(change)))
     }
 }
 
@@ -370,12 +327,26 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chat_api::wire::{
+        MAX_PROFILE_BYTES, PROFILE_TAGS, TAG_ALLOW_TYPE, TAG_GENDER, TAG_IMAGE, TAG_LEVEL,
+        TAG_LOCATION, TAG_NICK, TAG_SELF_SIGNATURE,
+    };
+    use serde_json::json;
+
+    fn set(tag: &str, v: Value) -> ProfileChange {
+        vec![(tag.to_string(), v)]
+    }
 
     fn nick(n: &str) -> ProfileChange {
-        ProfileChange {
-            nick: Some(n.into()),
-            ..Default::default()
-        }
+        set(TAG_NICK, json!(n))
+    }
+
+    fn custom(names: &[&str]) -> CustomFields {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn text(r: &Robot, tag: &str) -> Option<String> {
+        r.get(tag).and_then(|v| v.as_str()).map(str::to_string)
     }
 
     #[test]
@@ -398,19 +369,16 @@ mod tests {
     fn create_is_idempotent_and_applies_given_fields() {
         let mut app = AppRobots::default();
         assert!(app.create("@RBT#1", &nick("a")).unwrap());
-        let sig = ProfileChange {
-            self_signature: Some("s".into()),
-            ..Default::default()
-        };
+        let sig = set(TAG_SELF_SIGNATURE, json!("s"));
         assert!(app.create("@RBT#1", &sig).unwrap());
         assert!(!app.create("@RBT#1", &ProfileChange::default()).unwrap());
         assert_eq!(app.list(), ["@RBT#1"]);
         let r = &app.robots[0];
-        assert_eq!(r.profile.nick.as_deref(), Some("a"));
-        assert_eq!(r.profile.self_signature.as_deref(), Some("s"));
+        assert_eq!(text(r, TAG_NICK).as_deref(), Some("a"));
+        assert_eq!(text(r, TAG_SELF_SIGNATURE).as_deref(), Some("s"));
         // "" clears.
         app.create("@RBT#1", &nick("")).unwrap();
-        assert_eq!(app.robots[0].profile.nick, None);
+        assert_eq!(app.robots[0].get(TAG_NICK), None);
     }
 
     #[test]
@@ -439,15 +407,11 @@ mod tests {
         assert_eq!(app.delete("@RBT#1").unwrap_err().code, 10004);
         assert_eq!(app.delete("@RBT#9").unwrap_err().code, 10004);
         assert_eq!(app.list(), ["@RBT#2"]);
-        let face = ProfileChange {
-            face_url: Some("f".into()),
-            ..Default::default()
-        };
-        app.create("@RBT#1", &face).unwrap();
+        app.create("@RBT#1", &set(TAG_IMAGE, json!("f"))).unwrap();
         assert_eq!(app.list(), ["@RBT#2", "@RBT#1"]);
         let r = app.active("@RBT#1").unwrap();
         assert_eq!(
-            (r.profile.nick.as_deref(), r.profile.face_url.as_deref()),
+            (text(r, TAG_NICK), text(r, TAG_IMAGE).as_deref()),
             (None, Some("f"))
         );
     }
@@ -461,28 +425,97 @@ mod tests {
         app.create("@RBT#1", &nick(&"x".repeat(MAX_PROFILE_BYTES)))
             .unwrap();
         let err = app
-            .portrait_set("@RBT#1", &[(Tag::Nick, "ok".into()), (Tag::Image, long)])
+            .portrait_set(
+                "@RBT#1",
+                &vec![
+                    (TAG_NICK.into(), json!("ok")),
+                    (TAG_IMAGE.into(), json!(long)),
+                ],
+                &custom(&[]),
+            )
             .unwrap_err();
         assert_eq!(err.code, 40601);
         assert_eq!(
-            app.robots[0].profile.nick.as_ref().unwrap().len(),
+            text(&app.robots[0], TAG_NICK).unwrap().len(),
             MAX_PROFILE_BYTES
         );
+    }
+
+    #[test]
+    fn every_standard_tag_and_defined_custom_fields_only() {
+        let mut app = AppRobots::default();
+        app.create("@RBT#1", &ProfileChange::default()).unwrap();
+        let fields = custom(&["model"]);
+        let code = |app: &mut AppRobots, tag: &str, v: Value| {
+            app.portrait_set("@RBT#1", &set(tag, v), &fields)
+                .unwrap_err()
+                .code
+        };
+        assert_eq!(code(&mut app, TAG_GENDER, json!("female")), 40605);
+        assert_eq!(code(&mut app, TAG_LEVEL, json!(-1)), 40605);
+        assert_eq!(code(&mut app, TAG_LEVEL, json!("1")), 40610);
+        assert_eq!(code(&mut app, TAG_LOCATION, json!("x".repeat(17))), 40601);
+        assert_eq!(code(&mut app, "Tag_Profile_Custom_team", json!("a")), 40009);
+        assert_eq!(code(&mut app, "Tag_Profile_IM_Mood", json!("a")), 40009);
+        assert_eq!(code(&mut app, "Tag_Profile_Custom_model", json!(1)), 40610);
+        assert!(
+            app.robots[0].profile.is_empty(),
+            "a failed call changes nothing"
+        );
+        let all = vec![
+            (TAG_GENDER.into(), json!("Gender_Type_Male")),
+            (TAG_ALLOW_TYPE.into(), json!("AllowType_Type_NeedConfirm")),
+            (TAG_LEVEL.into(), json!(0)),
+            ("Tag_Profile_Custom_model".into(), json!("gpt")),
+        ];
+        assert!(app.portrait_set("@RBT#1", &all, &fields).unwrap());
+        assert!(!app.portrait_set("@RBT#1", &all, &fields).unwrap());
+        let mut tags: Vec<String> = PROFILE_TAGS.iter().map(|t| t.to_string()).collect();
+        tags.push("Tag_Profile_Custom_model".into());
+        tags.push("Tag_Profile_Custom_undefined".into());
+        let got = app.portrait_get(&["@RBT#1".into()], &tags).unwrap();
+        let items: Vec<_> = got[0]
+            .profile_item
+            .iter()
+            .map(|i| (i.tag.as_str(), i.value.clone()))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                (TAG_GENDER, json!("Gender_Type_Male")),
+                (TAG_ALLOW_TYPE, json!("AllowType_Type_NeedConfirm")),
+                (TAG_LEVEL, json!(0)),
+                ("Tag_Profile_Custom_model", json!("gpt")),
+            ],
+            "defaults set are kept; an undefined custom tag is left out"
+        );
+        app.portrait_set(
+            "@RBT#1",
+            &set("Tag_Profile_Custom_model", json!("")),
+            &fields,
+        )
+        .unwrap();
+        assert_eq!(app.robots[0].get("Tag_Profile_Custom_model"), None);
     }
 
     #[test]
     fn portraits() {
         let mut app = AppRobots::default();
         app.create("@RBT#1", &nick("n")).unwrap();
+        let none = custom(&[]);
         assert_eq!(
-            app.portrait_set("@RBT#2", &[(Tag::Nick, "x".into())])
+            app.portrait_set("@RBT#2", &nick("x"), &none)
                 .unwrap_err()
                 .code,
             70107
         );
         app.portrait_set(
             "@RBT#1",
-            &[(Tag::SelfSignature, "hi".into()), (Tag::Nick, "".into())],
+            &vec![
+                (TAG_SELF_SIGNATURE.into(), json!("hi")),
+                (TAG_NICK.into(), json!("")),
+            ],
+            &none,
         )
         .unwrap();
         let tags: Vec<String> = [TAG_NICK, TAG_IMAGE, TAG_SELF_SIGNATURE]

@@ -1,4 +1,4 @@
-//! End-to-end tests of the features beyond plain CRUD: the ephemeral
+//! End-to-end tests of UserSigs and the app's chatbot limit: the ephemeral
 //! `tencentchat_usersig` (Terraform 1.10+) signing an aliased provider block,
 //! pre-issued UserSigs (working; expired, malformed or made for another app or
 //! admin refused before any API call; about to expire warned), and the plan-time
@@ -40,67 +40,6 @@ fn new_usersigs(sim: &Sim, before: &[String]) -> Vec<String> {
         .into_iter()
         .filter(|s| !before.contains(s))
         .collect()
-}
-
-#[test]
-fn zip_reader_reads_stored_and_deflated_entries() {
-    // A zip built by hand: one stored and one deflated entry, sizes and CRC only
-    // in the central directory (as with a data descriptor).
-    fn entry(
-        name: &str,
-        method: u16,
-        plain: &[u8],
-        data: &[u8],
-        local: &mut Vec<u8>,
-        central: &mut Vec<u8>,
-    ) {
-        let offset = local.len() as u32;
-        let n = name.len() as u16;
-        local.extend([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]);
-        local.extend(method.to_le_bytes());
-        local.extend([0; 16]); // time, date, crc, sizes (0: as with a data descriptor)
-        local.extend(n.to_le_bytes());
-        local.extend(0u16.to_le_bytes());
-        local.extend(name.as_bytes());
-        local.extend(data);
-        let mut crc = flate2::Crc::new();
-        crc.update(plain);
-        central.extend([0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0]);
-        central.extend(method.to_le_bytes());
-        central.extend([0; 4]); // time, date
-        central.extend(crc.sum().to_le_bytes());
-        central.extend((data.len() as u32).to_le_bytes());
-        central.extend((plain.len() as u32).to_le_bytes());
-        central.extend(n.to_le_bytes());
-        central.extend([0; 12]);
-        central.extend(offset.to_le_bytes());
-        central.extend(name.as_bytes());
-    }
-    let hello = b"hello hello hello";
-    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), Default::default());
-    std::io::Write::write_all(&mut deflated, hello).unwrap();
-    let deflated = deflated.finish().unwrap();
-    let (mut local, mut central) = (Vec::new(), Vec::new());
-    entry("a.txt", 0, b"plain", b"plain", &mut local, &mut central);
-    entry("b/c.json", 8, hello, &deflated, &mut local, &mut central);
-    let cd_at = local.len() as u32;
-    let mut zip = local;
-    zip.extend(&central);
-    zip.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 2, 0, 2, 0]);
-    zip.extend((central.len() as u32).to_le_bytes());
-    zip.extend(cd_at.to_le_bytes());
-    zip.extend([0, 0]);
-    let files: Vec<(String, Vec<u8>)> = read_zip(&zip)
-        .into_iter()
-        .map(|e| (e.name, e.data))
-        .collect();
-    assert_eq!(
-        files,
-        [
-            ("a.txt".to_string(), b"plain".to_vec()),
-            ("b/c.json".to_string(), b"hello hello hello".to_vec())
-        ]
-    );
 }
 
 #[test]
@@ -162,7 +101,7 @@ output "listed" {{
         .expect_success();
     assert_eq!(sim.robot_ids(), ["@RBT#already_there", "@RBT#signed"]);
     assert_eq!(
-        sim.robot("@RBT#signed").unwrap().nick.as_deref(),
+        sim.robot("@RBT#signed").unwrap().nick(),
         Some("Made with an ephemeral UserSig")
     );
     // The aliased provider read the data source (after the create it depends on).
@@ -288,6 +227,57 @@ ephemeral "tencentchat_usersig" "x" {{
     assert!(
         counters.total.values().all(|&n| n == 0),
         "no API call was needed: {counters:?}"
+    );
+}
+
+#[test]
+fn pre_issued_usersig_is_used_as_is() {
+    const T: &str = "pre_issued_usersig_is_used_as_is";
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let now = unix_now();
+    let sig = usersig::generate(
+        common::DEMO_SECRET_KEY,
+        common::DEMO_SDKAPPID,
+        common::DEMO_ADMIN,
+        now,
+        86_400,
+    );
+    let mut ws = Workspace::new(&tf, &sim);
+    ws.unset_env("TENCENTCHAT_SECRET_KEY");
+    ws.set_env("TENCENTCHAT_USERSIG", &sig);
+    ws.write_main(&format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+resource "tencentchat_robot" "a" {{
+  user_id = "@RBT#signed"
+  nick    = "Signed"
+}}
+"#
+    ));
+    ws.init();
+    ws.apply();
+    assert_eq!(sim.robot_ids(), ["@RBT#signed"]);
+    assert!(
+        ws.state_file().contains("@RBT#signed") && !ws.state_file().contains(&sig),
+        "the state holds the robot but not the UserSig"
+    );
+    assert_eq!(ws.plan_detailed(&[]).code, 0);
+    ws.destroy();
+    assert!(sim.robot_ids().is_empty());
+
+    let seen = sim.usersigs();
+    assert!(
+        seen.len() == 1 && seen[0] == sig,
+        "every request must carry the given UserSig unchanged ({} distinct seen)",
+        seen.len()
+    );
+    assert!(
+        !ws.state_file().contains(&sig),
+        "the UserSig leaked into state"
     );
 }
 
@@ -420,6 +410,49 @@ output "listed" {{
         "plan with a UserSig about to expire",
     );
     assert_no_secret("the plan output", &all, &[valid, soon]);
+}
+
+#[test]
+fn chatbot_limit_is_reported_in_words() {
+    const T: &str = "chatbot_limit_is_reported_in_words";
+    let hcl = format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "tencentchat" {{}}
+
+resource "tencentchat_robot" "many" {{
+  count   = 21
+  user_id = format("@RBT#many%02d", count.index)
+}}
+"#
+    );
+    let Some(tf) = Terraform::for_test(T) else {
+        return;
+    };
+    let sim = Sim::start();
+    let ws = Workspace::new(&tf, &sim);
+    ws.write_main(&hcl);
+    ws.init();
+    let run = ws.apply_result();
+    assert_ne!(
+        run.code,
+        0,
+        "the 21st create must fail:\n{}",
+        run.transcript()
+    );
+    assert_contains(&run.stderr, "20 chatbots", "the failed apply");
+    assert_eq!(sim.robot_ids().len(), 20);
+
+    // What was created is tracked; the next plan only wants the missing one and
+    // warns that it cannot be created while the app is full.
+    let plan = ws.plan_detailed(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert_contains(
+        &plan.stdout,
+        "1 to add, 0 to change, 0 to destroy",
+        "the plan",
+    );
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert_contains(&all, "Warning", "the plan of a create in a full app");
 }
 
 #[test]
