@@ -202,8 +202,12 @@ fn cases() -> Vec<Case> {
             .expect("`endpoint`"),
         case("endpoint with a query")
             .provider("endpoint = \"https://example.com/?sdkappid=1\"")
-            .expect("`endpoint`")
-            .expect("no query"),
+            .expect("`endpoint` holds a query")
+            .expect("the value is not shown"),
+        case("endpoint with a password")
+            .provider("endpoint = \"https://admin:pw@example.com\"")
+            .expect("`endpoint` holds a user name or password")
+            .expect("the value is not shown"),
         case("endpoint with a path")
             .provider("endpoint = \"https://example.com/v4/im_open_login_svc\"")
             .expect("`endpoint`")

@@ -668,3 +668,49 @@ async fn secrets_never_appear_in_errors_or_debug_output() {
     assert!(texts.iter().all(|t| !t.contains(&wrong)));
     sim.shutdown().await;
 }
+
+/// A loopback server answering every request with `body` (plain, not gzipped).
+async fn serve_body(body: Vec<u8>) -> String {
+    let body = axum::body::Bytes::from(body);
+    let app = axum::Router::new().fallback(move || {
+        let body = body.clone();
+        async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// An answer of exactly MAX_ANSWER_BYTES is read; one byte more is a bad answer
+/// naming the endpoint, without retries (a second try would read it again).
+#[tokio::test]
+async fn answers_are_read_up_to_the_cap_and_no_further() {
+    use tencentchat::chat::client::MAX_ANSWER_BYTES;
+    let answer = |len: usize| {
+        let mut b = br#"{"ActionStatus":"OK","ErrorCode":0,"Robot_Account":[]"#.to_vec();
+        b.resize(len - 1, b' ');
+        b.push(b'}');
+        b
+    };
+    let ok = client(&serve_body(answer(MAX_ANSWER_BYTES)).await);
+    assert_eq!(
+        ok.get_all_robots().await.expect("an answer at the cap"),
+        Vec::<String>::new()
+    );
+    let big = client(&serve_body(answer(MAX_ANSWER_BYTES + 1)).await);
+    let e = big.get_all_robots().await.unwrap_err();
+    let text = e.to_string();
+    assert_eq!(e.kind, ErrorKind::Other, "{text}");
+    assert!(text.contains("get_all_robots"), "{text}");
+    assert!(
+        text.contains("larger than 16 MiB once decompressed"),
+        "{text}"
+    );
+    assert!(text.contains("not a Chat API response"), "{text}");
+}

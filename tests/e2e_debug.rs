@@ -8,12 +8,9 @@
 
 mod common;
 
-use common::{assert_contains, Sim, TempDir, Terraform, Workspace, DEMO_SDKAPPID, DEMO_SECRET_KEY};
+use common::{assert_contains, DebugProvider, Sim, Terraform, Workspace};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const MAIN_TF: &str = crate::required_providers!(
     r#"
@@ -25,109 +22,6 @@ resource "tencentchat_robot" "debug" {
 }
 "#
 );
-
-/// The provider started with `--debug`; killed on drop if still running.
-struct DebugProvider {
-    child: Child,
-    reattach: String,
-    dir: TempDir,
-}
-
-impl DebugProvider {
-    /// Starts the provider in debug mode with the `TENCENTCHAT_*` settings for
-    /// `sim` in its own environment, and reads its reattach value.
-    fn start(sim: &Sim) -> DebugProvider {
-        let dir = TempDir::new("debug-provider");
-        let log = std::fs::File::create(dir.path().join("provider.log")).expect("provider.log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_terraform-provider-tencentchat"));
-        cmd.arg("--debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log));
-        for (key, _) in std::env::vars_os() {
-            let k = key.to_string_lossy();
-            if k.starts_with("TENCENTCHAT_") || k.starts_with("TF_") || k.starts_with("PLUGIN_") {
-                cmd.env_remove(&key);
-            }
-        }
-        cmd.env("TENCENTCHAT_ENDPOINT", sim.url())
-            .env("TENCENTCHAT_SDKAPPID", DEMO_SDKAPPID.to_string())
-            .env("TENCENTCHAT_SECRET_KEY", DEMO_SECRET_KEY);
-        let mut child = cmd.spawn().expect("starting the provider with --debug");
-
-        // Read the banner on a helper thread (a silent provider cannot hang the
-        // test), then keep draining stdout.
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            for line in lines.by_ref() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.trim_end().strip_prefix("\tTF_REATTACH_PROVIDERS='") {
-                    let _ = tx.send(rest.strip_suffix('\'').unwrap_or(rest).to_string());
-                    break;
-                }
-            }
-            for _ in lines {}
-        });
-        let reattach = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(value) => value,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the provider printed no TF_REATTACH_PROVIDERS line within 60 s");
-            }
-        };
-        DebugProvider {
-            child,
-            reattach,
-            dir,
-        }
-    }
-
-    fn assert_running(&mut self, after: &str) {
-        let status = self.child.try_wait().expect("try_wait");
-        assert!(
-            status.is_none(),
-            "the debug provider exited ({status:?}) after {after}; its log:\n{}",
-            self.log()
-        );
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("provider.log")).unwrap_or_default()
-    }
-
-    /// SIGTERM (by pid) and wait, generously, for a clean exit.
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("running kill");
-        assert!(sent.success(), "kill -TERM {pid} failed");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the debug provider did not exit within 60 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for DebugProvider {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 #[test]
 fn terraform_drives_a_provider_started_with_debug() {

@@ -582,3 +582,118 @@ fn simulator_answers_any_request_and_keeps_working() {
         });
     });
 }
+
+/// This process's virtual size now (VmSize), in bytes: reservations count even
+/// when never touched.
+fn vm_size() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmSize");
+    kib * 1024
+}
+
+/// Sets this process's soft limit of address space (`prlimit`, util-linux;
+/// `None`: back to the hard limit). False when `prlimit` cannot be run.
+fn limit_address_space(bytes: Option<u64>) -> bool {
+    let soft = bytes.map_or("unlimited".to_string(), |b| b.to_string());
+    std::process::Command::new("prlimit")
+        .args([
+            "--pid",
+            &std::process::id().to_string(),
+            &format!("--as={soft}:"),
+        ])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+const CODEC_CHILD_ENV: &str = "TENCENTCHAT_FUZZ_CODEC_CHILD";
+const CODEC_TEST: &str = "codec_length_claims_cannot_reserve_more_than_the_message_pays_for";
+
+/// Declared lengths are claims: nested array32s each claiming every byte that
+/// follows once made the decoder reserve 32 bytes per claimed element at every
+/// level (64 levels of a 1 MiB message: 2 GiB). Seeded random nestings of such
+/// claims (arrays and maps, claimed lengths anywhere up to the bytes left) now
+/// reserve a small multiple of the message's length at most, and decode or fail
+/// cleanly.
+///
+/// Measured in a child process of its own (this test binary, running only this
+/// test): before each decode its address space is limited to what it uses now
+/// plus 100 bytes per input byte, so a reservation beyond that (even untouched)
+/// fails the allocation and ends the child, and other tests cannot disturb it.
+#[test]
+fn codec_length_claims_cannot_reserve_more_than_the_message_pays_for() {
+    if std::env::var_os(CODEC_CHILD_ENV).is_some() {
+        return codec_claims_in_this_process();
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", CODEC_TEST, "--nocapture", "--test-threads=1"])
+        .env(CODEC_CHILD_ENV, "1")
+        .output()
+        .expect("running the child");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the child failed ({}):\n{stdout}\n{}",
+        out.status,
+        stderr
+            .chars()
+            .rev()
+            .take(3000)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+    );
+    for line in stderr
+        .lines()
+        .filter(|l| l.starts_with("codec:") || l.starts_with("SKIP"))
+    {
+        eprintln!("{line}");
+    }
+}
+
+fn common_skip(reason: &str) {
+    eprintln!("SKIP: {CODEC_TEST}: {reason}");
+}
+
+fn codec_claims_in_this_process() {
+    bounded("codec allocation", Duration::from_secs(120), || {
+        let mut rng = fastrand::Rng::with_seed(0x19_19_19);
+        let ty = Type::List(Box::new(Type::List(Box::new(Type::String))));
+        for round in 0..24 {
+            let len = if round == 0 {
+                1 << 20
+            } else {
+                rng.usize(1_000..200_000)
+            };
+            let levels = if round == 0 { 64 } else { rng.usize(1..=64) };
+            let mut bytes = Vec::with_capacity(len + 5 * levels);
+            for _ in 0..levels {
+                // The bytes after this header.
+                let left = (len + 5 * levels - bytes.len() - 5) as u32;
+                let claim = if round == 0 { left } else { rng.u32(0..=left) };
+                bytes.push(if rng.bool() || round == 0 { 0xdd } else { 0xdf });
+                bytes.extend_from_slice(&claim.to_be_bytes());
+            }
+            while bytes.len() < len + 5 * levels {
+                bytes.push([0xc0, 0xa1, b'x', 0x01][rng.usize(0..4)]);
+            }
+            let allowed = 100 * bytes.len() as u64;
+            if !limit_address_space(Some(vm_size() + allowed + (16 << 20))) {
+                common_skip("prlimit (util-linux) cannot be run here");
+                return;
+            }
+            // Beyond the allowance the allocation fails and the process ends.
+            let _ = decode_msgpack(&bytes, &ty);
+            assert!(limit_address_space(None), "restoring the limit");
+            eprintln!("codec: round {round}: {levels} levels over {} bytes decoded within 100 bytes per input byte", bytes.len());
+        }
+    });
+}

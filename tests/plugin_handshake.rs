@@ -65,9 +65,25 @@ struct Plugin {
 
 impl Plugin {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Plugin {
+        Self::start_under(None, args, env)
+    }
+
+    /// Like [`start`](Self::start), with the soft limit of open files lowered
+    /// to `max_files` first (through a shell's `ulimit -n`, then `exec`, so the
+    /// child's pid is the provider's).
+    fn start_under(max_files: Option<u32>, args: &[&str], env: &[(&str, &str)]) -> Plugin {
         let dir = std::env::temp_dir().join(format!("tc-plugin-test-{:016x}", fastrand::u64(..)));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut cmd = Command::new(BIN);
+        let mut cmd = match max_files {
+            None => Command::new(BIN),
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(BIN);
+                c
+            }
+        };
         for var in [
             "TF_PLUGIN_MAGIC_COOKIE",
             "PLUGIN_PROTOCOL_VERSIONS",
@@ -124,6 +140,33 @@ impl Plugin {
 
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    fn stderr_len(&self) -> usize {
+        self.stderr.lock().unwrap().len()
+    }
+
+    /// User plus system CPU time the provider has used so far.
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("/proc/PID/stat");
+        // Fields after the command name in parentheses; utime and stime are the
+        // 14th and 15th of the whole line, in clock ticks.
+        let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+        let fields: Vec<u64> = rest
+            .split(' ')
+            .skip(11)
+            .take(2)
+            .map(|f| f.parse().expect("tick count"))
+            .collect();
+        let hz: u64 = Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100);
+        Duration::from_millis((fields[0] + fields[1]) * 1000 / hz)
     }
 
     fn wait_exit(&mut self) -> ExitStatus {
@@ -685,4 +728,139 @@ async fn falls_back_to_tcp_in_the_port_range() {
         .expect("shutdown");
     let status = tokio::task::block_in_place(|| p.wait_exit());
     assert_eq!(status.code(), Some(0), "stderr: {}", p.stderr());
+}
+
+/// A local peer opens 200 idle connections to the plugin socket of a provider
+/// limited to 64 open files (issue 19: it used to spin on EMFILE, writing
+/// ~220 MiB of warnings in 3 s at full CPU). Over 3 s of that flood the
+/// provider writes under 100 KiB to stderr and uses under 0.5 s of CPU, and
+/// Terraform's client (AutoMTLS) is served while the flood is still open.
+/// At 64 files the cap on pending handshakes keeps the provider clear of
+/// EMFILE; at 32 it runs out of descriptors, and failed accepts are paused on
+/// (each giving the oldest idle handshake's descriptor back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_under_a_low_fd_limit_is_cheap_and_terraform_is_served() {
+    flood_under(64).await;
+    flood_under(32).await;
+}
+
+async fn flood_under(max_files: u32) {
+    const FLOOD: usize = 200;
+    let client = ClientCert::p256();
+    let pem = client.pem();
+    let p = Plugin::start_under(
+        Some(max_files),
+        &[],
+        &[
+            ("TF_PLUGIN_MAGIC_COOKIE", COOKIE),
+            ("PLUGIN_CLIENT_CERT", &pem),
+        ],
+    );
+    let (path, server_der) = parse_handshake(&p.line());
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", p.child.id())).unwrap();
+    let open_files = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .to_string();
+    assert!(
+        open_files.split_whitespace().nth(3) == Some(max_files.to_string().as_str()),
+        "{open_files}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (err_before, cpu_before) = (p.stderr_len(), p.cpu());
+    let started = Instant::now();
+    let mut flood = Vec::new();
+    for _ in 0..FLOOD {
+        // A connect beyond the listen backlog would wait: give up on it quickly.
+        match tokio::time::timeout(Duration::from_millis(50), UnixStream::connect(&path)).await {
+            Ok(Ok(c)) => flood.push(c),
+            Ok(Err(e)) => panic!("connect: {e}"),
+            Err(_) => {}
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3).saturating_sub(started.elapsed())).await;
+    let stderr_bytes = p.stderr_len() - err_before;
+    let cpu = p.cpu() - cpu_before;
+    eprintln!(
+        "ulimit -n {max_files}: flood of {} idle connections (of {FLOOD} tried) for {:?}: \
+         {stderr_bytes} bytes on stderr, {cpu:?} of CPU",
+        flood.len(),
+        started.elapsed()
+    );
+    assert!(flood.len() >= 100, "only {} connections made", flood.len());
+    assert!(
+        stderr_bytes < 100 * 1024,
+        "{stderr_bytes} bytes of stderr; the start: {}",
+        p.stderr()
+            .chars()
+            .skip(err_before)
+            .take(2000)
+            .collect::<String>()
+    );
+    assert!(cpu < Duration::from_millis(500), "{cpu:?} of CPU");
+    if max_files <= 32 {
+        // This limit is below the cap plus what the provider holds anyway:
+        // accepts failed, and were paused on.
+        assert!(
+            p.stderr().contains("pausing before the next accept"),
+            "no failed accept at {max_files} files: {}",
+            p.stderr()
+        );
+    }
+
+    // Terraform's own connection, with the flood still open.
+    let channel = tokio::time::timeout(WAIT, connect(&path, Some(client.tls_config(&server_der))))
+        .await
+        .expect("mTLS connect in time")
+        .expect("mTLS connect");
+    assert_eq!(
+        health(channel.clone(), "plugin").await,
+        Ok(ServingStatus::Serving as i32)
+    );
+    // The flood closes, and 200 more connect and hang up at once: every one a
+    // failed handshake, at most one warning per window between them.
+    drop(flood);
+    for _ in 0..FLOOD {
+        if let Ok(Ok(c)) =
+            tokio::time::timeout(Duration::from_millis(50), UnixStream::connect(&path)).await
+        {
+            drop(c);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = p.stderr_len() - err_before;
+    let refused = p.stderr().matches("TLS handshake refused").count();
+    eprintln!("after the hang-ups: {all} bytes on stderr, {refused} handshake warning(s)");
+    assert!(all < 100 * 1024, "{all} bytes of stderr");
+    assert!(refused <= 2, "{refused} handshake warnings");
+    GrpcControllerClient::new(channel)
+        .shutdown(Empty {})
+        .await
+        .expect("shutdown");
+    let mut p = p;
+    let status = tokio::task::block_in_place(|| p.wait_exit());
+    assert_eq!(status.code(), Some(0), "stderr: {}", p.stderr());
+}
+
+/// `--debug` serves plain gRPC; with no usable directory for its Unix socket it
+/// used to fall back to TCP on 127.0.0.1, open to every local user. Now it
+/// stops with a message naming TMPDIR, and prints no reattach banner.
+#[test]
+fn debug_mode_without_a_socket_directory_refuses_tcp_and_names_tmpdir() {
+    let missing = std::env::temp_dir().join(format!("tc-missing-{:016x}", fastrand::u64(..)));
+    let (status, out, err) = run(
+        &["--debug"],
+        &[
+            ("PLUGIN_UNIX_SOCKET_DIR", ""),
+            ("TMPDIR", missing.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(status.code(), Some(1), "stdout: {out}\nstderr: {err}");
+    assert!(out.is_empty(), "no banner: {out}");
+    assert!(!err.contains("serving on TCP"), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.contains("TMPDIR"), "{last}");
+    assert!(last.contains(missing.to_str().unwrap()), "{last}");
+    assert!(last.contains("no TCP fallback in --debug mode"), "{last}");
 }

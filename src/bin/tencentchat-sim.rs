@@ -24,9 +24,10 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
                        [--custom-fields [SDKAPPID:]NAME[,NAME...]]...
                        [--config FILE.json] [--state-file FILE] [--calls-per-second N]
                        [--shape NAME]... [--tls-self-signed DIR [--tls-name NAME]...] [--quiet]
-                       [--exec COMMAND [ARGS...]]
+                       [--admin-token TOKEN] [--exec COMMAND [ARGS...]]
 
-  --listen             address to serve on (default 127.0.0.1:0, a free port)
+  --listen             address to serve on (default 127.0.0.1:0, a free port); off loopback
+                       (e.g. 0.0.0.0:8080) other machines can reach it, and it warns
   --app                an app to serve (repeatable); admins default to `administrator`
   --custom-fields      custom profile fields the app defines, as its console would
                        (names after Tag_Profile_Custom_: letters, digits, underscores,
@@ -42,6 +43,9 @@ const USAGE: &str = "usage: tencentchat-sim [--listen ADDR:PORT] [--app SDKAPPID
                        signed for localhost, 127.0.0.1 and every --tls-name
   --tls-name           another host name (or IP address) for that certificate
   --quiet              log warnings and errors only
+  --admin-token        let peers off loopback use /__sim/ (reset, faults, usersigs...) when
+                       they send `Authorization: Bearer TOKEN`; without it only loopback
+                       peers may (the Chat API itself answers everyone who can reach it)
   --exec COMMAND...    run COMMAND (every argument after --exec) against the simulator,
                        then stop and exit with its status. COMMAND gets
                        TENCENTCHAT_ENDPOINT, _SDKAPPID, _SECRET_KEY and _IDENTIFIER (and
@@ -130,6 +134,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut shapes = Vec::new();
     let mut tls_dir = None;
     let mut tls_names = Vec::new();
+    let mut admin_token = None;
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -166,6 +171,11 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--tls-self-signed" => tls_dir = Some(PathBuf::from(value()?)),
             "--tls-name" => tls_names.push(value()?),
             "--quiet" => quiet = true,
+            "--admin-token" => {
+                admin_token = Some(
+                    sim::AdminToken::new(value()?).map_err(|e| format!("--admin-token: {e}"))?,
+                )
+            }
             "--exec" => {
                 exec = args.by_ref().collect();
                 if exec.is_empty() {
@@ -199,6 +209,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
         config.calls_per_second = n;
     }
     config.shapes.extend(shapes);
+    config.admin_token = admin_token;
     for (id, names) in custom_fields {
         let mut found = false;
         for app in &mut config.apps {
@@ -339,6 +350,7 @@ async fn main() -> ExitCode {
     forward(tencentchat::provider::LOG_TARGETS);
     sim::log_calls(!options.quiet);
     let apps = options.config.apps.clone();
+    let has_token = options.config.admin_token.is_some();
     let state_file = options.config.state_file.clone();
     let tls = match &options.tls_dir {
         None => None,
@@ -369,6 +381,11 @@ async fn main() -> ExitCode {
             Box::new(std::io::stderr().lock())
         };
         let _ = writeln!(out, "tencentchat-sim listening on {}", running.url);
+        if !running.url.ends_with(&running.addr.to_string()) {
+            // A wildcard bind: the URL is how this machine reaches it; say
+            // where it really listens.
+            let _ = writeln!(out, "  bound to {}", running.addr);
+        }
         for app in &apps {
             let key = if app.secret_key == App::demo().secret_key {
                 format!(", secret key {}", app.secret_key)
@@ -395,6 +412,19 @@ async fn main() -> ExitCode {
             let _ = writeln!(out, "  state file {}", path.display());
         }
         let _ = out.flush();
+    }
+    if !sim::is_loopback(running.addr.ip()) {
+        tfkit::log_warn!(
+            "sim",
+            "listening beyond loopback: other machines can reach the simulated Chat API, \
+             and /__sim/ answers them only with the --admin-token",
+            address = running.addr,
+            admin_token = if has_token {
+                "set"
+            } else {
+                "not set: /__sim/ is loopback only"
+            }
+        );
     }
     if !options.exec.is_empty() {
         let code = run_exec(&options.exec, &running.url, apps.first()).await;
@@ -480,5 +510,20 @@ mod tests {
         assert_eq!(o.config.apps[0].sdkappid, 5);
         assert!(o.quiet, "--exec logs warnings only");
         assert!(parse(&["--exec"]).is_err());
+    }
+
+    #[test]
+    fn admin_token_is_taken_and_never_shown() {
+        let o = parse(&["--admin-token", "s3cr3t-t0ken"]).unwrap();
+        assert!(o
+            .config
+            .admin_token
+            .as_ref()
+            .unwrap()
+            .matches("s3cr3t-t0ken"));
+        assert!(!format!("{:?}", o.config).contains("s3cr3t"));
+        assert!(parse(&["--admin-token", ""]).is_err());
+        assert!(parse(&["--admin-token", "a b"]).is_err());
+        assert!(usage().contains("--admin-token"));
     }
 }

@@ -109,7 +109,9 @@ const ENDPOINT: Setting = Setting {
     kind: Kind::Url,
     about: "An explicit base URL for the API (for example a local `tencentchat-sim`): \
             scheme and host, no path (a trailing `/v4`, as in Tencent's URLs, is \
-            accepted); overrides `region`.",
+            accepted), no credentials or query; overrides `region`. `http://` is for \
+            loopback: elsewhere it draws a warning, as every request carries the admin \
+            UserSig in its query string.",
 };
 const BACKUP_ENDPOINT: Setting = Setting {
     attr: "backup_endpoint",
@@ -117,7 +119,7 @@ const BACKUP_ENDPOINT: Setting = Setting {
     kind: Kind::Url,
     about: "A base URL tried only when the primary cannot be reached (no such host, \
             connection refused or reset, TLS handshake failure). A `region` has its \
-            documented backup domain already (Tokyo none).",
+            documented backup domain already (Tokyo none). Same rules as `endpoint`.",
 };
 const REQUEST_TIMEOUT: Setting = Setting {
     attr: "request_timeout_seconds",
@@ -695,7 +697,6 @@ impl Resolver<'_> {
 }
 
 impl Resolver<'_> {
-    /// `endpoint` or `backup_endpoint`: unset (None), or a valid base URL.
     /// The custom field names: a list in the block, comma-separated text in the
     /// environment; each name checked by Tencent's rules, duplicates dropped.
     fn custom_fields(&mut self) -> Slot<Vec<String>> {
@@ -760,13 +761,45 @@ impl Resolver<'_> {
         }
     }
 
+    /// `endpoint` or `backup_endpoint`: unset (None), or a valid base URL.
+    ///
+    /// A URL with credentials (`user:pass@`) or a query is refused without
+    /// being quoted back: either part may hold a secret. At validate, an
+    /// `http://` URL off loopback gets a warning (see [`clear_text_warning`]).
     fn base_url_setting(&mut self, s: Setting) -> Slot<Option<String>> {
         match self.text(s) {
             Err(()) => Slot::Unknown,
             Ok(None) => Slot::Known(None),
             Ok(Some((v, origin))) => match base_url(&v) {
-                Some(url) => Slot::Known(Some(url)),
-                None => {
+                Ok(url) => {
+                    if self.mode == Mode::Validate {
+                        if let Some(detail) = clear_text_warning(&url, &origin) {
+                            self.diags.attr_warning(
+                                s.attr,
+                                format!("{} sends the UserSig in clear text", s.attr),
+                                detail,
+                            );
+                        }
+                    }
+                    Slot::Known(Some(url))
+                }
+                Err(BadUrl::Secretive(part)) => {
+                    self.error(
+                        s,
+                        &format!("Invalid {}", s.attr),
+                        format!(
+                            "{origin} holds {part}, which is not allowed (the value is not \
+                             shown, since it may hold a secret): give a base URL such as \
+                             https://host or http://127.0.0.1:8080 with no user name, password, \
+                             query or fragment. The provider sends its own credentials. Set \
+                             `{}` in the provider block or the {} environment variable, or leave \
+                             both unset to use `region`.",
+                            s.attr, s.env
+                        ),
+                    );
+                    Slot::Invalid
+                }
+                Err(BadUrl::Shape) => {
                     self.error(
                         s,
                         &format!("Invalid {}", s.attr),
@@ -870,22 +903,84 @@ pub(crate) fn check_preissued_usersig(s: &Settings, now: u64, diags: &mut Diagno
     }
 }
 
-/// A usable base URL: scheme and host (and port), without a path, or None. A
-/// trailing `/v4` (Tencent's URLs carry it: `https://console.tim.qq.com/v4/…`)
-/// is dropped, because the client adds it to every call.
-fn base_url(v: &str) -> Option<String> {
+/// Why a base URL is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum BadUrl {
+    /// Holds a part that may be a secret (named): never quoted back.
+    Secretive(&'static str),
+    /// Not an http(s) URL with a host.
+    Shape,
+}
+
+/// A usable base URL: scheme and host (and port), without a path. A trailing
+/// `/v4` (Tencent's URLs carry it: `https://console.tim.qq.com/v4/…`) is
+/// dropped, because the client adds it to every call. Credentials, a query or
+/// a fragment are [`BadUrl::Secretive`].
+fn base_url(v: &str) -> Result<String, BadUrl> {
     let rest = v
         .strip_prefix("https://")
-        .or_else(|| v.strip_prefix("http://"))?;
+        .or_else(|| v.strip_prefix("http://"))
+        .ok_or(BadUrl::Shape)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(BadUrl::Secretive("a user name or password (user:pass@)"));
+    }
+    if v.contains('?') {
+        return Err(BadUrl::Secretive("a query (?…)"));
+    }
+    if v.contains('#') {
+        return Err(BadUrl::Secretive("a fragment (#…)"));
+    }
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let path = path.trim_end_matches('/');
     let ok = !host.is_empty()
         && !host.starts_with(':')
-        && !host.contains('@')
         && (path.is_empty() || path == "v4")
-        && v.bytes().all(|b| b.is_ascii_graphic())
-        && !v.contains(['?', '#']);
-    ok.then(|| format!("{}{host}", &v[..v.len() - rest.len()]))
+        && v.bytes().all(|b| b.is_ascii_graphic());
+    if !ok {
+        return Err(BadUrl::Shape);
+    }
+    Ok(format!("{}{host}", &v[..v.len() - rest.len()]))
+}
+
+/// The host of a valid base URL, without port or IPv6 brackets.
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+}
+
+/// Whether `host` is this machine: `localhost`, 127.0.0.0/8 or ::1.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The warning for a clear-text base URL off loopback: every request carries
+/// the admin's UserSig in its query string.
+///
+/// A warning, not a refusal: the legitimate uses (a simulator in another
+/// container of a CI job, a TLS-terminating proxy on a private network) are
+/// deliberate, and nothing of a refusal's opt-in would be safer than the user's
+/// own `http://`; the warning shows at every validate and plan until fixed.
+fn clear_text_warning(url: &str, origin: &str) -> Option<String> {
+    let host = url_host(url);
+    if !url.starts_with("http://") || is_loopback_host(host) {
+        return None;
+    }
+    Some(format!(
+        "{origin} is http://, to {host:?}, which is not this machine: every request sends the \
+         app admin's UserSig in its query string unencrypted, and anyone on the network path \
+         can read it and act as the admin while it is valid (a generated one for a day, a \
+         pre-issued `usersig` until it expires). Use https://. Clear-text http:// is quiet only \
+         for loopback (localhost, 127.0.0.0/8, ::1), as for a local tencentchat-sim."
+    ))
 }
 
 #[cfg(test)]
@@ -1285,12 +1380,114 @@ mod tests {
             "example.com",
             "http://user@host",
         ] {
-            assert!(base_url(bad).is_none(), "{bad}");
+            assert!(base_url(bad).is_err(), "{bad}");
         }
         assert_eq!(
             base_url("http://127.0.0.1:9000//").as_deref(),
-            Some("http://127.0.0.1:9000")
+            Ok("http://127.0.0.1:9000")
         );
+    }
+
+    /// Credentials or a query in an endpoint are refused, and neither the value
+    /// nor any part of it is quoted in the diagnostic.
+    #[test]
+    fn endpoints_with_credentials_or_a_query_are_refused_without_echo() {
+        for (attr, env) in [
+            ("endpoint", "TENCENTCHAT_ENDPOINT"),
+            ("backup_endpoint", "TENCENTCHAT_BACKUP_ENDPOINT"),
+        ] {
+            for (bad, part) in [
+                (
+                    "https://admin:hunter2pw@chat.example.test",
+                    "user name or password",
+                ),
+                ("http://hunter2pw@127.0.0.1:8080/", "user name or password"),
+                ("https://chat.example.test/?token=hunter2pw", "query"),
+                ("https://chat.example.test/v4#hunter2pw", "fragment"),
+            ] {
+                for from_env in [false, true] {
+                    let (cfg, vars) = if from_env {
+                        (block(&[]), vec![(env, bad)])
+                    } else {
+                        (block(&[(attr, Value::string(bad))]), vec![])
+                    };
+                    let r = run(&cfg, &vars, Mode::Validate);
+                    assert_eq!(errors_on(&r), [format!("Attribute({attr:?})")], "{bad}");
+                    let d = &r.diagnostics.0[0];
+                    let text = format!("{} {}", d.summary, d.detail);
+                    assert!(!text.contains("hunter2pw"), "{text}");
+                    assert!(!text.contains("chat.example.test"), "{text}");
+                    assert!(text.contains(part), "{part}: {text}");
+                    assert!(text.contains(if from_env { env } else { attr }), "{text}");
+                }
+            }
+        }
+    }
+
+    fn warnings_on(r: &Resolved) -> Vec<(String, String)> {
+        r.diagnostics
+            .0
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| (format!("{:?}", d.attribute), d.detail.clone()))
+            .collect()
+    }
+
+    /// http:// off loopback warns at validate, naming the attribute (or its
+    /// variable) and the UserSig; loopback and https:// stay quiet; configure
+    /// does not repeat it.
+    #[test]
+    fn clear_text_endpoints_off_loopback_warn_at_validate() {
+        for url in [
+            "http://192.0.2.10:8080",
+            "http://sim:8080",
+            "http://[2001:db8::1]:80/",
+            "http://localhost.example.test",
+            "http://128.0.0.1",
+        ] {
+            for attr in ["endpoint", "backup_endpoint"] {
+                let r = run(&block(&[(attr, Value::string(url))]), &[], Mode::Validate);
+                let w = warnings_on(&r);
+                assert_eq!(w.len(), 1, "{url}: {w:?}");
+                assert!(w[0].0.contains(attr), "{w:?}");
+                assert!(w[0].1.contains(&format!("`{attr}`")), "{w:?}");
+                assert!(
+                    w[0].1.contains("UserSig") && w[0].1.contains("https://"),
+                    "{w:?}"
+                );
+                let summary = &r.diagnostics.0[0].summary;
+                assert_eq!(summary, &format!("{attr} sends the UserSig in clear text"));
+                assert!(!r.diagnostics.has_errors());
+                let r = run(&block(&[(attr, Value::string(url))]), &[], Mode::Configure);
+                assert!(warnings_on(&r).is_empty(), "configure repeats it: {url}");
+            }
+        }
+        let r = run(
+            &block(&[]),
+            &[("TENCENTCHAT_ENDPOINT", "http://10.1.2.3")],
+            Mode::Validate,
+        );
+        let w = warnings_on(&r);
+        assert!(
+            w.len() == 1 && w[0].1.contains("TENCENTCHAT_ENDPOINT"),
+            "{w:?}"
+        );
+        for quiet in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://localhost:1",
+            "http://LOCALHOST.",
+            "http://[::1]:9000",
+            "https://192.0.2.10",
+            "https://console.tim.qq.com",
+        ] {
+            let r = run(
+                &block(&[("endpoint", Value::string(quiet))]),
+                &[],
+                Mode::Validate,
+            );
+            assert!(r.diagnostics.is_empty(), "{quiet}: {:?}", r.diagnostics);
+        }
     }
 
     #[test]

@@ -84,13 +84,11 @@ impl Siblings {
     ) -> std::io::Result<(Siblings, UnixListener)> {
         let prefix = format!("{PREFIX}{parent}-");
         let same_app = format!("{prefix}{sdkappid}-");
-        let path = dir.join(format!("{same_app}{pid}.sock"));
-        // A leftover of an earlier process with our pid (a second configure
-        // removes its own first socket by dropping it).
-        let _ = std::fs::remove_file(&path);
-        let listener = UnixListener::bind(&path)?;
-        let own = SocketFile(path);
-        std::fs::set_permissions(own.path(), std::fs::Permissions::from_mode(0o600))?;
+        // Unique per join: a second ConfigureProvider in this process joins
+        // again, and dropping the first join's guard must not remove the
+        // second's socket (nor may a leftover of an earlier process with our
+        // pid be in the way).
+        let (listener, own) = bind_unique(&dir, &format!("{same_app}{pid}-"))?;
         let uid = std::fs::metadata(own.path())?.uid();
         let siblings = Siblings {
             dir,
@@ -103,11 +101,31 @@ impl Siblings {
         Ok((siblings, listener))
     }
 
-    /// Runs `on_announce` for every sibling's announcement, until the listener fails.
+    /// Runs `on_announce` for every sibling's announcement, for as long as the
+    /// listener lives. A failed accept (out of file descriptors, say) is waited
+    /// out with a growing pause (crate::plugin::AcceptBackoff), never the end
+    /// of listening, and never a busy loop.
     pub(crate) async fn listen(listener: UnixListener, on_announce: impl Fn() + Send + 'static) {
-        while let Ok((conn, _)) = listener.accept().await {
-            drop(conn);
-            on_announce();
+        let conns = tokio_stream::wrappers::UnixListenerStream::new(listener);
+        Self::listen_to(conns, on_announce).await
+    }
+
+    /// [`listen`](Self::listen) over any stream of accepted connections.
+    async fn listen_to<S, C>(mut conns: S, on_announce: impl Fn() + Send + 'static)
+    where
+        S: tokio_stream::Stream<Item = std::io::Result<C>> + Unpin,
+    {
+        use tokio_stream::StreamExt as _;
+        let mut backoff = crate::plugin::AcceptBackoff::new("siblings");
+        while let Some(next) = conns.next().await {
+            match next {
+                Ok(conn) => {
+                    backoff.reset();
+                    drop(conn);
+                    on_announce();
+                }
+                Err(e) => backoff.wait(&e).await,
+            }
         }
     }
 
@@ -149,6 +167,25 @@ impl Siblings {
             siblings = told
         );
     }
+}
+
+/// Binds a socket named `<stem><random>.sock` in `dir`, mode 0600, and the
+/// guard that removes it.
+fn bind_unique(dir: &std::path::Path, stem: &str) -> std::io::Result<(UnixListener, SocketFile)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let path = dir.join(format!("{stem}{:016x}.sock", fastrand::u64(..)));
+        match UnixListener::bind(&path) {
+            Ok(listener) => {
+                let own = SocketFile(path);
+                std::fs::set_permissions(own.path(), std::fs::Permissions::from_mode(0o600))?;
+                return Ok((listener, own));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free socket name")))
 }
 
 /// The chat client as the snapshot's [`Directory`], announcing the first list.
@@ -197,7 +234,7 @@ mod tests {
         }
         // Another Terraform run's process, and a stale socket of this run.
         let (other, other_l) = Siblings::join_in(dir.clone(), 8, 2, 21).unwrap();
-        let stale = dir.join(format!("{PREFIX}7-4-99.sock"));
+        let stale = dir.join(format!("{PREFIX}7-4-99-0.sock"));
         drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
         assert!(stale.exists());
 
@@ -226,5 +263,59 @@ mod tests {
         drop(members);
         assert!(paths.iter().all(|p| !p.exists()), "sockets removed on drop");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A second ConfigureProvider in one process joins again; replacing (dropping)
+    /// the first join must leave the second's socket in place and listening.
+    #[tokio::test]
+    async fn a_second_join_in_one_process_keeps_its_socket() {
+        let dir = std::env::temp_dir().join(format!("siblings-rejoin-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (first, first_l) = Siblings::join_in(dir.clone(), 7, 1, 11).unwrap();
+        let (second, second_l) = Siblings::join_in(dir.clone(), 7, 1, 11).unwrap();
+        assert_ne!(first._own.path(), second._own.path());
+        let heard = Arc::new(AtomicUsize::new(0));
+        let h = heard.clone();
+        tokio::spawn(Siblings::listen(second_l, move || {
+            h.fetch_add(1, Ordering::SeqCst);
+        }));
+        drop(first_l);
+        drop(first);
+        assert!(
+            second._own.path().exists(),
+            "the second join's socket survives the first's drop"
+        );
+        let (teller, _teller_l) = Siblings::join_in(dir.clone(), 7, 2, 12).unwrap();
+        teller.announce().await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while heard.load(Ordering::SeqCst) < 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            heard.load(Ordering::SeqCst),
+            1,
+            "the second join still hears"
+        );
+        drop(second);
+        drop(teller);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Failed accepts (out of file descriptors) pause the listener; they do not
+    /// end it: announcements after them are still heard.
+    #[tokio::test]
+    async fn the_listener_survives_failed_accepts() {
+        let heard = Arc::new(AtomicUsize::new(0));
+        let h = heard.clone();
+        let emfile = || Err::<(), _>(std::io::Error::from_raw_os_error(24));
+        let conns = tokio_stream::iter(vec![emfile(), emfile(), Ok(()), emfile(), Ok(())]);
+        let started = std::time::Instant::now();
+        Siblings::listen_to(conns, move || {
+            h.fetch_add(1, Ordering::SeqCst);
+        })
+        .await;
+        assert_eq!(heard.load(Ordering::SeqCst), 2, "both announcements heard");
+        // 5 + 10 ms, then 5 ms again after the success reset the pause.
+        assert!(started.elapsed() >= Duration::from_millis(20));
     }
 }

@@ -21,6 +21,7 @@
 
 use std::io::Write;
 
+pub mod debug;
 pub mod secrets;
 pub mod sim;
 pub mod tempdir;
@@ -28,6 +29,7 @@ pub mod terraform;
 pub mod workspace;
 pub mod zip;
 
+pub use debug::DebugProvider;
 pub use secrets::{assert_no_secret, assert_no_usersig_param};
 pub use sim::{delta, parse_listening_line, start_in_process, Sim, ENDPOINTS};
 pub use tempdir::TempDir;

@@ -17,6 +17,8 @@ pub struct Sim {
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
     usersig: String,
+    /// Every line the simulator printed on stdout so far.
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _dir: TempDir,
 }
 
@@ -31,6 +33,35 @@ impl Sim {
     /// app when given; each has the admin `administrator`.
     pub fn start_with(apps: &[(u64, &str)]) -> Sim {
         Sim::spawn(apps, &[], &[])
+    }
+
+    /// Starts the simulator serving its demo app with `args` added to the
+    /// harness's own (a later `--listen` wins).
+    pub fn start_args(args: &[&str]) -> Sim {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Sim::spawn(&[], &[], &args)
+    }
+
+    /// The simulator's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The simulator's resident memory now (VmRSS), in bytes.
+    pub fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("/proc/PID/status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kib * 1024
+    }
+
+    /// Every line printed on stdout so far.
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
     }
 
     /// Starts the simulator serving its demo app, which defines the custom
@@ -90,12 +121,17 @@ impl Sim {
         // the test; keep draining stdout afterwards so the pipe never fills.
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = printed.clone();
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
             if let Some(Ok(first)) = lines.next() {
+                keep.lock().unwrap().push(first.clone());
                 let _ = tx.send(first);
             }
-            for _ in lines {}
+            for line in lines.map_while(Result::ok) {
+                keep.lock().unwrap().push(line);
+            }
         });
         let first = match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(line) => line,
@@ -143,6 +179,7 @@ impl Sim {
         );
         Sim {
             usersig,
+            stdout: printed,
             child,
             url,
             admin,
@@ -198,7 +235,7 @@ impl Sim {
             .unwrap_or_else(|e| panic!("sim admin counters: {e}"))
     }
 
-    /// Every distinct `usersig` query value the simulator has received.
+    /// Every distinct UserSig the simulator verified for an app it serves.
     pub fn usersigs(&self) -> Vec<String> {
         self.block_on(self.admin.usersigs())
             .unwrap_or_else(|e| panic!("sim admin usersigs: {e}"))

@@ -110,6 +110,18 @@ const SIG_REFRESH_MARGIN: u64 = 3600;
 /// Connecting never waits longer than this (or the request timeout if shorter).
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The largest answer body read, once decompressed (answers come gzipped when
+/// the server likes): a bigger one fails as not a Chat API response, before it
+/// can exhaust memory (a 1 MiB gzip body can inflate to 1 GiB).
+///
+/// Sized from the largest real answer, `portrait_get` of 100 accounts (its
+/// documented maximum) with every profile tag: the 12 standard tags of
+/// chat-api.md, three of them strings of up to 500 bytes, plus custom fields
+/// (`Tag_Profile_Custom_*`, strings of up to 500 bytes). At 40 custom fields,
+/// every string 500 bytes of characters JSON escapes six-fold (`\u00XX`),
+/// that is 100 × 43 × ~3 KB ≈ 13 MiB; an ordinary such answer is under 3 MiB.
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
 /// Cheap to clone; clones share the HTTP pool, the UserSig cache and the limiter.
 ///
 /// Once [`Client::stop`] is called, every call of every clone — in flight or later
@@ -804,7 +816,15 @@ impl Client {
             .await
             .map_err(transport(false))?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(transport(true))?;
+        let bytes = read_capped(resp, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| match e {
+                Capped::Transport(e) => transport(true)(e),
+                Capped::TooLarge => Failure::BadResponse(format!(
+                    "the answer is larger than {} MiB once decompressed",
+                    MAX_ANSWER_BYTES >> 20
+                )),
+            })?;
         if status != 200 {
             return Err(Failure::Http(status));
         }
@@ -872,6 +892,26 @@ impl Client {
             Failure::BadResponse(detail) => error::bad_response(ctx, endpoint, &detail),
         }
     }
+}
+
+enum Capped {
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+/// The whole (decompressed) body, or `TooLarge` as soon as it passes `cap`
+/// bytes: nothing beyond `cap` is ever held.
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, Capped> {
+    // A declared length is only a hint (it counts compressed bytes).
+    let hint = resp.content_length().unwrap_or(0).min(cap as u64) as usize;
+    let mut body = Vec::with_capacity(hint);
+    while let Some(chunk) = resp.chunk().await.map_err(Capped::Transport)? {
+        if chunk.len() > cap - body.len() {
+            return Err(Capped::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The texts of a reqwest error's causes, outermost first, without the error

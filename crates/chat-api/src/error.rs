@@ -121,7 +121,9 @@ const MAX_INFO_CHARS: usize = 200;
 /// of any `usersig=` query parameter, drops control characters and truncates.
 pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
+    // Every secret, however short: a short one makes the text harder to read,
+    // never leaks.
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
         out = out.replace(s, "<redacted>");
     }
     let out = strip_usersig_params(&out);
@@ -565,6 +567,16 @@ mod tests {
         let e = create_refused(&ctx(false), "create_robot", "", None);
         assert_eq!(e.kind, ErrorKind::Auth);
         assert!(e.to_string().contains("either"), "{e}");
+    }
+
+    #[test]
+    fn short_secrets_are_redacted_too() {
+        for secret in ["k", "ab", "xyz"] {
+            let r = redact(&format!("HTTP 400: key {secret} refused"), &[secret]);
+            assert!(!r.contains(secret), "{secret:?} in {r:?}");
+            assert!(r.contains("<redacted>"), "{r}");
+        }
+        assert_eq!(redact("nothing here", &[""]), "nothing here");
     }
 
     #[test]

@@ -1,5 +1,10 @@
-//! The `/__sim/` inspection and fault API (JSON, no authentication, never shows a
-//! key) and [`Admin`], its typed client.
+//! The `/__sim/` inspection and fault API (JSON, never shows a key) and
+//! [`Admin`], its typed client.
+//!
+//! Who may use it: peers on loopback (the tests and scripts on this machine),
+//! and others only with the `--admin-token` as `Authorization: Bearer TOKEN`.
+//! The API resets state, injects faults and hands out the UserSigs received,
+//! so it must not answer whoever can reach the port.
 
 use super::faults::Fault;
 use super::shapes::Shape;
@@ -101,7 +106,76 @@ fn patch_tag(key: &str) -> String {
     profile::by_name(key).map_or(key.to_string(), |t| t.tag.to_string())
 }
 
-pub(super) fn routes() -> Router<Arc<Shared>> {
+/// The peer of a connection, for the loopback check.
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub std::net::SocketAddr);
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, super::tls::TlsListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, super::tls::TlsListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
+/// Whether `ip` is this machine's loopback (IPv4-mapped IPv6 included).
+pub fn is_loopback(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+        v4 => v4.is_loopback(),
+    }
+}
+
+/// Lets loopback peers through, and others presenting the admin token.
+async fn guard(
+    State(sim): State<Arc<Shared>>,
+    axum::extract::ConnectInfo(Peer(peer)): axum::extract::ConnectInfo<Peer>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if is_loopback(peer.ip()) {
+        return next.run(req).await;
+    }
+    let presented = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match (&sim.admin_token, presented) {
+        (Some(token), Some(p)) if token.matches(p) => next.run(req).await,
+        (Some(_), _) => error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the /__sim/ API answers {} only with the admin token: send the \
+                 --admin-token value as `Authorization: Bearer TOKEN`",
+                peer.ip()
+            ),
+        ),
+        (None, _) => error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the /__sim/ API answers loopback peers only, not {}; start tencentchat-sim \
+                 with --admin-token TOKEN to let other machines in with \
+                 `Authorization: Bearer TOKEN`",
+                peer.ip()
+            ),
+        ),
+    }
+}
+
+pub(super) fn routes(sim: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/__sim/apps", get(apps))
         .route("/__sim/apps/{sdkappid}/robots", get(robots))
@@ -115,6 +189,8 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/__sim/faults", post(add_fault).delete(clear_faults))
         .route("/__sim/shapes", get(shapes).put(set_shapes))
         .route("/__sim/", get(index))
+        .route("/__sim/{*rest}", axum::routing::any(not_found))
+        .route_layer(axum::middleware::from_fn_with_state(sim, guard))
         .fallback(not_found)
 }
 
@@ -310,6 +386,8 @@ async fn clear_faults(State(sim): State<Arc<Shared>>) -> StatusCode {
 pub struct Admin {
     base: String,
     http: reqwest::Client,
+    /// Sent as `Authorization: Bearer …` when set (a simulator off loopback).
+    token: Option<String>,
 }
 
 /// Percent-encodes a path segment (everything but unreserved characters).
@@ -331,7 +409,15 @@ impl Admin {
         Admin {
             base: url.trim_end_matches('/').to_string(),
             http: reqwest::Client::new(),
+            token: None,
         }
+    }
+
+    /// Presents `token` (the simulator's `--admin-token`) with every request,
+    /// for a simulator reached off loopback.
+    pub fn with_token(mut self, token: &str) -> Admin {
+        self.token = Some(token.to_string());
+        self
     }
 
     /// For a simulator serving HTTPS (`--tls-self-signed`): trusts the CA in `ca_pem`.
@@ -344,10 +430,15 @@ impl Admin {
         Ok(Admin {
             base: url.trim_end_matches('/').to_string(),
             http,
+            token: None,
         })
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, String> {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
         let resp = req.send().await.map_err(|e| e.to_string())?;
         if resp.status().is_success() {
             return Ok(resp);
@@ -396,7 +487,8 @@ impl Admin {
         self.get_json("/__sim/counters").await
     }
 
-    /// Every distinct `usersig` query value the simulator received.
+    /// Every distinct UserSig that verified for an app the simulator serves
+    /// (at most `MAX_USERSIGS_KEPT`, each at most `MAX_USERSIG_KEPT_LEN` bytes).
     pub async fn usersigs(&self) -> Result<Vec<String>, String> {
         self.get_json("/__sim/usersigs").await
     }

@@ -330,8 +330,7 @@ async fn reshape(
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// Counts the call (per app when the sdkappid names a served app) and remembers
-/// its UserSig. Returns the app.
+/// Counts the call (per app when the sdkappid names a served app). Returns the app.
 fn record<'a>(
     sim: &'a Shared,
     ep: Endpoint,
@@ -355,12 +354,6 @@ fn record<'a>(
             .or_default()
             .entry(ep.name().to_string())
             .or_default() += 1;
-    }
-    if let Some(sig) = pairs
-        .and_then(|p| param(p, "usersig"))
-        .filter(|s| !s.is_empty())
-    {
-        inner.record_usersig(sig);
     }
     app
 }
@@ -402,6 +395,8 @@ async fn serve(
         unix_now(),
     )
     .map_err(|e| refuse(ApiError::new(e.error_code(), e.to_string())))?;
+    // Only now, verified for an app served here, is the UserSig remembered.
+    sim.lock().record_usersig(&params.usersig);
     if !app.admins.contains(&params.identifier) {
         return Err(refuse(ApiError::new(
             60010,

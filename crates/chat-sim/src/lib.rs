@@ -33,7 +33,10 @@
 //! [`tls`] serves HTTPS with a certificate from a CA of its own.
 //!
 //! Secrets: app keys never appear in logs, Debug output or the `/__sim/` API; the
-//! UserSigs received are kept only for `GET /__sim/usersigs` and never logged.
+//! UserSigs received are never logged, and only those that verified for an app
+//! served here (at most [`MAX_USERSIGS_KEPT`], each at most
+//! [`MAX_USERSIG_KEPT_LEN`] bytes) are kept, for `GET /__sim/usersigs`.
+//! `/__sim/` answers loopback peers, and others only with the `--admin-token`.
 
 #[macro_use]
 extern crate chat_api;
@@ -47,7 +50,7 @@ pub mod shapes;
 pub mod state;
 pub mod tls;
 
-pub use admin::{Admin, AppInfo, Counters, ProfilePatch, SimRobot};
+pub use admin::{is_loopback, Admin, AppInfo, Counters, ProfilePatch, SimRobot};
 pub use faults::Fault;
 pub use shapes::Shape;
 
@@ -70,7 +73,10 @@ pub const DEMO_SECRET_KEY: &str = "tencentchat-sim-demo-key-0000000000000000";
 pub const DEMO_ADMIN: &str = "administrator";
 
 /// How many distinct UserSigs the simulator remembers for `/__sim/usersigs`.
-const MAX_USERSIGS_KEPT: usize = 10_000;
+pub const MAX_USERSIGS_KEPT: usize = 10_000;
+/// The longest UserSig remembered (a real one is about 200 bytes); longer ones
+/// are served but not kept, so what is kept stays under 10 MiB.
+pub const MAX_USERSIG_KEPT_LEN: usize = 1024;
 
 /// One Chat app the simulator serves.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +129,44 @@ pub struct SimConfig {
     pub calls_per_second: u32,
     /// Answer shapes switched on from the start (see [`Shape`]).
     pub shapes: Vec<Shape>,
+    /// What a peer off loopback must present (`Authorization: Bearer TOKEN`)
+    /// to use `/__sim/`; without one, only loopback peers may. Given on the
+    /// command line (`--admin-token`), never read from the config file.
+    #[serde(skip)]
+    pub admin_token: Option<AdminToken>,
+}
+
+/// The `/__sim/` token: never shown in Debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// A token; empty is refused.
+    pub fn new(token: impl Into<String>) -> Result<AdminToken, String> {
+        let t = token.into();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the admin token must be printable ASCII without spaces, not empty".into());
+        }
+        Ok(AdminToken(t))
+    }
+
+    /// Whether `presented` is this token (compared as SHA-256 digests, so the
+    /// time taken says nothing about how much of it matched).
+    pub fn matches(&self, presented: &str) -> bool {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(self.0.as_bytes()) == sha2::Sha256::digest(presented.as_bytes())
+    }
+
+    /// The token itself, for a client that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
 }
 
 impl Default for SimConfig {
@@ -132,6 +176,7 @@ impl Default for SimConfig {
             state_file: None,
             calls_per_second: chat_api::wire::DOCUMENTED_CALLS_PER_SECOND,
             shapes: Vec::new(),
+            admin_token: None,
         }
     }
 }
@@ -148,7 +193,7 @@ fn logging_calls() -> bool {
     LOG_CALLS.load(Ordering::Relaxed)
 }
 
-/// Counters, UserSigs seen, faults, rate windows and the model, behind one lock
+/// Counters, UserSigs verified, faults, rate windows and the model, behind one lock
 /// (every operation on them is short and never awaits).
 struct Inner {
     model: Model,
@@ -178,8 +223,12 @@ impl Inner {
         }
     }
 
+    /// Remembers a UserSig that verified for a served app.
     fn record_usersig(&mut self, sig: &str) {
-        if self.usersigs.len() < MAX_USERSIGS_KEPT && self.usersigs_seen.insert(sig.to_string()) {
+        if sig.len() <= MAX_USERSIG_KEPT_LEN
+            && self.usersigs.len() < MAX_USERSIGS_KEPT
+            && self.usersigs_seen.insert(sig.to_string())
+        {
             self.usersigs.push(sig.to_string());
         }
     }
@@ -190,6 +239,7 @@ pub(crate) struct Shared {
     apps: BTreeMap<u64, App>,
     calls_per_second: u32,
     state_file: Option<PathBuf>,
+    admin_token: Option<AdminToken>,
     inner: Mutex<Inner>,
     /// Serialises state-file writes so a later snapshot is never overwritten by an
     /// earlier one.
@@ -213,6 +263,7 @@ impl Shared {
             apps,
             calls_per_second: config.calls_per_second,
             state_file: config.state_file,
+            admin_token: config.admin_token,
             save_lock: tokio::sync::Mutex::new(()),
         }
     }
@@ -306,7 +357,10 @@ async fn serve(
     let shared = Arc::new(Shared::new(config, model));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let router = api::routes().merge(admin::routes()).with_state(shared);
+    let router = api::routes()
+        .merge(admin::routes(shared.clone()))
+        .with_state(shared)
+        .into_make_service_with_connect_info::<admin::Peer>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let until_stopped = async move {
         if stopped.await.is_err() {

@@ -1,7 +1,9 @@
 //! The state file: the model as JSON, loaded at start and replaced atomically
 //! after every change (temporary file in the same directory, fsync, rename, fsync
 //! of the directory), so a crash leaves either the old or the new file, never a
-//! torn one.
+//! torn one. The temporary file is always a new file (random name, created
+//! exclusively, mode 0600), so a link planted in the directory is never written
+//! through; see [`write_new_then_rename`].
 
 use super::state::{AppRobots, Model};
 use serde::{Deserialize, Serialize};
@@ -53,21 +55,45 @@ pub(crate) fn save(path: &Path, model: &Model) -> io::Result<()> {
     };
     let mut text = serde_json::to_vec_pretty(&file).map_err(io::Error::other)?;
     text.push(b'\n');
+    write_new_then_rename(path, &text, 0o600)
+}
+
+/// Replaces `path` with `contents` atomically: writes a new temporary file
+/// next to it (`.NAME.tmp.<random>`, created exclusively with `mode`, so it is
+/// never an existing file or a link someone planted at a predictable name),
+/// fsyncs it and renames it over `path` (which replaces a link at `path`
+/// rather than following it), then fsyncs the directory.
+pub(crate) fn write_new_then_rename(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let name = path
         .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "state file has no name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
+    let (tmp, mut f) = {
+        let mut attempt = 0;
+        loop {
+            let tmp = dir.join(format!(
+                ".{}.tmp.{:016x}",
+                name.to_string_lossy(),
+                fastrand::u64(..)
+            ));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(mode)
+                .open(&tmp)
+            {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    };
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&text)?;
+        f.write_all(contents)?;
         f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, path)?;
@@ -130,6 +156,41 @@ mod tests {
         assert_eq!(load(&path).unwrap_err().kind(), io::ErrorKind::InvalidData);
         std::fs::write(&path, b"{\"version\":99,\"apps\":{}}").unwrap();
         assert_eq!(load(&path).unwrap_err().kind(), io::ErrorKind::InvalidData);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A link planted at the temporary file's old predictable name, or at the
+    /// state file itself, is never written through: its target is untouched.
+    #[test]
+    fn planted_links_are_not_written_through() {
+        use std::os::unix::fs::{symlink, PermissionsExt as _};
+        let dir = temp_dir("link");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        let path = dir.join("state.json");
+        symlink(
+            &victim,
+            dir.join(format!(".state.json.tmp.{}", std::process::id())),
+        )
+        .unwrap();
+        let mut m = Model::default();
+        m.app_mut(7)
+            .create("@RBT#1", &ProfileChange::default())
+            .unwrap();
+        save(&path, &m).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(load(&path).unwrap(), m);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        // A link at the state file's own path is replaced, not followed.
+        std::fs::remove_file(&path).unwrap();
+        symlink(&victim, &path).unwrap();
+        save(&path, &m).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert!(!std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

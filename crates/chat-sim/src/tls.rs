@@ -54,7 +54,9 @@ impl SelfSigned {
 
         std::fs::create_dir_all(dir)?;
         let ca_file = dir.join(CA_FILE);
-        std::fs::write(&ca_file, ca_cert.pem())?;
+        // A new file renamed into place: a link planted at DIR/ca.pem is
+        // replaced, never written through.
+        super::persist::write_new_then_rename(&ca_file, ca_cert.pem().as_bytes(), 0o600)?;
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -120,5 +122,34 @@ impl axum::serve::Listener for TlsListener {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.tcp.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A link planted at DIR/ca.pem is replaced by the new CA, its target untouched.
+    #[test]
+    fn a_link_at_ca_pem_is_not_written_through() {
+        use std::os::unix::fs::{symlink, PermissionsExt as _};
+        let dir = std::env::temp_dir().join(format!("sim-tls-link-{:016x}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim");
+        std::fs::write(&victim, b"precious").unwrap();
+        symlink(&victim, dir.join(CA_FILE)).unwrap();
+        let tls = SelfSigned::create(&dir, &[]).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        let meta = std::fs::symlink_metadata(&tls.ca_file).unwrap();
+        assert!(meta.file_type().is_file(), "{meta:?}");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let pem = std::fs::read_to_string(&tls.ca_file).unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,6 +11,7 @@
 //! `--debug` an interrupt is ignored (Terraform stops providers through
 //! StopProvider and Shutdown), and SIGTERM ends serving cleanly.
 
+mod accept;
 mod handshake;
 mod listen;
 mod services;
@@ -21,6 +22,7 @@ pub mod proto {
     tonic::include_proto!("plugin");
 }
 
+pub use accept::AcceptBackoff;
 pub use handshake::{APP_PROTOCOL_VERSION, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 
 use listen::Listener;
@@ -123,7 +125,8 @@ pub async fn serve(routes: tonic::service::Routes, opts: ServeOptions) -> Result
     let socket_dir = env("PLUGIN_UNIX_SOCKET_DIR")
         .filter(|d| !d.is_empty())
         .map(Into::into);
-    let (listener, address, socket_file) = listen::bind(&opts.name, socket_dir, ports)?;
+    let (listener, address, socket_file) =
+        listen::bind(&opts.name, socket_dir, ports, !opts.debug)?;
     let network = listener.network();
 
     let client_cert = env("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty());
@@ -155,12 +158,14 @@ pub async fn serve(routes: tonic::service::Routes, opts: ServeOptions) -> Result
     let router = tonic::transport::Server::builder().add_routes(routes);
     let stop = shutdown.wait();
     let serving: ServeFuture = match (listener, tls.as_ref()) {
-        (Listener::Unix(l), None) => {
-            Box::pin(router.serve_with_incoming_shutdown(UnixListenerStream::new(l), stop))
-        }
-        (Listener::Tcp(l), None) => {
-            Box::pin(router.serve_with_incoming_shutdown(TcpListenerStream::new(l), stop))
-        }
+        (Listener::Unix(l), None) => Box::pin(router.serve_with_incoming_shutdown(
+            accept::patient(UnixListenerStream::new(l), "plugin"),
+            stop,
+        )),
+        (Listener::Tcp(l), None) => Box::pin(router.serve_with_incoming_shutdown(
+            accept::patient(TcpListenerStream::new(l), "plugin"),
+            stop,
+        )),
         (Listener::Unix(l), Some((acceptor, _))) => Box::pin(router.serve_with_incoming_shutdown(
             tls::tls_incoming(UnixListenerStream::new(l), acceptor.clone()),
             stop,

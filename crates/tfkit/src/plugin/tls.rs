@@ -134,9 +134,20 @@ pub(super) fn acceptor(
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// Most TLS handshakes in progress at once. Terraform makes one connection;
+/// the cap keeps a flood of idle connections from holding a task, a buffer and
+/// a file descriptor each for the whole [`HANDSHAKE_TIMEOUT`].
+pub(crate) const MAX_PENDING_HANDSHAKES: usize = 32;
+
 /// Turns a stream of accepted connections into a stream of finished TLS
 /// sessions. Handshakes run concurrently; failed ones are logged and dropped
 /// so one bad client cannot stall the others.
+///
+/// Against floods: at most [`MAX_PENDING_HANDSHAKES`] run at once, and making
+/// room (for a new connection, or when `accept` fails for want of file
+/// descriptors) drops the oldest one still waiting — an honest client finishes
+/// its handshake in milliseconds, an idle one is the first to go. Failed
+/// accepts are paused on ([`super::accept`]), never retried in a busy loop.
 pub(super) fn tls_incoming<S, IO>(
     mut listener: S,
     acceptor: TlsAcceptor,
@@ -147,35 +158,83 @@ where
 {
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
+        let mut backoff = super::accept::AcceptBackoff::new("plugin");
+        let mut pending: std::collections::VecDeque<tokio::task::AbortHandle> = Default::default();
+        let mut dropped = 0u64;
+        let failures = Arc::new(super::accept::WarnEvery::default());
         loop {
             let conn = tokio::select! {
                 c = listener.next() => c,
                 _ = tx.closed() => break,
             };
+            pending.retain(|h| !h.is_finished());
             let io = match conn {
                 Some(Ok(io)) => io,
                 Some(Err(e)) => {
-                    log_warn!("plugin", "accepting a connection failed", error = e);
+                    // Out of descriptors or memory: the oldest idle handshake
+                    // gives its share back. (A peer that hung up before the
+                    // accept, ECONNABORTED, costs nobody else's handshake.)
+                    if out_of_resources(&e) {
+                        if let Some(oldest) = pending.pop_front() {
+                            oldest.abort();
+                            dropped += 1;
+                        }
+                    }
+                    backoff.wait(&e).await;
                     continue;
                 }
                 None => break,
             };
+            backoff.reset();
+            while pending.len() >= MAX_PENDING_HANDSHAKES {
+                if let Some(oldest) = pending.pop_front() {
+                    oldest.abort();
+                    dropped += 1;
+                    if dropped.is_power_of_two() {
+                        log_warn!(
+                            "plugin",
+                            "too many TLS handshakes at once; dropped the oldest unfinished ones",
+                            dropped_so_far = dropped,
+                            limit = MAX_PENDING_HANDSHAKES
+                        );
+                    }
+                }
+            }
             let acceptor = acceptor.clone();
             let tx = tx.clone();
-            tokio::spawn(async move {
-                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
+            let failures = failures.clone();
+            let task = tokio::spawn(async move {
+                let why = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
                     Ok(Ok(tls)) => {
                         let _ = tx.send(Ok(tls)).await;
+                        return;
                     }
-                    Ok(Err(e)) => {
-                        log_warn!("plugin", "TLS handshake refused", error = e);
-                    }
-                    Err(_) => log_warn!("plugin", "TLS handshake timed out"),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(_) => "timed out".to_string(),
+                };
+                // A peer can fail handshakes at will: one warning per window.
+                if let Some(left_out) = failures.allow() {
+                    log_warn!(
+                        "plugin",
+                        "TLS handshake refused",
+                        error = why,
+                        failures_not_logged = left_out
+                    );
                 }
             });
+            pending.push_back(task.abort_handle());
+        }
+        for h in pending {
+            h.abort();
         }
     });
     tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+/// EMFILE, ENFILE, ENOBUFS, ENOMEM: the process (or system) is out of
+/// something a pending handshake holds.
+fn out_of_resources(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(24 | 23 | 105 | 12))
 }
 
 /// Accepts exactly one client certificate, compared byte for byte, and checks
@@ -485,5 +544,119 @@ mod tests {
         let mut spki = vec![0x30, 0x81, spki_body.len() as u8];
         spki.extend_from_slice(&spki_body);
         assert_eq!(p521_point_from_spki(&spki).as_deref(), Some(&point[..]));
+    }
+
+    /// When accept keeps failing (EMFILE), the loop pauses instead of spinning.
+    #[tokio::test]
+    async fn failing_accepts_are_paused_on() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let id = generate_server_identity("terraform-provider-test").unwrap();
+        let acceptor = acceptor(&id, id.cert_der.clone()).unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let listener = super::super::accept::tests::failing_listener(polls.clone());
+        let stream = tls_incoming(listener, acceptor);
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let n = polls.load(Ordering::SeqCst);
+        assert!((2..=12).contains(&n), "{n} accepts in one second");
+        drop(stream);
+    }
+
+    /// Idle connections beyond the cap push out the oldest unfinished
+    /// handshakes at once (their peers see the connection closed), so a flood
+    /// of them holds at most MAX_PENDING_HANDSHAKES, and a real client that
+    /// comes after them is served.
+    #[tokio::test]
+    async fn idle_handshakes_beyond_the_cap_drop_the_oldest() {
+        use tokio::io::AsyncReadExt as _;
+        let id = generate_server_identity("terraform-provider-test").unwrap();
+        let acceptor = acceptor(&id, id.cert_der.clone()).unwrap();
+        let (conn_tx, conn_rx) = mpsc::channel::<io::Result<tokio::io::DuplexStream>>(1024);
+        let mut sessions = tls_incoming(
+            tokio_stream::wrappers::ReceiverStream::new(conn_rx),
+            acceptor,
+        );
+        let mut idle = Vec::new();
+        for _ in 0..(MAX_PENDING_HANDSHAKES + 10) {
+            let (ours, theirs) = tokio::io::duplex(4096);
+            conn_tx.send(Ok(theirs)).await.unwrap();
+            idle.push(ours);
+        }
+        // The first ten were dropped: reading them ends (EOF) rather than waits.
+        for (i, c) in idle.iter_mut().enumerate().take(10) {
+            let mut b = [0u8; 1];
+            let r = tokio::time::timeout(Duration::from_secs(5), c.read(&mut b)).await;
+            assert!(
+                matches!(r, Ok(Ok(0)) | Ok(Err(_))),
+                "idle connection {i}: {r:?}"
+            );
+        }
+        // The newest are still waiting for their ClientHello.
+        let mut b = [0u8; 1];
+        let r = tokio::time::timeout(Duration::from_millis(100), idle[40].read(&mut b)).await;
+        assert!(r.is_err(), "newest idle connection was closed: {r:?}");
+        // A real client still gets its session.
+        let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+        conn_tx.send(Ok(server_io)).await.unwrap();
+        let client = async move {
+            // The server pins its own certificate as the client's: present it.
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let cfg = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyServer))
+                .with_client_auth_cert(
+                    vec![id.cert_der.clone()],
+                    PrivateKeyDer::Pkcs8(id.key_der.clone_key()),
+                )
+                .unwrap();
+            let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
+            let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+            connector.connect(name, client_io).await
+        };
+        let (client, session) = tokio::join!(
+            client,
+            tokio::time::timeout(Duration::from_secs(5), sessions.next())
+        );
+        client.expect("client handshake");
+        assert!(matches!(session, Ok(Some(Ok(_)))), "server session");
+    }
+
+    /// Accepts any server certificate (the test's client only needs a session).
+    #[derive(Debug)]
+    struct AnyServer;
+
+    impl rustls::client::danger::ServerCertVerifier for AnyServer {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &rustls::pki_types::ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Ok(HandshakeSignatureValid::assertion())
+        }
+        fn verify_tls13_signature(
+            &self,
+            _: &[u8],
+            _: &CertificateDer<'_>,
+            _: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            Ok(HandshakeSignatureValid::assertion())
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            rustls::crypto::ring::default_provider()
+                .signature_verification_algorithms
+                .supported_schemes()
+        }
     }
 }

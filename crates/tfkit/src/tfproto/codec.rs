@@ -6,7 +6,11 @@
 //! Invariants:
 //! - No input, however malformed, panics or loops: nesting is capped at
 //!   [`MAX_DEPTH`] and every declared length is checked against the bytes that
-//!   remain before anything is allocated for it.
+//!   remain before anything is allocated for it. What is reserved ahead for
+//!   arrays is capped, over the whole message, by the message's length (a
+//!   declared length is a claim, not a fact), and a message decodes to at most
+//!   [`MAX_NODES`] values, so one message cannot make the provider reserve
+//!   gigabytes.
 //! - Encoding conforms a value to its schema type: an object carries every
 //!   attribute of its type (null when the value has none), integral numbers go out
 //!   as integers, and an unknown goes out as extension 0 with a one-byte payload.
@@ -21,6 +25,11 @@ use super::value::Value;
 
 /// Deepest nesting accepted when decoding. Provider schemas are a few levels deep.
 pub const MAX_DEPTH: usize = 64;
+
+/// Most values (nodes, counting every element and map entry) one MessagePack
+/// message decodes to: 4 Mi, about 128 MiB of [`Value`]s. A provider state is
+/// thousands; Terraform's messages may be up to 256 MiB, mostly nulls.
+pub const MAX_NODES: usize = 1 << 22;
 
 /// A value that could not be decoded or encoded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -48,10 +57,16 @@ impl CodecError {
 /// ambiguous (a number sent as a string); values that do not match `ty` otherwise
 /// are kept as they came.
 pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    decode_msgpack_within(bytes, ty, MAX_NODES)
+}
+
+fn decode_msgpack_within(bytes: &[u8], ty: &Type, max_nodes: usize) -> Result<Value, CodecError> {
     let mut r = Reader {
         buf: bytes,
         pos: 0,
         path: Vec::new(),
+        reserve_left: bytes.len(),
+        nodes_left: max_nodes,
     };
     let v = r.value(Some(ty), 0)?;
     if r.pos != bytes.len() {
@@ -70,6 +85,10 @@ struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     path: Vec<PathStep>,
+    /// Array elements that may still be reserved ahead, for the whole message.
+    reserve_left: usize,
+    /// Values that may still be decoded.
+    nodes_left: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -113,6 +132,10 @@ impl<'a> Reader<'a> {
         if depth > MAX_DEPTH {
             return Err(self.err("value nested too deeply"));
         }
+        if self.nodes_left == 0 {
+            return Err(self.err("the value has more elements in all than a message may hold"));
+        }
+        self.nodes_left -= 1;
         let m = self.byte()?;
         match m {
             0x00..=0x7f => Ok(Value::Number(m as f64)),
@@ -188,7 +211,11 @@ impl<'a> Reader<'a> {
             Some(Type::List(t) | Type::Set(t)) => Some(&**t),
             _ => None,
         };
-        let mut items = Vec::with_capacity(n);
+        // Reserve what the message can still pay for; a list longer than that
+        // grows as it is read.
+        let ahead = n.min(self.reserve_left).min(self.remaining());
+        self.reserve_left -= ahead;
+        let mut items = Vec::with_capacity(ahead);
         for i in 0..n {
             self.path.push(PathStep::Index(i as i64));
             items.push(self.value(elem, depth + 1)?);
@@ -758,6 +785,26 @@ mod tests {
         let mut ok = vec![0x91u8; MAX_DEPTH];
         ok.push(0xc0);
         assert!(decode_msgpack(&ok, &Type::String).is_ok());
+    }
+
+    #[test]
+    fn a_message_decodes_to_a_bounded_number_of_values() {
+        // An array and its n elements are n + 1 values.
+        let encode = |n: usize| {
+            let mut b = vec![0xdd];
+            b.extend_from_slice(&(n as u32).to_be_bytes());
+            b.extend(std::iter::repeat_n(0xc0, n));
+            b
+        };
+        let e = decode_msgpack_within(&encode(1000), &Type::String, 1000).unwrap_err();
+        assert!(e.message.contains("elements in all"), "{}", e.message);
+        assert!(
+            e.path.0.len() == 1,
+            "the path names the element: {:?}",
+            e.path
+        );
+        let ok = decode_msgpack_within(&encode(999), &Type::String, 1000).unwrap();
+        assert!(matches!(ok, Value::List(l) if l.len() == 999));
     }
 
     /// Garbage, truncations and bit flips of valid encodings must return (Ok or
