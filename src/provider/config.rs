@@ -882,7 +882,8 @@ pub(crate) fn check_preissued_usersig(s: &Settings, now: u64, diags: &mut Diagno
             "The pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) expired at {}",
             crate::chat::time::rfc3339_seconds(expires_at)
         );
-        return refuse(diags, 70001, Some(expires_at), fact);
+        // The fact states when; the advice need not say it again.
+        return refuse(diags, 70001, None, fact);
     }
     let left = expires_at - now;
     if left <= USERSIG_EXPIRY_WARNING_SECONDS {
@@ -1572,7 +1573,9 @@ mod tests {
             (
                 sig(1_400_000_000, "administrator", now - 7200, 3600),
                 "ErrorCode 70001",
-                "expired at 2027-01-15T07:00:00Z and must be renewed",
+                "expired at 2027-01-15T07:00:00Z, so every API call would fail with \
+                 ErrorCode 70001: the pre-issued UserSig in usersig (TENCENTCHAT_USERSIG) \
+                 expired and must be renewed",
             ),
         ];
         for (bad, code, words) in cases {
@@ -1584,6 +1587,10 @@ mod tests {
                 "{got:?}"
             );
             assert!(got[0].1.contains("no call was made"), "{got:?}");
+            assert!(
+                got[0].1.matches("2027-").count() <= 1,
+                "a time said twice: {got:?}"
+            );
         }
         let soon = check(sig(1_400_000_000, "administrator", now - 3000, 3600));
         assert_eq!(soon.len(), 1, "{soon:?}");
