@@ -217,7 +217,7 @@ resource "tencentchat_robot" "bad" {
         r#"`allow_type` must be one of `need_confirm`, `allow_any`, `deny_any`; got "AllowType_Type_AllowAny"."#,
         "`level` must be a whole number from 0 to 4294967295; got 4294967296.",
         "`role` must be a whole number from 0 to 4294967295; got -1.",
-        "`birthday` must be a whole number",
+        "`birthday` must be a whole number, got 1.5.",
         "`location` is at most 16 bytes (UTF-8); this value has 17.",
         "`nick` must not be empty",
         "a custom field name holds only letters, digits and underscores",
