@@ -807,10 +807,12 @@ impl Resolver<'_> {
                             "{origin} must be an http:// or https:// base URL with a host, no \
                              path (a trailing /v4, as in Tencent's URLs, is allowed), no query \
                              and no fragment, such as http://127.0.0.1:8080 or \
-                             https://adminapisgp.im.qcloud.com (got {v:?}). \
+                             https://adminapisgp.im.qcloud.com (got {:?}). \
                              Set `{}` in the provider block or the {} environment \
                              variable, or leave both unset to use `region`.",
-                            s.attr, s.env
+                            shown_without_path(&v),
+                            s.attr,
+                            s.env
                         ),
                     );
                     Slot::Invalid
@@ -918,14 +920,15 @@ enum BadUrl {
 /// dropped, because the client adds it to every call. Credentials, a query or
 /// a fragment are [`BadUrl::Secretive`].
 fn base_url(v: &str) -> Result<String, BadUrl> {
+    // What may hold a secret is refused first, whatever the scheme, so that no
+    // later message quotes it: an `@` anywhere (`HTTPS://user:pw@h`, `https:/u:pw@h`).
+    if v.contains('@') {
+        return Err(BadUrl::Secretive("a user name or password (user:pass@)"));
+    }
     let rest = v
         .strip_prefix("https://")
         .or_else(|| v.strip_prefix("http://"))
         .ok_or(BadUrl::Shape)?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
-        return Err(BadUrl::Secretive("a user name or password (user:pass@)"));
-    }
     if v.contains('?') {
         return Err(BadUrl::Secretive("a query (?…)"));
     }
@@ -942,6 +945,17 @@ fn base_url(v: &str) -> Result<String, BadUrl> {
         return Err(BadUrl::Shape);
     }
     Ok(format!("{}{host}", &v[..v.len() - rest.len()]))
+}
+
+/// A refused base URL as a message may quote it: its scheme and host, with any
+/// path shown as `/…` (a path may hold a token), never a query or fragment
+/// (those, and `user:pass@`, are refused before without quoting).
+fn shown_without_path(v: &str) -> String {
+    let start = v.find("://").map_or(0, |i| i + 3);
+    match v[start..].find('/') {
+        Some(j) => format!("{}/…", &v[..start + j]),
+        None => v.to_string(),
+    }
 }
 
 /// The host of a valid base URL, without port or IPv6 brackets.
@@ -1405,6 +1419,22 @@ mod tests {
                 ("http://hunter2pw@127.0.0.1:8080/", "user name or password"),
                 ("https://chat.example.test/?token=hunter2pw", "query"),
                 ("https://chat.example.test/v4#hunter2pw", "fragment"),
+                // Whatever the scheme's spelling (found by trying it).
+                (
+                    "HTTPS://admin:hunter2pw@example.test",
+                    "user name or password",
+                ),
+                (" https://u:hunter2pw@h", "user name or password"),
+                ("https:/u:hunter2pw@h", "user name or password"),
+                (
+                    "ftp://admin:hunter2pw@example.test",
+                    "user name or password",
+                ),
+                // A path is not quoted either (it may hold a token).
+                (
+                    "https://example.test/hunter2pw",
+                    "must be an http:// or https://",
+                ),
             ] {
                 for from_env in [false, true] {
                     let (cfg, vars) = if from_env {

@@ -410,7 +410,14 @@ impl Client {
                     .into(),
             ));
         }
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if bases.iter().all(|b| is_loopback_base(b)) {
+            // Never through a proxy from the environment (HTTP_PROXY in a CI
+            // job): the request, UserSig included, would leave the machine,
+            // in clear text for http://. Go's proxy rules skip loopback too.
+            http = http.no_proxy();
+        }
+        let http = http
             .use_rustls_tls()
             .connect_timeout(config.request_timeout.min(MAX_CONNECT_TIMEOUT))
             .redirect(reqwest::redirect::Policy::none())
@@ -971,8 +978,48 @@ fn in_request_order(batch: &[String], mut got: Vec<wire::UserProfile>) -> Vec<wi
         .collect()
 }
 
+/// Whether a base URL names this machine (localhost, 127.0.0.0/8, ::1).
+fn is_loopback_base(base: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let d = host.trim_end_matches('.');
+            d == "localhost" || d.ends_with(".localhost")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn loopback_bases_are_told_apart() {
+        for b in [
+            "http://127.0.0.1:8080",
+            "http://127.9.0.1",
+            "http://[::1]:1",
+            "http://LOCALHOST:1",
+            "http://a.localhost.",
+        ] {
+            assert!(is_loopback_base(b), "{b}");
+        }
+        for b in [
+            "https://console.tim.qq.com",
+            "http://192.0.2.1",
+            "http://localhost.example.com",
+            "nonsense",
+        ] {
+            assert!(!is_loopback_base(b), "{b}");
+        }
+    }
+
     use super::*;
 
     const KEY: &str = "unit-test-secret-key-0123456789abcdef";
