@@ -53,7 +53,19 @@ pub(crate) fn bind(
     tcp_fallback: bool,
 ) -> Result<(Listener, String, Option<SocketFile>), PluginError> {
     let from_env = socket_dir.is_some();
-    let dir = socket_dir.unwrap_or_else(std::env::temp_dir);
+    // An empty TMPDIR means unset, as Go's os.TempDir has it (std's temp_dir
+    // would give "", and a socket in the working directory a relative address
+    // that works only from there).
+    let dir = socket_dir
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| {
+            let t = std::env::temp_dir();
+            if t.as_os_str().is_empty() {
+                PathBuf::from("/tmp")
+            } else {
+                t
+            }
+        });
     match bind_unix(name, &dir) {
         Ok((l, file)) => {
             let addr = file.path().display().to_string();
