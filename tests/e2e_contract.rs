@@ -36,6 +36,21 @@ fn setup(tf: &Terraform, hcl: &str) -> (Sim, Workspace) {
     (sim, ws)
 }
 
+/// `terraform plan -destroy` succeeds, then `terraform destroy` destroys
+/// `deleted` chatbots (those the state holds) and writes nothing else.
+fn destroy_deletes_only(sim: &Sim, ws: &Workspace, deleted: u64, what: &str) {
+    let before = sim.counters();
+    let plan = ws.run(["plan", "-destroy", "-no-color", "-input=false"]);
+    assert_eq!(plan.code, 0, "{what}: {}", plan.transcript());
+    let destroy = ws.destroy();
+    assert_contains(&destroy.stdout, &format!("{deleted} destroyed"), what);
+    let after = sim.counters();
+    assert_eq!(delta(&before, &after, "delete_robot"), deleted, "{what}");
+    for ep in ["create_robot", "portrait_set"] {
+        assert_eq!(delta(&before, &after, ep), 0, "{what}: {ep}");
+    }
+}
+
 /// Address → UserID of every chatbot in the state.
 fn state_holders(ws: &Workspace) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(ws.dir().join("terraform.tfstate")).unwrap_or_default();
@@ -271,20 +286,7 @@ fn a_destroy_destroys_what_the_state_holds_and_nothing_else() {
     // The second workspace's destroy: e only; its pre-plan warns about the rest.
     ws.run(["workspace", "select", "second"]).expect_success();
     let others = kept(&["@RBT#a", "@RBT#b", "@RBT#c", "@RBT#d"]);
-    let before = sim.counters();
-    let plan = ws.run(["plan", "-destroy", "-no-color", "-input=false"]);
-    assert_eq!(plan.code, 0, "{}", plan.transcript());
-    let destroy = ws.destroy();
-    assert_contains(
-        &destroy.stdout,
-        "1 destroyed",
-        "the second workspace's destroy",
-    );
-    let after = sim.counters();
-    assert_eq!(delta(&before, &after, "delete_robot"), 1);
-    for ep in ["create_robot", "portrait_set"] {
-        assert_eq!(delta(&before, &after, ep), 0, "{ep}");
-    }
+    destroy_deletes_only(&sim, &ws, 1, "the second workspace's destroy");
     assert_eq!(kept(&["@RBT#a", "@RBT#b", "@RBT#c", "@RBT#d"]), others);
     assert!(sim.robot("@RBT#e").is_none());
     let list = ws.run(["state", "list"]).expect_success();
@@ -298,20 +300,7 @@ fn a_destroy_destroys_what_the_state_holds_and_nothing_else() {
     // of band) untouched. `plan -destroy` first, which used to fail too.
     ws.run(["workspace", "select", "default"]).expect_success();
     let untouched = kept(&["@RBT#b", "@RBT#d"]);
-    let before = sim.counters();
-    let plan = ws.run(["plan", "-destroy", "-no-color", "-input=false"]);
-    assert_eq!(plan.code, 0, "{}", plan.transcript());
-    let destroy = ws.destroy();
-    assert_contains(
-        &destroy.stdout,
-        "2 destroyed",
-        "the default workspace's destroy",
-    );
-    let after = sim.counters();
-    assert_eq!(delta(&before, &after, "delete_robot"), 2);
-    for ep in ["create_robot", "portrait_set"] {
-        assert_eq!(delta(&before, &after, ep), 0, "{ep}");
-    }
+    destroy_deletes_only(&sim, &ws, 2, "the default workspace's destroy");
     assert_eq!(kept(&["@RBT#b", "@RBT#d"]), untouched);
     assert_eq!(sim.robot_ids().len(), 2);
     assert!(ws.robot_ids_in_state().is_empty());
